@@ -1,0 +1,1 @@
+"""The graph data model and graph-level algorithms (gradients, GraphDef I/O)."""

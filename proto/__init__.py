@@ -1,0 +1,1 @@
+"""Protocol buffer schemas (TensorFlow-compatible, package ``sessionflow``) and generated modules."""

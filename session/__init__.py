@@ -1,0 +1,1 @@
+"""Execution: plans, the local Session, resources."""

@@ -1,0 +1,296 @@
+"""Execution plans: prune, fold, order and slot a graph once; run it as one tight loop.
+
+A ``Plan`` is built per (graph version, feeds, fetches, targets). Building prunes to what
+the fetches need (stopping at fed tensors), folds stateless ops whose inputs are all
+constant, merges duplicate stateless ops (CSE), orders the rest topologically, binds
+each op's kernel, and records each slot's last use so large values are freed early.
+Running is a plain loop over prepared step closures.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..graph import errors, op_registry
+from ..graph.core import Operation, Tensor
+
+# Values at least this large (bytes) are freed after their last use; tiny ones are
+# left for the end of the run, which is cheaper than freeing them one by one.
+_FREE_THRESHOLD_BYTES = 1 << 16
+# Folding stops for results larger than this many elements (keeps plans small).
+_FOLD_MAX_ELEMENTS = 1 << 20
+# Op types never folded even though stateless (they carry runtime meaning).
+_NO_FOLD = frozenset({"Placeholder", "PlaceholderWithDefault", "CheckNumerics", "Assert",
+                      "PrintV2", "StringFormat", "PreventGradient", "_Recv", "_Send"})
+
+
+class KernelContext:
+    """What kernels may bind at plan time: the session's resources and seeds."""
+
+    def __init__(self, resource_mgr: Any = None, session: Any = None):
+        self.resource_mgr = resource_mgr
+        self.session = session
+
+
+def op_error(op: Operation, exc: BaseException, input_values: Sequence | None = None):
+    """Wraps a kernel failure in TF's error class, naming the op, type, shapes, origin."""
+    shapes = ""
+    if input_values is not None:
+        shapes = " with input shapes: " + ", ".join(
+            str(list(np.shape(v))) if v is not None else "?" for v in input_values)
+    where = f"\n\t [[node {op.name} (defined at {op.where()}) ]]"
+    if isinstance(exc, errors.OpError):
+        msg = exc.message
+        if f"node {op.name}" not in msg:
+            msg = f"{msg}{where}"
+        err = type(exc)(None, op, msg)
+        return err
+    detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, (ValueError, TypeError, IndexError)) else str(exc)
+    return errors.InvalidArgumentError(
+        None, op, f"{op.type} op '{op.name}' failed{shapes}: {detail}{where}")
+
+
+def prune(fetch_ops: Sequence[Operation], fed: set) -> list[Operation]:
+    """The ops needed for ``fetch_ops``, not crossing fed tensors, topologically ordered.
+
+    Raises InvalidArgumentError on a cycle.
+    """
+    needed: dict[Operation, None] = {}
+    stack = list(fetch_ops)
+    while stack:
+        op = stack.pop()
+        if op in needed:
+            continue
+        needed[op] = None
+        for t in op._inputs:
+            if t not in fed:
+                stack.append(t._op)
+        stack.extend(op._control_inputs)
+    # Kahn's algorithm over the needed subgraph, in creation order for determinism.
+    pending: dict[Operation, int] = {}
+    consumers: dict[Operation, list] = {op: [] for op in needed}
+    for op in needed:
+        deps = {t._op for t in op._inputs if t not in fed}
+        deps.update(op._control_inputs)
+        pending[op] = len(deps)
+        for d in deps:
+            consumers[d].append(op)
+    ready = sorted((op for op, n in pending.items() if n == 0), key=lambda o: o._id, reverse=True)
+    order = []
+    while ready:
+        op = ready.pop()
+        order.append(op)
+        for c in consumers[op]:
+            pending[c] -= 1
+            if pending[c] == 0:
+                ready.append(c)
+    if len(order) != len(needed):
+        stuck = sorted((op.name for op, n in pending.items() if n > 0))
+        raise errors.InvalidArgumentError(
+            None, None, f"Graph is invalid, contains a cycle with {len(stuck)} nodes, "
+                        f"including: {', '.join(stuck[:5])}")
+    return order
+
+
+def _cse_key(op: Operation, input_keys: tuple) -> tuple | None:
+    attrs = []
+    for k in sorted(op._attrs):
+        v = op._attrs[k]
+        if isinstance(v, np.ndarray):
+            return None
+        if isinstance(v, list):
+            v = tuple(v)
+        try:
+            hash(v)
+        except TypeError:
+            return None
+        attrs.append((k, v))
+    return (op._type, input_keys, tuple(c._name for c in op._control_inputs), tuple(attrs))
+
+
+class Plan:
+    """A compiled (feeds, fetches, targets) signature of one graph version."""
+
+    def __init__(self, graph, feed_tensors: Sequence[Tensor], fetch_tensors: Sequence[Tensor],
+                 target_ops: Sequence[Operation], ctx: KernelContext):
+        self.graph = graph
+        self.feed_tensors = list(feed_tensors)
+        self.fetch_tensors = list(fetch_tensors)
+        fed = set(feed_tensors)
+        order = prune([t._op for t in fetch_tensors] + list(target_ops), fed)
+        self._build(order, fed, ctx)
+
+    # -- building -------------------------------------------------------------------------
+    def _build(self, order: list[Operation], fed: set, ctx: KernelContext) -> None:
+        slot_of: dict[Tensor, int] = {}
+        constants: dict[int, Any] = {}     # slot -> value known at plan time
+        nslots = 0
+
+        def new_slot() -> int:
+            nonlocal nslots
+            nslots += 1
+            return nslots - 1
+
+        self.feed_slots = []
+        for t in self.feed_tensors:
+            s = slot_of[t] = new_slot()
+            self.feed_slots.append(s)
+
+        steps_spec = []          # (op, kernel, input_slots, output_slots)
+        cse: dict[tuple, Operation] = {}
+        for op in order:
+            in_slots = tuple(slot_of[t] for t in op._inputs)
+            if op._type in ("Const",) and "value" in op._attrs:
+                value = op._attrs["value"]
+                s = slot_of[op._outputs[0]] = new_slot()
+                constants[s] = _read_only(value)
+                continue
+            stateful = op_registry.is_stateful(op._type) or op._type in _NO_FOLD
+            if not stateful:
+                key = _cse_key(op, in_slots)
+                if key is not None:
+                    twin = cse.get(key)
+                    if twin is not None:
+                        for a, b in zip(op._outputs, twin._outputs):
+                            slot_of[a] = slot_of[b]
+                        continue
+                    cse[key] = op
+            factory = op_registry.KERNELS.get(op._type)
+            if factory is None:
+                raise errors.NotFoundError(
+                    None, op, f"No registered kernel for op type '{op._type}' (node "
+                              f"{op.name}, defined at {op.where()}).")
+            try:
+                kernel = factory(op, ctx)
+            except errors.OpError as e:
+                raise op_error(op, e) from None
+            out_slots = tuple(new_slot() for _ in op._outputs)
+            for t, s in zip(op._outputs, out_slots):
+                slot_of[t] = s
+            if not stateful and in_slots and all(s in constants for s in in_slots):
+                folded = self._try_fold(op, kernel, [constants[s] for s in in_slots])
+                if folded is not None:
+                    for s, v in zip(out_slots, folded):
+                        constants[s] = _read_only(v)
+                    continue
+            steps_spec.append((op, kernel, in_slots, out_slots))
+
+        self.nslots = nslots
+        self.fetch_slots = [slot_of[t] for t in self.fetch_tensors]
+        self.constants = constants
+        self._compile(steps_spec, constants)
+
+    @staticmethod
+    def _try_fold(op: Operation, kernel: Callable, values: list) -> list | None:
+        try:
+            with np.errstate(all="ignore"):
+                out = kernel(*values)
+        except Exception:  # errors surface at run time, with the op named
+            return None
+        outs = [out] if len(op._outputs) == 1 else list(out)
+        if any(getattr(v, "size", 1) > _FOLD_MAX_ELEMENTS for v in outs):
+            return None
+        return outs
+
+    def _compile(self, steps_spec: list, constants: dict) -> None:
+        """Turns specs into closures; constants are bound into them, not read from slots."""
+        last_use: dict[int, int] = {}
+        for i, (_, _, ins, _) in enumerate(steps_spec):
+            for s in ins:
+                last_use[s] = i
+        keep = set(self.fetch_slots)
+        steps, self._step_ops = [], {}
+        for i, (op, kernel, ins, outs) in enumerate(steps_spec):
+            frees = tuple(s for s in ins if last_use.get(s) == i and s not in keep
+                          and s not in constants and _worth_freeing(op, ins, s))
+            step = _make_step(kernel, ins, outs, constants, frees)
+            self._step_ops[step] = (op, ins)
+            steps.append(step)
+        self.steps = steps
+        template = [None] * self.nslots
+        for s, v in constants.items():
+            template[s] = v
+        self.template = template
+
+    # -- running --------------------------------------------------------------------------
+    def run(self, feed_values: Sequence) -> list:
+        """Runs the steps with ``feed_values`` (already validated) in feed order."""
+        vals = self.template[:]
+        for s, v in zip(self.feed_slots, feed_values):
+            vals[s] = v
+        step = None
+        try:
+            for step in self.steps:
+                step(vals)
+        except Exception as e:
+            op, ins = self._step_ops[step]
+            raise op_error(op, e, [vals[s] for s in ins]) from e
+        return [vals[s] for s in self.fetch_slots]
+
+
+def _read_only(value: Any) -> Any:
+    if isinstance(value, np.ndarray) and value.flags.writeable:
+        value = value.view()
+        value.flags.writeable = False
+    return value
+
+
+def _worth_freeing(op: Operation, ins: tuple, slot: int) -> bool:
+    for t, s in zip(op._inputs, ins):
+        if s == slot:
+            n = t._shape.num_elements()
+            return n is None or n * max(t._dtype.size, 1) >= _FREE_THRESHOLD_BYTES
+    return True
+
+
+def _make_step(kernel: Callable, ins: tuple, outs: tuple, constants: dict,
+               frees: tuple) -> Callable:
+    """A closure ``step(vals)`` specialised by arity, with constant inputs pre-bound."""
+    n_out = len(outs)
+    args = [("c", constants[s]) if s in constants else ("s", s) for s in ins]
+    if n_out == 1 and not frees:
+        o = outs[0]
+        if not args:
+            def step(v):
+                v[o] = kernel()
+        elif len(args) == 1 and args[0][0] == "s":
+            a = args[0][1]
+
+            def step(v):
+                v[o] = kernel(v[a])
+        elif len(args) == 2 and args[0][0] == "s" and args[1][0] == "s":
+            a, b = args[0][1], args[1][1]
+
+            def step(v):
+                v[o] = kernel(v[a], v[b])
+        elif len(args) == 2 and args[0][0] == "s":
+            a, cb = args[0][1], args[1][1]
+
+            def step(v):
+                v[o] = kernel(v[a], cb)
+        elif len(args) == 2 and args[1][0] == "s":
+            ca, b = args[0][1], args[1][1]
+
+            def step(v):
+                v[o] = kernel(ca, v[b])
+        else:
+            step = _general_step(kernel, args, outs, frees)
+        return step
+    return _general_step(kernel, args, outs, frees)
+
+
+def _general_step(kernel: Callable, args: list, outs: tuple, frees: tuple) -> Callable:
+    n_out = len(outs)
+    getters = [(kind == "s", x) for kind, x in args]
+
+    def step(v):
+        result = kernel(*[v[x] if is_slot else x for is_slot, x in getters])
+        if n_out == 1:
+            v[outs[0]] = result
+        elif n_out:
+            for o, r in zip(outs, result):
+                v[o] = r
+        for s in frees:
+            v[s] = None
+    return step

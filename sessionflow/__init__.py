@@ -1,0 +1,91 @@
+"""sessionflow: a TensorFlow-1-style static-graph runtime. ``import sessionflow as tf``.
+
+This facade exposes the TF1 namespace implemented so far; any other TF name raises an
+AttributeError saying sessionflow does not implement it yet.
+"""
+from . import errors, nn  # noqa: F401
+from .graph import dtypes as _dtypes
+from .graph.core import Operation, Tensor  # noqa: F401
+from .graph.dtypes import (  # noqa: F401
+    DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16,
+    float32, float64, half, int8, int16, int32, int64, qint8, qint16, qint32, quint8, quint16,
+    resource, string, uint8, uint16, uint32, uint64, variant)
+from .graph.gradients_impl import AggregationMethod, UnconnectedGradients, gradients  # noqa: F401
+from .graph.graph import Graph, get_default_graph, get_default_session, reset_default_graph  # noqa: F401
+from .graph.graph_io import import_graph_def  # noqa: F401
+from .graph.indexed_slices import IndexedSlices  # noqa: F401
+from .graph.op_builder import (  # noqa: F401
+    constant, convert_to_tensor, register_tensor_conversion_function)
+from .graph.op_registry import NotDifferentiable, RegisterGradient, no_gradient  # noqa: F401
+from .graph.tensor_shape import Dimension, TensorShape  # noqa: F401
+from .ops.array_ops import (  # noqa: F401
+    concat, expand_dims, fill, identity, identity_n, no_op, ones, ones_like, placeholder,
+    placeholder_with_default, rank, reshape, shape, shape_n, size, squeeze, stack,
+    stop_gradient, transpose, unstack, zeros, zeros_like)
+from .ops.math_ops import (  # noqa: F401
+    abs, add, add_n, atan2, cast, ceil, cos, div, div_no_nan, divide, equal, erf, exp, expm1,
+    floor, floordiv, floormod, greater, greater_equal, is_finite, is_inf, is_nan, less,
+    less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, maximum,
+    minimum, multiply, negative, not_equal, pow, realdiv, reciprocal, round, rsqrt,
+    scalar_mul, sigmoid, sign, sin, sqrt, square, squared_difference, subtract, tan, tanh,
+    to_float, to_int32, to_int64, truediv)
+from .ops.math_ops import floormod as mod  # noqa: F401
+from .ops.math_ops import select, select_v2  # noqa: F401
+from .ops.matmul_ops import matmul  # noqa: F401
+from .ops.reduction_ops import (  # noqa: F401
+    argmax, argmin, reduce_all, reduce_any, reduce_max, reduce_mean, reduce_min, reduce_prod,
+    reduce_sum)
+from .session.session import InteractiveSession, Session  # noqa: F401
+
+__version__ = "0.1.0"
+sub = subtract
+mul = multiply
+neg = negative
+where_v2 = select_v2
+
+
+def name_scope(name, default_name=None, values=None):
+    """``tf.compat.v1.name_scope(name, default_name=None, values=None)``."""
+    graph = get_default_graph()
+    if values:
+        for v in values:
+            if isinstance(v, Tensor):
+                graph = v.graph
+                break
+    return graph.name_scope(name if name is not None else default_name)
+
+
+def control_dependencies(control_inputs):
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def device(device_name_or_function):
+    return get_default_graph().device(device_name_or_function)
+
+
+def colocate_with(op, ignore_existing=False):
+    return get_default_graph().colocate_with(op, ignore_existing)
+
+
+def add_to_collection(name, value):
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value):
+    get_default_graph().add_to_collections(names, value)
+
+
+def get_collection(key, scope=None):
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key):
+    return get_default_graph().get_collection_ref(key)
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"module 'sessionflow' has no attribute '{name}': sessionflow does "
+                         f"not implement tf.{name} yet.")
+
+
+del _dtypes
