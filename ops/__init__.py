@@ -1,6 +1,12 @@
 """The op library: one declaration per op type (OpDef, shape fn, kernel, gradient).
 
-Importing this package registers every op.
+Importing this package registers every op. Each family module lists the public
+constructors it contributes to the facade's namespaces in ``EXPORTS``
+(namespace -> names; ``""`` is the top level, ``"nn"`` is ``tf.nn``, ...).
 """
 from . import declare  # noqa: F401  (loads TensorFlow's OpDefs first)
-from . import array_ops, math_ops, matmul_ops, nn_ops, reduction_ops  # noqa: F401
+from . import (array_ops, array_ops_extra, indexing_ops, logging_ops, math_ops,  # noqa: F401
+               matmul_ops, nn_activation_ops, nn_conv_ops, nn_ops, random_ops, reduction_ops)
+
+FAMILIES = (array_ops_extra, indexing_ops, logging_ops, nn_activation_ops, nn_conv_ops,
+            random_ops)

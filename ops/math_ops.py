@@ -496,7 +496,7 @@ def div(x, y, name: str | None = None):
     return apply_op("Div", [x, y], name=name)
 
 
-def truediv(x, y, name: str | None = None):
+def truediv(x, y, name: str | None = None) -> Tensor:
     """``x / y``: integers are cast to float (int32 → float64, as in TF) first."""
     x = convert_to_tensor(x)
     y = convert_to_tensor(y, dtype=x.dtype)
@@ -569,13 +569,14 @@ def scalar_mul(scalar, x, name: str | None = None):
 
 # -- operator overloading ----------------------------------------------------------------
 
-def _binary_operator(fn, reverse: bool = False):
+def _binary_operator(fn, op_name: str, reverse: bool = False):
+    """``Tensor.__add__`` etc.; ops are named "add", "mul", ... as TF's wrappers name them."""
     def method(self, other):
         try:
             if reverse:
                 other = convert_to_tensor(other, dtype=self.dtype.base_dtype)
-                return fn(other, self)
-            return fn(self, other)
+                return fn(other, self, name=op_name)
+            return fn(self, other, name=op_name)
         except (TypeError, ValueError):
             if not isinstance(other, Tensor) and not hasattr(other, "dtype"):
                 return NotImplemented
@@ -583,9 +584,9 @@ def _binary_operator(fn, reverse: bool = False):
     return method
 
 
-def _matmul_op(a, b):
+def _matmul_op(a, b, name=None):
     from . import matmul_ops
-    return matmul_ops.matmul(a, b)
+    return matmul_ops.matmul(a, b, name=name)
 
 
 def _getitem(self, key):
@@ -593,38 +594,25 @@ def _getitem(self, key):
     return indexing_ops.getitem(self, key)
 
 
-def _mod(x, y):
-    return floormod(x, y)
-
-
-def _div_operator(x, y):
+def _div_operator(x, y, name=None):
     x = convert_to_tensor(x)
     y = convert_to_tensor(y, dtype=x.dtype.base_dtype)
-    return truediv(x, y)
-
-
-def _and(x, y):
-    return logical_and(x, y)
-
-
-def _or(x, y):
-    return logical_or(x, y)
-
-
-def _xor(x, y):
-    return logical_xor(x, y)
+    return truediv(x, y, name=name)
 
 
 _OPERATORS = {
-    "__add__": add, "__sub__": subtract, "__mul__": multiply, "__truediv__": _div_operator,
-    "__floordiv__": floordiv, "__mod__": _mod, "__pow__": pow, "__matmul__": _matmul_op,
-    "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
-    "__and__": _and, "__or__": _or, "__xor__": _xor,
+    "__add__": (add, "add"), "__sub__": (subtract, "sub"), "__mul__": (multiply, "mul"),
+    "__truediv__": (_div_operator, "truediv"), "__floordiv__": (floordiv, "floordiv"),
+    "__mod__": (floormod, "mod"), "__pow__": (pow, "pow"), "__matmul__": (_matmul_op, "matmul"),
+    "__and__": (logical_and, "and"), "__or__": (logical_or, "or"),
+    "__xor__": (logical_xor, "xor"),
 }
-for _name, _fn in _OPERATORS.items():
-    Tensor._override_operator(_name, _binary_operator(_fn))
-    if _name not in ("__lt__", "__le__", "__gt__", "__ge__"):
-        Tensor._override_operator("__r" + _name[2:], _binary_operator(_fn, reverse=True))
+for _name, (_fn, _op_name) in _OPERATORS.items():
+    Tensor._override_operator(_name, _binary_operator(_fn, _op_name))
+    Tensor._override_operator("__r" + _name[2:], _binary_operator(_fn, _op_name, reverse=True))
+for _name, _fn in {"__lt__": less, "__le__": less_equal, "__gt__": greater,
+                   "__ge__": greater_equal}.items():
+    Tensor._override_operator(_name, _binary_operator(_fn, None))
 Tensor._override_operator("__neg__", lambda self: negative(self))
 Tensor._override_operator("__abs__", lambda self: abs(self))
 Tensor._override_operator("__invert__", lambda self: logical_not(self))

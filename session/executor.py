@@ -37,18 +37,19 @@ def op_error(op: Operation, exc: BaseException, input_values: Sequence | None = 
     """Wraps a kernel failure in TF's error class, naming the op, type, shapes, origin."""
     shapes = ""
     if input_values is not None:
-        shapes = " with input shapes: " + ", ".join(
-            str(list(np.shape(v))) if v is not None else "?" for v in input_values)
-    where = f"\n\t [[node {op.name} (defined at {op.where()}) ]]"
+        shapes = ", ".join(str(list(np.shape(v))) if v is not None else "?"
+                           for v in input_values)
+    where = f"\n\t [[node {op.name} ({op.type}, input shapes: [{shapes}]) defined at " \
+            f"{op.where()} ]]"
     if isinstance(exc, errors.OpError):
-        msg = exc.message
-        if f"node {op.name}" not in msg:
-            msg = f"{msg}{where}"
-        err = type(exc)(None, op, msg)
-        return err
-    detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, (ValueError, TypeError, IndexError)) else str(exc)
-    return errors.InvalidArgumentError(
-        None, op, f"{op.type} op '{op.name}' failed{shapes}: {detail}{where}")
+        msg = exc.message if f"node {op.name} " in exc.message else exc.message + where
+        return type(exc)(None, op, msg)
+    if isinstance(exc, (ValueError, TypeError, IndexError)):
+        detail = str(exc)
+    else:
+        detail = f"{type(exc).__name__}: {exc}"
+    return errors.InvalidArgumentError(None, op, f"{op.type} op '{op.name}' failed: {detail}"
+                                                 f"{where}")
 
 
 def prune(fetch_ops: Sequence[Operation], fed: set) -> list[Operation]:
@@ -118,7 +119,7 @@ class Plan:
         self.feed_tensors = list(feed_tensors)
         self.fetch_tensors = list(fetch_tensors)
         fed = set(feed_tensors)
-        order = prune([t._op for t in fetch_tensors] + list(target_ops), fed)
+        order = prune([t._op for t in fetch_tensors if t not in fed] + list(target_ops), fed)
         self._build(order, fed, ctx)
 
     # -- building -------------------------------------------------------------------------

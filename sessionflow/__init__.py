@@ -19,8 +19,8 @@ from .graph.op_builder import (  # noqa: F401
 from .graph.op_registry import NotDifferentiable, RegisterGradient, no_gradient  # noqa: F401
 from .graph.tensor_shape import Dimension, TensorShape  # noqa: F401
 from .ops.array_ops import (  # noqa: F401
-    concat, expand_dims, fill, identity, identity_n, no_op, ones, ones_like, placeholder,
-    placeholder_with_default, rank, reshape, shape, shape_n, size, squeeze, stack,
+    broadcast_to, concat, expand_dims, fill, identity, identity_n, invert_permutation, no_op, ones, ones_like, placeholder,
+    placeholder_with_default, rank, reshape, shape, shape_n, size, slice, squeeze, stack,
     stop_gradient, transpose, unstack, zeros, zeros_like)
 from .ops.math_ops import (  # noqa: F401
     abs, add, add_n, atan2, cast, ceil, cos, div, div_no_nan, divide, equal, erf, exp, expm1,
@@ -36,6 +36,8 @@ from .ops.reduction_ops import (  # noqa: F401
     argmax, argmin, reduce_all, reduce_any, reduce_max, reduce_mean, reduce_min, reduce_prod,
     reduce_sum)
 from .session.session import InteractiveSession, Session  # noqa: F401
+
+from .ops import FAMILIES as _FAMILIES
 
 __version__ = "0.1.0"
 sub = subtract
@@ -81,6 +83,21 @@ def get_collection(key, scope=None):
 
 def get_collection_ref(key):
     return get_default_graph().get_collection_ref(key)
+
+
+def _export_families() -> None:
+    """Pulls each op family's ``EXPORTS`` into this module and the tf.nn/... submodules."""
+    import sys
+    for family in _FAMILIES:
+        for namespace, names in getattr(family, "EXPORTS", {}).items():
+            target = sys.modules[__name__] if not namespace else \
+                sys.modules[f"{__name__}.{namespace}"]
+            for export in names:
+                setattr(target, export, getattr(family, export))
+
+
+from . import debugging, losses, math, random  # noqa: E402,F401  (namespaces filled below)
+_export_families()
 
 
 def __getattr__(name: str):

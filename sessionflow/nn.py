@@ -1,3 +1,8 @@
-"""``tf.nn``: activations, softmax, convolution, pooling, losses."""
+"""``tf.nn``: activations, softmax, convolution, pooling, losses (more filled by the facade)."""
 from .ops.math_ops import sigmoid, softplus, softsign, tanh  # noqa: F401
 from .ops.nn_ops import relu, softmax  # noqa: F401
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"module 'sessionflow.nn' has no attribute '{name}': sessionflow "
+                         f"does not implement tf.nn.{name} yet.")

@@ -1,0 +1,2 @@
+"""(being written)"""
+EXPORTS: dict[str, list[str]] = {}

@@ -1,0 +1,6 @@
+"""``tf.losses``: filled from the op families' EXPORTS by the facade."""
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"module 'sessionflow.losses' has no attribute '{name}': sessionflow "
+                         f"does not implement tf.losses.{name} yet.")

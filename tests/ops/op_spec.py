@@ -1,0 +1,174 @@
+"""The op test table's row type and the checks every row gets.
+
+Each ``specs_<family>.py`` module exports ``SPECS`` (a list of ``OpSpec``) and ``EXEMPT``
+(op type -> where else it is tested). ``test_op_registry.py`` enumerates the registry
+and fails for any registered op with neither.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import sessionflow as tf
+
+
+@dataclasses.dataclass
+class Arg:
+    """One input: its shape and dtype, the value domain, whether to differentiate it."""
+
+    shape: Sequence[int]
+    dtype: str = "float32"
+    low: float = -2.0
+    high: float = 2.0
+    diff: bool = True
+    value: Any = None          # a fixed value instead of random sampling
+    feed: bool = True          # False: passed as a Python/numpy constant, not a placeholder
+
+    def sample(self, rng: np.random.Generator, dtype: str | None = None) -> np.ndarray:
+        dtype = dtype or self.dtype
+        if self.value is not None:
+            return np.asarray(self.value).astype(dtype)
+        if np.dtype(dtype).kind in "iu":
+            return rng.integers(int(self.low), int(self.high) + 1, size=self.shape).astype(dtype)
+        if np.dtype(dtype).kind == "b":
+            return rng.random(self.shape) < 0.5
+        return rng.uniform(self.low, self.high, size=self.shape).astype(dtype)
+
+
+@dataclasses.dataclass
+class OpSpec:
+    """A test row: how to build ``op_type`` from inputs and what it must compute."""
+
+    op_type: str
+    build: Callable[..., Any]
+    inputs: Sequence[Arg]
+    reference: Callable[..., Any] | None
+    grad: bool = True
+    grad2: bool = False
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    grad_tol: float = 1e-5
+    delta: float = 1e-6        # finite-difference step (float64 inputs)
+    name: str = ""
+    outputs: Sequence[int] | None = None    # which outputs' gradients to check (default all)
+    check_unknown_shapes: bool = True
+
+    @property
+    def id(self) -> str:
+        return self.name or self.op_type
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _build(spec: OpSpec, values: list, unknown_shapes: bool = False):
+    graph = tf.Graph()
+    with graph.as_default():
+        placeholders, args, feed = [], [], {}
+        for arg, value in zip(spec.inputs, values):
+            if arg.feed:
+                shape = None if unknown_shapes else list(value.shape)
+                p = tf.placeholder(tf.as_dtype(value.dtype), shape)
+                placeholders.append(p)
+                args.append(p)
+                feed[p] = value
+            else:
+                placeholders.append(None)
+                args.append(value)
+        outs = _as_list(spec.build(*args))
+    return graph, placeholders, outs, feed
+
+
+def check_forward(spec: OpSpec, seed: int = 0) -> None:
+    """Kernel vs numpy reference, dtype, and static shape vs actual shape."""
+    rng = np.random.default_rng(seed)
+    values = [a.sample(rng) for a in spec.inputs]
+    graph, _, outs, feed = _build(spec, values)
+    assert any(op.type == spec.op_type for op in graph.get_operations()), \
+        f"building {spec.id} created no {spec.op_type} op"
+    with tf.Session(graph=graph) as sess:
+        got = sess.run(outs, feed)
+    for t, v in zip(outs, got):
+        assert t.shape.is_compatible_with(np.shape(v)), \
+            f"{spec.id}: static shape {t.shape} vs actual {np.shape(v)}"
+        if all(a.feed for a in spec.inputs):
+            assert t.shape.rank is not None, f"{spec.id}: rank unknown with known input shapes"
+        assert np.asarray(v).dtype == t.dtype.base_dtype.np_dtype, \
+            f"{spec.id}: dtype {np.asarray(v).dtype} vs declared {t.dtype.name}"
+    if spec.reference is not None:
+        want = _as_list(spec.reference(*values))
+        assert len(want) == len(got)
+        for w, v in zip(want, got):
+            w = np.asarray(w)
+            v = np.asarray(v)
+            assert v.shape == w.shape, f"{spec.id}: shape {v.shape} vs reference {w.shape}"
+            if v.dtype.kind in "fc":
+                np.testing.assert_allclose(v, w, rtol=spec.rtol, atol=spec.atol,
+                                           err_msg=spec.id)
+            else:
+                np.testing.assert_array_equal(v, w.astype(v.dtype), err_msg=spec.id)
+    if spec.check_unknown_shapes:
+        graph, _, outs, feed = _build(spec, values, unknown_shapes=True)
+        with tf.Session(graph=graph) as sess:
+            got2 = sess.run(outs, feed)
+        for a, b in zip(got, got2):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=spec.id)
+
+
+def _float64_values(spec: OpSpec, rng) -> list:
+    values = []
+    for a in spec.inputs:
+        dt = "float64" if np.dtype(a.dtype).kind == "f" else a.dtype
+        values.append(a.sample(rng, dt))
+    return values
+
+
+def check_gradient(spec: OpSpec, seed: int = 0, order: int = 1) -> None:
+    """d<w, y>/dx against float64 central differences, for every differentiable input."""
+    rng = np.random.default_rng(seed + 17)
+    values = _float64_values(spec, rng)
+    graph, placeholders, outs, feed = _build(spec, values)
+    diff_idx = [i for i, a in enumerate(spec.inputs) if a.diff and a.feed and
+                np.asarray(values[i]).dtype.kind == "f"]
+    assert diff_idx, f"{spec.id}: no differentiable inputs to check"
+    with graph.as_default():
+        indices = spec.outputs if spec.outputs is not None else range(len(outs))
+        checked = [outs[i] for i in indices if outs[i].dtype.is_floating]
+        with tf.Session(graph=graph) as sess:
+            shapes = [np.shape(v) for v in sess.run(checked, feed)]
+        weights = [tf.constant(rng.uniform(0.5, 1.5, s), dtype=y.dtype)
+                   for s, y in zip(shapes, checked)]
+        loss = tf.add_n([tf.reduce_sum(w * y) for w, y in zip(weights, checked)])
+        xs = [placeholders[i] for i in diff_idx]
+        grads = tf.gradients(loss, xs)
+        if order == 2:
+            projs = [tf.constant(rng.uniform(0.5, 1.5, values[i].shape)) for i in diff_idx]
+            terms = [tf.reduce_sum(p * g) for p, g in zip(projs, grads) if g is not None]
+            assert terms, f"{spec.id}: no first-order gradient to differentiate again"
+            loss = tf.add_n(terms)
+            grads = tf.gradients(loss, xs)
+            grads = [g if g is not None else tf.zeros_like(x) for g, x in zip(grads, xs)]
+        for g, i in zip(grads, diff_idx):
+            assert g is not None, f"{spec.id}: gradient for input {i} is None"
+        grads = [tf.convert_to_tensor(g) for g in grads]   # densifies IndexedSlices
+    with tf.Session(graph=graph) as sess:
+        symbolic = sess.run(grads, feed)
+        delta = spec.delta if order == 1 else spec.delta * 10
+        for g_value, i in zip(symbolic, diff_idx):
+            g_value = np.asarray(g_value)
+            x = values[i].copy()
+            numeric = np.zeros_like(x)
+            for k in range(x.size):
+                orig = x.flat[k]
+                x.flat[k] = orig + delta
+                up = sess.run(loss, {**feed, placeholders[i]: x})
+                x.flat[k] = orig - delta
+                down = sess.run(loss, {**feed, placeholders[i]: x})
+                x.flat[k] = orig
+                numeric.flat[k] = (up - down) / (2 * delta)
+            tol = spec.grad_tol * (1 if order == 1 else 100)
+            np.testing.assert_allclose(g_value, numeric, rtol=tol, atol=tol,
+                                       err_msg=f"{spec.id}: order-{order} gradient of input {i}")

@@ -1,0 +1,71 @@
+"""Enumerates the op registry: every registered op has a test row (or a stated exemption),
+its OpDef equals TensorFlow's, and each row's kernel, shapes and gradients are checked."""
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+
+import pytest
+from google.protobuf import text_format
+
+import sessionflow  # noqa: F401  (registers every op)
+from sessionflow.graph import op_registry
+from sessionflow.proto import op_def_pb2
+
+from . import op_spec
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _spec_modules():
+    for info in pkgutil.iter_modules([_HERE]):
+        if info.name.startswith("specs_"):
+            yield importlib.import_module(f"{__package__}.{info.name}")
+
+
+SPECS = [s for m in _spec_modules() for s in m.SPECS]
+EXEMPT = {k: v for m in _spec_modules() for k, v in m.EXEMPT.items()}
+
+
+def test_every_registered_op_has_a_test_row():
+    covered = {s.op_type for s in SPECS} | set(EXEMPT)
+    missing = sorted(set(op_registry.KERNELS) - covered)
+    assert not missing, f"ops without a test row in tests/ops/specs_*.py: {missing}"
+
+
+def test_every_registered_op_has_a_gradient_or_mark():
+    missing = sorted(t for t in op_registry.KERNELS if t not in op_registry.GRADIENTS)
+    assert not missing, f"ops with neither a gradient nor a not-differentiable mark: {missing}"
+
+
+def test_differentiable_ops_have_gradient_rows():
+    rows = {s.op_type for s in SPECS if s.grad}
+    unchecked = sorted(t for t, g in op_registry.GRADIENTS.items()
+                       if g is not None and t in op_registry.KERNELS and t not in rows
+                       and t not in EXEMPT)
+    assert not unchecked, f"differentiable ops whose gradient no row checks: {unchecked}"
+
+
+def test_op_defs_equal_tensorflow():
+    path = os.path.join(_HERE, "..", "data", "tf_compat", "ops.pbtxt")
+    with open(path, encoding="utf-8") as f:
+        tf_ops = {o.name: o for o in text_format.Parse(f.read(), op_def_pb2.OpList()).op}
+    for op_type in op_registry.KERNELS:
+        if op_type in tf_ops:
+            assert op_registry.OP_DEFS[op_type] == tf_ops[op_type], op_type
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_forward(spec):
+    op_spec.check_forward(spec)
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.grad], ids=lambda s: s.id)
+def test_gradient(spec):
+    op_spec.check_gradient(spec)
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.grad2], ids=lambda s: s.id)
+def test_second_order_gradient(spec):
+    op_spec.check_gradient(spec, order=2)
