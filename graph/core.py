@@ -204,8 +204,9 @@ class Operation:
         return self._attrs
 
     def get_attr(self, name: str) -> Any:
+        from .attr_value import to_user_value
         try:
-            return self._attrs[name]
+            return to_user_value(self._attrs[name])
         except KeyError:
             raise ValueError(f"Operation '{self._name}' has no attr named '{name}'.") from None
 

@@ -236,3 +236,31 @@ def _gate(in_grads: list) -> list:
     graph = present[0].graph
     with graph.control_dependencies([g.op for g in present]):
         return [array_ops.identity(g) if isinstance(g, Tensor) else g for g in in_grads]
+
+
+def hessians(ys: Any, xs: Any, gate_gradients: bool = False, aggregation_method: Any = None,
+             name: str = "hessians") -> list:
+    """Per-x Hessian of sum(ys), shaped x.shape + x.shape (x's shape must be known)."""
+    from ..ops import array_ops
+    xs = [_to_tensor(x) for x in _as_list(xs)]
+    graph = xs[0].graph
+    results = []
+    with graph.as_default(), graph.name_scope(name):
+        for x in xs:
+            if not x.shape.is_fully_defined():
+                raise ValueError(f"hessians needs a fully defined shape for {x.name}, got "
+                                 f"{x.shape}")
+            grad, = gradients(ys, x, gate_gradients=gate_gradients,
+                              aggregation_method=aggregation_method)
+            if grad is None:
+                results.append(None)
+                continue
+            n = x.shape.num_elements()
+            flat = array_ops.reshape(grad, [n])
+            rows = []
+            for g_i in array_ops.unstack(flat, num=n):
+                row, = gradients(g_i, x, unconnected_gradients=UnconnectedGradients.ZERO)
+                rows.append(array_ops.reshape(row, [n]))
+            dims = x.shape.as_list()
+            results.append(array_ops.reshape(array_ops.stack(rows), dims + dims))
+    return results

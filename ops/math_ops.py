@@ -413,7 +413,7 @@ declare("SelectV2", shape=shape_fns.broadcast, kernel=np.where, grad=_SelectV2Gr
 def _add_n_kernel(*xs):
     if len(xs) == 1:
         return xs[0]
-    total = np.add(xs[0], xs[1])
+    total = np.asarray(np.add(xs[0], xs[1]))
     for x in xs[2:]:
         np.add(total, x, out=total)
     return total

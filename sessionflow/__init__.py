@@ -10,7 +10,9 @@ from .graph.dtypes import (  # noqa: F401
     DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16,
     float32, float64, half, int8, int16, int32, int64, qint8, qint16, qint32, quint8, quint16,
     resource, string, uint8, uint16, uint32, uint64, variant)
-from .graph.gradients_impl import AggregationMethod, UnconnectedGradients, gradients  # noqa: F401
+from .graph.custom_gradient import custom_gradient  # noqa: F401
+from .graph.gradients_impl import (  # noqa: F401
+    AggregationMethod, UnconnectedGradients, gradients, hessians)
 from .graph.graph import Graph, get_default_graph, get_default_session, reset_default_graph  # noqa: F401
 from .graph.graph_io import import_graph_def  # noqa: F401
 from .graph.indexed_slices import IndexedSlices  # noqa: F401
@@ -96,8 +98,10 @@ def _export_families() -> None:
                 setattr(target, export, getattr(family, export))
 
 
-from . import debugging, losses, math, random  # noqa: E402,F401  (namespaces filled below)
+from . import debugging, losses, math, random, test  # noqa: E402,F401  (filled below)
+from .graph.explain_gradient import explain_gradient as _explain_gradient  # noqa: E402
 _export_families()
+debugging.explain_gradient = _explain_gradient
 
 
 def __getattr__(name: str):

@@ -1,0 +1,15 @@
+"""Runs every benchmark and prints its ratio table: ``python -m benchmarks.run``."""
+from __future__ import annotations
+
+from . import build_gradients, tiny_graph
+
+BENCHMARKS = [tiny_graph, build_gradients]
+
+
+def main() -> None:
+    for bench in BENCHMARKS:
+        bench.run()
+
+
+if __name__ == "__main__":
+    main()

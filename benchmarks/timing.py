@@ -1,0 +1,39 @@
+"""Shared benchmark helpers: best-of-N timing and a side-by-side ratio table."""
+from __future__ import annotations
+
+import timeit
+from typing import Callable
+
+
+def best_us(fn: Callable[[], object], number: int = 500, repeat: int = 7) -> float:
+    """Best per-call time in µs over ``repeat`` runs of ``number`` calls (after a warm-up)."""
+    fn()
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def try_import_tensorflow():
+    """TensorFlow's compat.v1 module when installed (an optional comparison), else None."""
+    try:
+        import tensorflow as tf  # noqa: PLC0415
+    except ImportError:
+        return None
+    tf.compat.v1.disable_eager_execution()
+    return tf.compat.v1
+
+
+def print_table(title: str, rows: list[tuple[str, dict[str, float | None]]],
+                baseline: str, unit: str = "µs") -> None:
+    """Rows of timings per system, with each system's ratio to ``baseline``."""
+    systems = list(rows[0][1])
+    print(f"\n{title}")
+    header = f"{'case':<28}" + "".join(f"{s + ' ' + unit:>18}" for s in systems) + \
+        "".join(f"{s + '/' + baseline:>24}" for s in systems if s != baseline)
+    print(header)
+    print("-" * len(header))
+    for case, times in rows:
+        base = times[baseline]
+        line = f"{case:<28}" + "".join(
+            f"{(f'{t:.1f}' if t is not None else 'n/a'):>18}" for t in times.values())
+        line += "".join(f"{(f'{t / base:.2f}x' if t is not None else 'n/a'):>24}"
+                        for s, t in times.items() if s != baseline)
+        print(line)
