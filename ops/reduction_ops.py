@@ -73,14 +73,16 @@ def _highest(dtype):
 
 
 def _reduced_shape(x: Tensor, axes: Tensor):
-    """The shape of ``x`` with reduced axes set to 1 (static when possible)."""
+    """x's shape with reduced axes set to 1, as a constant when at most one dim is unknown."""
     axis_value = constant_value(axes)
-    if x.shape.is_fully_defined() and axis_value is not None:
-        dims = x.shape.as_list()
-        for a in _axes(axis_value, len(dims)):
-            dims[a] = 1
-        return dims
-    return None
+    if x.shape.rank is None or axis_value is None:
+        return None
+    dims = x.shape.as_list()
+    for a in _axes(axis_value, len(dims)):
+        dims[a] = 1
+    if dims.count(None) > 1:
+        return None
+    return [-1 if d is None else d for d in dims]
 
 
 def _SumGrad(op, grad):
