@@ -176,7 +176,7 @@ def _gradients(graph, ys, xs, grad_ys, stop_tensors, colocate, gate, aggregation
         for t, g in zip(op.inputs, in_grads):
             if g is None or not is_trainable(t):
                 continue
-            if isinstance(g, Tensor):
+            if isinstance(g, Tensor) and t.dtype.base_dtype != dtypes.resource:
                 try:
                     g.set_shape(t.shape)
                 except ValueError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .core import Tensor
+from .op_builder import register_tensor_conversion_function
 
 
 class IndexedSlices:
@@ -76,6 +77,4 @@ def _convert(value: IndexedSlices, dtype=None, name=None, as_ref=False) -> Tenso
     return value.to_dense()
 
 
-def register_conversion() -> None:
-    from .op_builder import register_tensor_conversion_function
-    register_tensor_conversion_function(IndexedSlices, _convert)
+register_tensor_conversion_function(IndexedSlices, _convert)

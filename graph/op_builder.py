@@ -407,7 +407,10 @@ def add_op_to_graph(graph: Graph, op_type: str, op_def, inputs: list, attrs: dic
     """Adds a fully-bound op under the graph's current scopes and infers its shapes."""
     graph._check_not_finalized()
     with graph._lock:
-        op_name = graph.unique_name(name or op_type) if unique else name
+        if unique and name and name.endswith("/"):
+            op_name = name[:-1]  # a scope name ("w/") names the op exactly, as in TF
+        else:
+            op_name = graph.unique_name(name or op_type) if unique else name
     controls = list(control_inputs) + graph._current_control_inputs(inputs)
     override = graph._gradient_override_map.get(op_type)
     if override is not None:

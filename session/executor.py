@@ -14,6 +14,7 @@ import numpy as np
 
 from ..graph import errors, op_registry
 from ..graph.core import Operation, Tensor
+from ..ops import state_ops
 
 # Values at least this large (bytes) are freed after their last use; tiny ones are
 # left for the end of the run, which is cheaper than freeing them one by one.
@@ -147,7 +148,9 @@ class Plan:
                 s = slot_of[op._outputs[0]] = new_slot()
                 constants[s] = _read_only(value)
                 continue
-            stateful = op_registry.is_stateful(op._type) or op._type in _NO_FOLD
+            ref_positions = _deref_positions(op)
+            stateful = op_registry.is_stateful(op._type) or op._type in _NO_FOLD or \
+                any(t._dtype.is_ref_dtype for t in op._inputs)
             if not stateful:
                 key = _cse_key(op, in_slots)
                 if key is not None:
@@ -166,6 +169,8 @@ class Plan:
                 kernel = factory(op, ctx)
             except errors.OpError as e:
                 raise op_error(op, e) from None
+            if ref_positions:
+                kernel = _dereferencing(kernel, ref_positions)
             out_slots = tuple(new_slot() for _ in op._outputs)
             for t, s in zip(op._outputs, out_slots):
                 slot_of[t] = s
@@ -179,6 +184,7 @@ class Plan:
 
         self.nslots = nslots
         self.fetch_slots = [slot_of[t] for t in self.fetch_tensors]
+        self.fetch_refs = [t._dtype.is_ref_dtype for t in self.fetch_tensors]
         self.constants = constants
         self._compile(steps_spec, constants)
 
@@ -227,7 +233,35 @@ class Plan:
         except Exception as e:
             op, ins = self._step_ops[step]
             raise op_error(op, e, [vals[s] for s in ins]) from e
-        return [vals[s] for s in self.fetch_slots]
+        out = [vals[s] for s in self.fetch_slots]
+        if any(self.fetch_refs):
+            out = [state_ops.deref(v) if is_ref else v for v, is_ref in zip(out, self.fetch_refs)]
+        return out
+
+
+def _deref_positions(op: Operation) -> tuple:
+    """Inputs that receive a ``*_ref`` tensor through a non-ref argument (auto-deref)."""
+    if not any(t._dtype.is_ref_dtype for t in op._inputs):
+        return ()
+    flags = []
+    for arg in op._op_def.input_arg:
+        if arg.number_attr:
+            flags.extend([arg.is_ref] * op._attrs[arg.number_attr])
+        elif arg.type_list_attr:
+            flags.extend([arg.is_ref] * len(op._attrs[arg.type_list_attr]))
+        else:
+            flags.append(arg.is_ref)
+    return tuple(i for i, (t, is_ref) in enumerate(zip(op._inputs, flags))
+                 if t._dtype.is_ref_dtype and not is_ref)
+
+
+def _dereferencing(kernel: Callable, positions: tuple) -> Callable:
+    def deref_kernel(*args):
+        args = list(args)
+        for i in positions:
+            args[i] = state_ops.deref(args[i])
+        return kernel(*args)
+    return deref_kernel
 
 
 def _read_only(value: Any) -> Any:

@@ -15,6 +15,7 @@ from .graph.gradients_impl import (  # noqa: F401
     AggregationMethod, UnconnectedGradients, gradients, hessians)
 from .graph.graph import Graph, get_default_graph, get_default_session, reset_default_graph  # noqa: F401
 from .graph.graph_io import import_graph_def  # noqa: F401
+from .graph.graph_keys import GraphKeys  # noqa: F401
 from .graph.indexed_slices import IndexedSlices  # noqa: F401
 from .graph.op_builder import (  # noqa: F401
     constant, convert_to_tensor, register_tensor_conversion_function)

@@ -1,0 +1,1042 @@
+"""Pure-numpy kernels for TensorFlow's convolution, pooling, batch-norm and softmax-loss ops.
+
+This module imports nothing from the rest of the project (numpy only), so it can be used by
+kernels, gradient code and static shape inference alike.  Every function follows the
+semantics of the TensorFlow op of the same name (attribute meaning, padding split, output
+layout, tie-breaking, reserve-space outputs):
+
+================================  ================================================
+function                          TensorFlow op
+================================  ================================================
+``conv2d``                        ``Conv2D`` (also grouped: input depth a multiple
+                                  of the filter's input depth)
+``conv2d_backprop_input``         ``Conv2DBackpropInput``
+``conv2d_backprop_filter``        ``Conv2DBackpropFilter``
+``depthwise_conv2d_native``       ``DepthwiseConv2dNative``
+``depthwise_conv2d_native_backprop_input`` / ``..._backprop_filter``
+``max_pool`` / ``max_pool_grad``  ``MaxPool`` / ``MaxPoolGrad``
+``avg_pool`` / ``avg_pool_grad``  ``AvgPool`` / ``AvgPoolGrad``
+``fused_batch_norm``              ``FusedBatchNormV3`` (CPU semantics)
+``fused_batch_norm_grad``         ``FusedBatchNormGradV3`` (CPU semantics)
+``softmax_cross_entropy_with_logits``         ``SoftmaxCrossEntropyWithLogits``
+``sparse_softmax_cross_entropy_with_logits``  ``SparseSoftmaxCrossEntropyWithLogits``
+================================  ================================================
+
+plus shape helpers for static shape inference with unknown (``None``) dimensions:
+``conv_output_size``, ``windowed_output_size_and_padding``, ``conv2d_output_shape``,
+``depthwise_conv2d_output_shape`` and ``pool_output_shape``.
+
+Implementation notes
+--------------------
+* Everything is computed in NHWC; ``NCHW`` inputs are transposed (views) on the way in and
+  the result is transposed back and made contiguous.
+* Convolutions use an im2col built from an ``as_strided`` window view followed by a single
+  BLAS matmul on contiguous 2-D operands.  The input gradient is the transposed operation:
+  per filter tap one ``dy @ w[tap].T`` GEMM whose result is added into a strided slice of the
+  padded input gradient (kh*kw iterations, each vectorised over the whole batch); for tiny
+  channel counts a single GEMM followed by a tap-wise col2im is used instead.
+* float32 stays float32 (no upcast); float16/bfloat16 are computed in float32 and cast back;
+  float64 stays float64.  Batch-norm statistics are accumulated in float64 for accuracy.
+* Invalid arguments raise ``ValueError`` with a message in TensorFlow's wording where one
+  exists; callers wrap it into ``InvalidArgumentError``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = [
+    "conv_output_size",
+    "windowed_output_size_and_padding",
+    "conv2d_output_shape",
+    "depthwise_conv2d_output_shape",
+    "pool_output_shape",
+    "conv2d",
+    "conv2d_backprop_input",
+    "conv2d_backprop_filter",
+    "depthwise_conv2d_native",
+    "depthwise_conv2d_native_backprop_input",
+    "depthwise_conv2d_native_backprop_filter",
+    "max_pool",
+    "max_pool_grad",
+    "avg_pool",
+    "avg_pool_grad",
+    "fused_batch_norm",
+    "fused_batch_norm_grad",
+    "softmax_cross_entropy_with_logits",
+    "sparse_softmax_cross_entropy_with_logits",
+]
+
+# Input channel count from which conv2d_backprop_input uses one GEMM per filter tap (the
+# result of each fits in cache and is added straight into the gradient) rather than one
+# big GEMM producing all the columns followed by a col2im pass.
+_PER_TAP_MIN_CHANNELS = 8
+
+
+# ----------------------------------------------------------------------------------------
+# attribute helpers
+# ----------------------------------------------------------------------------------------
+
+def _as_str(value) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return value.decode("ascii")
+    return str(value)
+
+
+def _norm_padding(padding) -> str:
+    p = _as_str(padding).upper()
+    if p not in ("SAME", "VALID", "EXPLICIT"):
+        raise ValueError(f"padding must be one of 'SAME', 'VALID' or 'EXPLICIT', got {padding!r}")
+    return p
+
+
+def _norm_format(data_format) -> str:
+    f = _as_str(data_format or "NHWC").upper()
+    if f not in ("NHWC", "NCHW"):
+        raise ValueError(f"data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
+    return f
+
+
+def _spatial_pair(values, data_format: str, name: str, allow_2: bool = True,
+                  default=None, check_outer: bool = True) -> tuple[int, int]:
+    """(h, w) of a 4-element attribute in ``data_format`` order (or a 2-element one)."""
+    if values is None or (default is not None and len(values) == 0):
+        values = default
+    vals = [int(v) for v in values]
+    if len(vals) == 4:
+        if data_format == "NHWC":
+            n, h, w, c = vals
+        else:
+            n, c, h, w = vals
+        if check_outer and (n != 1 or c != 1):
+            raise ValueError(
+                f"{name} in the batch and depth dimensions must be 1, got {vals} "
+                f"(data_format {data_format})")
+    elif len(vals) == 2 and allow_2:
+        h, w = vals
+    else:
+        raise ValueError(f"{name} must have 4 elements, got {vals}")
+    return h, w
+
+
+def _strides_dilations(strides, dilations, data_format):
+    sh, sw = _spatial_pair(strides, data_format, "strides")
+    dh, dw = _spatial_pair(dilations, data_format, "dilations", default=(1, 1, 1, 1))
+    if sh <= 0 or sw <= 0:
+        raise ValueError(f"strides must be positive, got {list(strides)}")
+    if dh <= 0 or dw <= 0:
+        raise ValueError(f"dilations must be positive, got {list(dilations)}")
+    return sh, sw, dh, dw
+
+
+def _explicit_pairs(padding: str, explicit_paddings, data_format: str):
+    """((top, bottom), (left, right)) from TF's flat ``explicit_paddings`` list."""
+    ep = [int(v) for v in (explicit_paddings or ())]
+    if padding != "EXPLICIT":
+        if ep:
+            raise ValueError("explicit_paddings must be empty unless padding is 'EXPLICIT', "
+                             f"got {ep} with padding {padding!r}")
+        return (0, 0), (0, 0)
+    if len(ep) != 8:
+        raise ValueError("explicit_paddings must contain 8 values (a before/after pair per "
+                         f"dimension) when padding is 'EXPLICIT', got {len(ep)}: {ep}")
+    if any(v < 0 for v in ep):
+        raise ValueError(f"All elements of explicit_paddings must be nonnegative, got {ep}")
+    pairs = [(ep[2 * i], ep[2 * i + 1]) for i in range(4)]
+    if data_format == "NHWC":
+        n, h, w, c = pairs
+    else:
+        n, c, h, w = pairs
+    if n != (0, 0) or c != (0, 0):
+        raise ValueError("explicit_paddings for the batch and depth dimensions must be 0, "
+                         f"got {ep} (data_format {data_format})")
+    return h, w
+
+
+def _to_nhwc(x, data_format: str):
+    return x if data_format == "NHWC" else x.transpose(0, 2, 3, 1)
+
+
+def _from_nhwc(y, data_format: str):
+    if data_format == "NHWC":
+        return y
+    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+
+def _shape_to_nhwc(shape, data_format: str):
+    n, a, b, c = shape
+    return (n, a, b, c) if data_format == "NHWC" else (n, b, c, a)
+
+
+def _compute_dtype(dtype) -> np.dtype:
+    """float16/bfloat16 are computed in float32; everything else in its own type."""
+    dtype = np.dtype(dtype)
+    if dtype.name in ("float16", "bfloat16"):
+        return np.dtype(np.float32)
+    return dtype
+
+
+def _check_rank(x, rank: int, name: str):
+    if x.ndim != rank:
+        raise ValueError(f"{name} must be {rank}-dimensional, got shape {list(x.shape)}")
+
+
+# ----------------------------------------------------------------------------------------
+# output-size arithmetic (shared by kernels and static shape inference)
+# ----------------------------------------------------------------------------------------
+
+def windowed_output_size_and_padding(in_size: int, k: int, stride: int, dilation: int = 1,
+                                     padding="VALID", pad_before: int = 0,
+                                     pad_after: int = 0) -> tuple[int, int, int]:
+    """TF's ``GetWindowedOutputSizeVerbose``: ``(output_size, pad_before, pad_after)``.
+
+    SAME: ``out = ceil(in / stride)``, ``pad_total = max((out-1)*stride + eff_k - in, 0)``
+    split as ``pad_before = pad_total // 2`` (the extra one goes after).  VALID/EXPLICIT:
+    ``out = (in + pads - eff_k) // stride + 1``; an effective window larger than the (padded)
+    input raises ``ValueError`` (TF's "Negative dimension size" error).
+    """
+    padding = _norm_padding(padding)
+    in_size, k, stride, dilation = int(in_size), int(k), int(stride), int(dilation)
+    if stride <= 0:
+        raise ValueError(f"Stride must be > 0, but got {stride}")
+    if dilation <= 0:
+        raise ValueError(f"Dilation rate must be >= 1, but got {dilation}")
+    if k < 0 or in_size < 0:
+        raise ValueError(f"sizes must be non-negative, got input {in_size} and window {k}")
+    eff = (k - 1) * dilation + 1 if k > 0 else 0
+    if padding == "SAME":
+        out = (in_size + stride - 1) // stride
+        total = max((out - 1) * stride + eff - in_size, 0)
+        return out, total // 2, total - total // 2
+    if padding == "VALID":
+        pad_before = pad_after = 0
+    elif pad_before < 0 or pad_after < 0:
+        raise ValueError(f"explicit paddings must be nonnegative, got {pad_before}, {pad_after}")
+    padded = in_size + pad_before + pad_after
+    if padded < eff:
+        what = "filter" if dilation == 1 else f"dilated filter (size {k}, dilation {dilation})"
+        raise ValueError(
+            f"Negative dimension size caused by subtracting {eff} from {padded}: the "
+            f"effective {what} size {eff} is larger than the {padding.lower()}-padded input "
+            f"size {padded}")
+    return (padded - eff) // stride + 1, pad_before, pad_after
+
+
+def conv_output_size(in_size, k, stride, dilation=1, padding="VALID", pad_before=0,
+                     pad_after=0):
+    """Output length of one spatial dimension; ``None`` when ``in_size`` (or, for
+    VALID/EXPLICIT, ``k``) is unknown.  Invalid stride/dilation/size raise ``ValueError``."""
+    padding = _norm_padding(padding)
+    if stride is None or int(stride) <= 0:
+        raise ValueError(f"Stride must be > 0, but got {stride}")
+    if dilation is None or int(dilation) <= 0:
+        raise ValueError(f"Dilation rate must be >= 1, but got {dilation}")
+    if in_size is None or in_size < 0:
+        return None
+    if padding == "SAME":
+        return (int(in_size) + int(stride) - 1) // int(stride)
+    if k is None or k < 0:
+        return None
+    return windowed_output_size_and_padding(in_size, k, stride, dilation, padding,
+                                            pad_before, pad_after)[0]
+
+
+def _known(v):
+    return None if v is None or (isinstance(v, (int, np.integer)) and v < 0) else int(v)
+
+
+def _shape_list(shape, rank: int, name: str):
+    if shape is None:
+        return [None] * rank
+    dims = [_known(d) for d in shape]
+    if len(dims) != rank:
+        raise ValueError(f"{name} must be rank {rank}, got shape {list(shape)}")
+    return dims
+
+
+def _spatial_output_shape(in_nhwc, kh, kw, sh, sw, dh, dw, padding, pads_h, pads_w):
+    ho = conv_output_size(in_nhwc[1], kh, sh, dh, padding, *pads_h)
+    wo = conv_output_size(in_nhwc[2], kw, sw, dw, padding, *pads_w)
+    return ho, wo
+
+
+def conv2d_output_shape(input_shape, filter_shape, strides, padding, data_format="NHWC",
+                        dilations=(1, 1, 1, 1), explicit_paddings=()):
+    """Static output shape of ``Conv2D`` (list with ``None`` for unknown dims)."""
+    fmt = _norm_format(data_format)
+    padding = _norm_padding(padding)
+    sh, sw, dh, dw = _strides_dilations(strides, dilations, fmt)
+    pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
+    inp = _shape_to_nhwc(_shape_list(input_shape, 4, "input"), fmt)
+    kh, kw, fin, fout = _shape_list(filter_shape, 4, "filter")
+    if inp[3] is not None and fin is not None:
+        if fin == 0 or inp[3] % fin != 0:
+            raise ValueError(f"Depth of input ({inp[3]}) is not a multiple of input depth of "
+                             f"filter ({fin})")
+        if fout is not None and fout % (inp[3] // fin) != 0:
+            raise ValueError(f"Depth of output ({fout}) is not a multiple of the number of "
+                             f"groups ({inp[3] // fin})")
+    ho, wo = _spatial_output_shape(inp, kh, kw, sh, sw, dh, dw, padding, pads_h, pads_w)
+    out = [inp[0], ho, wo, fout]
+    return out if fmt == "NHWC" else [out[0], out[3], out[1], out[2]]
+
+
+def depthwise_conv2d_output_shape(input_shape, filter_shape, strides, padding,
+                                  data_format="NHWC", dilations=(1, 1, 1, 1),
+                                  explicit_paddings=()):
+    """Static output shape of ``DepthwiseConv2dNative`` (filter ``[kh, kw, in, mult]``)."""
+    fmt = _norm_format(data_format)
+    padding = _norm_padding(padding)
+    sh, sw, dh, dw = _strides_dilations(strides, dilations, fmt)
+    pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
+    inp = _shape_to_nhwc(_shape_list(input_shape, 4, "input"), fmt)
+    kh, kw, fin, mult = _shape_list(filter_shape, 4, "filter")
+    if inp[3] is not None and fin is not None and inp[3] != fin:
+        raise ValueError(f"input and filter must have the same depth: {inp[3]} vs {fin}")
+    depth = inp[3] if inp[3] is not None else fin
+    ho, wo = _spatial_output_shape(inp, kh, kw, sh, sw, dh, dw, padding, pads_h, pads_w)
+    cout = None if depth is None or mult is None else depth * mult
+    out = [inp[0], ho, wo, cout]
+    return out if fmt == "NHWC" else [out[0], out[3], out[1], out[2]]
+
+
+def pool_output_shape(input_shape, ksize, strides, padding, data_format="NHWC",
+                      explicit_paddings=()):
+    """Static output shape of ``MaxPool``/``AvgPool`` (list with ``None`` for unknown dims)."""
+    fmt = _norm_format(data_format)
+    padding = _norm_padding(padding)
+    inp = _shape_to_nhwc(_shape_list(input_shape, 4, "input"), fmt)
+    kh, kw, kd = _pool_window(ksize, strides, fmt)[0]
+    sh, sw, sd = _pool_window(ksize, strides, fmt)[1]
+    pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
+    ho, wo = _spatial_output_shape(inp, kh, kw, sh, sw, 1, 1, padding, pads_h, pads_w)
+    c = inp[3]
+    if kd != 1:
+        if c is not None and c % kd != 0:
+            raise ValueError(f"Depthwise max pooling requires the depth window to evenly "
+                             f"divide the input depth ({c} vs {kd})")
+        c = None if c is None else c // kd
+    out = [inp[0], ho, wo, c]
+    return out if fmt == "NHWC" else [out[0], out[3], out[1], out[2]]
+
+
+# ----------------------------------------------------------------------------------------
+# convolution machinery (NHWC)
+# ----------------------------------------------------------------------------------------
+
+class _Geom:
+    """Geometry of a 2-D windowed op in NHWC."""
+    __slots__ = ("N", "H", "W", "C", "kh", "kw", "sh", "sw", "dh", "dw", "Ho", "Wo",
+                 "pt", "pb", "pl", "pr")
+
+    def __init__(self, in_shape, kh, kw, sh, sw, dh, dw, padding, pads_h, pads_w):
+        self.N, self.H, self.W, self.C = (int(d) for d in in_shape)
+        self.kh, self.kw, self.sh, self.sw, self.dh, self.dw = kh, kw, sh, sw, dh, dw
+        self.Ho, self.pt, self.pb = windowed_output_size_and_padding(
+            self.H, kh, sh, dh, padding, *pads_h)
+        self.Wo, self.pl, self.pr = windowed_output_size_and_padding(
+            self.W, kw, sw, dw, padding, *pads_w)
+
+    @property
+    def padded_shape(self):
+        return (self.N, self.H + self.pt + self.pb, self.W + self.pl + self.pr, self.C)
+
+    @property
+    def no_padding(self):
+        return self.pt == self.pb == self.pl == self.pr == 0
+
+    def tap_slices(self, i, j):
+        """Slices of the padded input read by filter tap (i, j) for all output positions."""
+        r0, c0 = i * self.dh, j * self.dw
+        return (slice(None), slice(r0, r0 + (self.Ho - 1) * self.sh + 1, self.sh),
+                slice(c0, c0 + (self.Wo - 1) * self.sw + 1, self.sw), slice(None))
+
+
+def _pad(x, g: _Geom, value=0):
+    if g.no_padding:
+        return x
+    out = np.empty(g.padded_shape, dtype=x.dtype)
+    if g.pt:
+        out[:, :g.pt] = value
+    if g.pb:
+        out[:, g.pt + g.H:] = value
+    if g.pl:
+        out[:, g.pt:g.pt + g.H, :g.pl] = value
+    if g.pr:
+        out[:, g.pt:g.pt + g.H, g.pl + g.W:] = value
+    out[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
+    return out
+
+
+def _windows(xp, g: _Geom):
+    """Read-only view (N, Ho, Wo, kh, kw, C) of the windows of the padded input."""
+    s0, s1, s2, s3 = xp.strides
+    return as_strided(xp, (g.N, g.Ho, g.Wo, g.kh, g.kw, g.C),
+                      (s0, s1 * g.sh, s2 * g.sw, s1 * g.dh, s2 * g.dw, s3), writeable=False)
+
+
+def _im2col(x, g: _Geom):
+    """(N*Ho*Wo, kh*kw*C) contiguous patch matrix (one copy of the windows)."""
+    cols = _windows(_pad(x, g), g).reshape(g.N * g.Ho * g.Wo, g.kh * g.kw * g.C)
+    return np.ascontiguousarray(cols)
+
+
+def _unpad(xp, g: _Geom):
+    if g.no_padding:
+        return xp
+    return np.ascontiguousarray(xp[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W])
+
+
+def _col2im(tap, g: _Geom, dtype):
+    """Adjoint of the window view: sum ``tap(i, j)`` (N, Ho, Wo, C) into the padded input."""
+    dxp = np.zeros(g.padded_shape, dtype=dtype)
+    if g.Ho and g.Wo:
+        for i in range(g.kh):
+            for j in range(g.kw):
+                dxp[g.tap_slices(i, j)] += tap(i, j)
+    return _unpad(dxp, g)
+
+
+def _conv_setup(input_shape_nhwc, filter_shape, strides, padding, explicit_paddings,
+                data_format, dilations):
+    fmt = _norm_format(data_format)
+    padding = _norm_padding(padding)
+    sh, sw, dh, dw = _strides_dilations(strides, dilations, fmt)
+    pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
+    if len(filter_shape) != 4:
+        raise ValueError(f"filter must be 4-dimensional, got shape {list(filter_shape)}")
+    kh, kw, fin, fout = (int(d) for d in filter_shape)
+    c = int(input_shape_nhwc[3])
+    if fin <= 0 or c % fin != 0:
+        raise ValueError(f"Depth of input ({c}) is not a multiple of input depth of filter "
+                         f"({fin})")
+    groups = c // fin
+    if fout % groups != 0:
+        raise ValueError(f"Depth of output ({fout}) is not a multiple of the number of groups "
+                         f"({groups})")
+    g = _Geom(input_shape_nhwc, kh, kw, sh, sw, dh, dw, padding, pads_h, pads_w)
+    return fmt, g, groups
+
+
+def _grouped_cols(cols, g: _Geom, groups):
+    """(M, T*C) -> (G, M, T*Cg) contiguous."""
+    m, t = cols.shape[0], g.kh * g.kw
+    cg = g.C // groups
+    return np.ascontiguousarray(
+        cols.reshape(m, t, groups, cg).transpose(2, 0, 1, 3)).reshape(groups, m, t * cg)
+
+
+def _grouped_filter(w, groups):
+    """(kh, kw, Cg, O) -> (G, kh*kw*Cg, Og) contiguous."""
+    kh, kw, cg, o = w.shape
+    og = o // groups
+    return np.ascontiguousarray(
+        w.reshape(kh * kw, cg, groups, og).transpose(2, 0, 1, 3)).reshape(groups, -1, og)
+
+
+def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC",
+           dilations=(1, 1, 1, 1)):
+    """``Conv2D``: ``x`` [N,H,W,C] (or NCHW), ``filter`` [kh, kw, C/groups, O]."""
+    x = np.asarray(x)
+    w = np.asarray(filter)
+    _check_rank(x, 4, "input")
+    _check_rank(w, 4, "filter")
+    fmt = _norm_format(data_format)
+    xn = _to_nhwc(x, fmt)
+    fmt, g, groups = _conv_setup(xn.shape, w.shape, strides, padding, explicit_paddings, fmt,
+                                 dilations)
+    out_dtype = np.result_type(x.dtype, w.dtype)
+    cdt = _compute_dtype(out_dtype)
+    xn = xn.astype(cdt, copy=False)
+    w = w.astype(cdt, copy=False)
+    o = w.shape[3]
+    cols = _im2col(xn, g)
+    if groups == 1:
+        out = cols @ np.ascontiguousarray(w).reshape(-1, o)
+    else:
+        out = np.matmul(_grouped_cols(cols, g, groups), _grouped_filter(w, groups))
+        out = out.transpose(1, 0, 2).reshape(-1, o)
+    out = out.reshape(g.N, g.Ho, g.Wo, o)
+    return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
+
+
+def _sizes_nhwc(sizes, fmt, name, n_from, c_from):
+    vals = [int(v) for v in np.asarray(sizes).reshape(-1)]
+    if len(vals) == 4:
+        return _shape_to_nhwc(vals, fmt)
+    if len(vals) == 2:
+        return (n_from, vals[0], vals[1], c_from)
+    raise ValueError(f"{name} must have 4 (or 2 spatial) elements, got {vals}")
+
+
+def _check_out_backprop(dy_nhwc, g: _Geom, o, op):
+    expected = (g.N, g.Ho, g.Wo, o)
+    if tuple(dy_nhwc.shape) != expected:
+        raise ValueError(f"{op}: Size of out_backprop doesn't match computed: actual = "
+                         f"{list(dy_nhwc.shape)}, computed = {list(expected)} (NHWC)")
+
+
+def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
+                          explicit_paddings=(), data_format="NHWC", dilations=(1, 1, 1, 1)):
+    """``Conv2DBackpropInput``: gradient of ``conv2d`` w.r.t. its input of shape
+    ``input_sizes`` (4 values in ``data_format`` order, or the 2 spatial sizes)."""
+    w = np.asarray(filter)
+    dy = np.asarray(out_backprop)
+    _check_rank(w, 4, "filter")
+    _check_rank(dy, 4, "out_backprop")
+    fmt = _norm_format(data_format)
+    dyn = _to_nhwc(dy, fmt)
+    in_shape = _sizes_nhwc(input_sizes, fmt, "input_sizes", dyn.shape[0], w.shape[2])
+    fmt, g, groups = _conv_setup(in_shape, w.shape, strides, padding, explicit_paddings, fmt,
+                                 dilations)
+    o = w.shape[3]
+    _check_out_backprop(dyn, g, o, "Conv2DBackpropInput")
+    out_dtype = np.result_type(w.dtype, dy.dtype)
+    cdt = _compute_dtype(out_dtype)
+    w = np.ascontiguousarray(w, dtype=cdt)
+    m = g.N * g.Ho * g.Wo
+    dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(m, o)
+    shape4 = (g.N, g.Ho, g.Wo, g.C)
+    if groups == 1 and g.C >= _PER_TAP_MIN_CHANNELS:
+        # One (M, O) x (O, C) GEMM per tap, added into the strided slice it came from.
+        buf = np.empty((m, g.C), dtype=cdt)
+
+        def tap(i, j):
+            np.matmul(dy2, w[i, j].T, out=buf)
+            return buf.reshape(shape4)
+    elif groups == 1:
+        dcols = (dy2 @ w.reshape(-1, o).T).reshape(g.N, g.Ho, g.Wo, g.kh, g.kw, g.C)
+
+        def tap(i, j):
+            return dcols[:, :, :, i, j, :]
+    else:
+        og, cg = o // groups, g.C // groups
+        dy3 = dy2.reshape(m, groups, og).transpose(1, 0, 2)
+        dcols = np.matmul(dy3, _grouped_filter(w, groups).transpose(0, 2, 1))
+        dcols = dcols.reshape(groups, g.N, g.Ho, g.Wo, g.kh, g.kw, cg)
+
+        def tap(i, j):
+            return dcols[:, :, :, :, i, j, :].transpose(1, 2, 3, 0, 4).reshape(shape4)
+    dx = _col2im(tap, g, cdt)
+    return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
+
+
+def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
+                           explicit_paddings=(), data_format="NHWC", dilations=(1, 1, 1, 1)):
+    """``Conv2DBackpropFilter``: gradient of ``conv2d`` w.r.t. its filter of shape
+    ``filter_sizes`` ([kh, kw, C/groups, O])."""
+    x = np.asarray(input)
+    dy = np.asarray(out_backprop)
+    _check_rank(x, 4, "input")
+    _check_rank(dy, 4, "out_backprop")
+    fshape = tuple(int(v) for v in np.asarray(filter_sizes).reshape(-1))
+    fmt = _norm_format(data_format)
+    xn, dyn = _to_nhwc(x, fmt), _to_nhwc(dy, fmt)
+    fmt, g, groups = _conv_setup(xn.shape, fshape, strides, padding, explicit_paddings, fmt,
+                                 dilations)
+    o = fshape[3]
+    _check_out_backprop(dyn, g, o, "Conv2DBackpropFilter")
+    out_dtype = np.result_type(x.dtype, dy.dtype)
+    cdt = _compute_dtype(out_dtype)
+    cols = _im2col(xn.astype(cdt, copy=False), g)
+    m = cols.shape[0]
+    dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(m, o)
+    if groups == 1:
+        dw = cols.T @ dy2
+    else:
+        og = o // groups
+        gcols = _grouped_cols(cols, g, groups)
+        dwg = np.matmul(gcols.transpose(0, 2, 1), dy2.reshape(m, groups, og).transpose(1, 0, 2))
+        dw = dwg.reshape(groups, g.kh * g.kw, fshape[2], og).transpose(1, 2, 0, 3)
+    return np.ascontiguousarray(dw.reshape(fshape)).astype(out_dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------------------
+# depthwise convolution
+# ----------------------------------------------------------------------------------------
+
+def _depthwise_setup(input_shape_nhwc, filter_shape, strides, padding, explicit_paddings,
+                     fmt, dilations):
+    padding = _norm_padding(padding)
+    sh, sw, dh, dw = _strides_dilations(strides, dilations, fmt)
+    pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
+    if len(filter_shape) != 4:
+        raise ValueError(f"filter must be 4-dimensional, got shape {list(filter_shape)}")
+    kh, kw, fin, _ = (int(d) for d in filter_shape)
+    if int(input_shape_nhwc[3]) != fin:
+        raise ValueError(f"input and filter must have the same depth: {input_shape_nhwc[3]} "
+                         f"vs {fin}")
+    return _Geom(input_shape_nhwc, kh, kw, sh, sw, dh, dw, padding, pads_h, pads_w)
+
+
+def depthwise_conv2d_native(x, filter, strides, padding, explicit_paddings=(),
+                            data_format="NHWC", dilations=(1, 1, 1, 1)):
+    """``DepthwiseConv2dNative``: filter [kh, kw, C, mult]; output channel ``c*mult + m``."""
+    x = np.asarray(x)
+    w = np.asarray(filter)
+    _check_rank(x, 4, "input")
+    _check_rank(w, 4, "filter")
+    fmt = _norm_format(data_format)
+    xn = _to_nhwc(x, fmt)
+    g = _depthwise_setup(xn.shape, w.shape, strides, padding, explicit_paddings, fmt,
+                         dilations)
+    out_dtype = np.result_type(x.dtype, w.dtype)
+    cdt = _compute_dtype(out_dtype)
+    mult = w.shape[3]
+    t = g.kh * g.kw
+    m = g.N * g.Ho * g.Wo
+    # (C, M, T) @ (C, T, mult): one batched GEMM over channels.
+    cols = _windows(_pad(xn.astype(cdt, copy=False), g), g).reshape(m, t, g.C)
+    colsc = np.ascontiguousarray(cols.transpose(2, 0, 1))
+    wc = np.ascontiguousarray(w.astype(cdt, copy=False).reshape(t, g.C, mult).transpose(1, 0, 2))
+    out = np.matmul(colsc, wc)                              # (C, M, mult)
+    out = out.transpose(1, 0, 2).reshape(g.N, g.Ho, g.Wo, g.C * mult)
+    return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
+
+
+def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, strides, padding,
+                                           explicit_paddings=(), data_format="NHWC",
+                                           dilations=(1, 1, 1, 1)):
+    """``DepthwiseConv2dNativeBackpropInput``."""
+    w = np.asarray(filter)
+    dy = np.asarray(out_backprop)
+    _check_rank(w, 4, "filter")
+    _check_rank(dy, 4, "out_backprop")
+    fmt = _norm_format(data_format)
+    dyn = _to_nhwc(dy, fmt)
+    in_shape = _sizes_nhwc(input_sizes, fmt, "input_sizes", dyn.shape[0], w.shape[2])
+    g = _depthwise_setup(in_shape, w.shape, strides, padding, explicit_paddings, fmt, dilations)
+    mult = w.shape[3]
+    _check_out_backprop(dyn, g, g.C * mult, "DepthwiseConv2dNativeBackpropInput")
+    out_dtype = np.result_type(w.dtype, dy.dtype)
+    cdt = _compute_dtype(out_dtype)
+    w = w.astype(cdt, copy=False)
+    dy5 = dyn.astype(cdt, copy=False).reshape(g.N, g.Ho, g.Wo, g.C, mult)
+    if mult == 1:
+        dy4 = dy5[..., 0]
+
+        def tap(i, j):
+            return dy4 * w[i, j, :, 0]
+    else:
+        def tap(i, j):
+            return np.einsum("nhwcm,cm->nhwc", dy5, w[i, j])
+    dx = _col2im(tap, g, cdt)
+    return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
+
+
+def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, strides,
+                                            padding, explicit_paddings=(), data_format="NHWC",
+                                            dilations=(1, 1, 1, 1)):
+    """``DepthwiseConv2dNativeBackpropFilter``."""
+    x = np.asarray(input)
+    dy = np.asarray(out_backprop)
+    _check_rank(x, 4, "input")
+    _check_rank(dy, 4, "out_backprop")
+    fshape = tuple(int(v) for v in np.asarray(filter_sizes).reshape(-1))
+    fmt = _norm_format(data_format)
+    xn, dyn = _to_nhwc(x, fmt), _to_nhwc(dy, fmt)
+    g = _depthwise_setup(xn.shape, fshape, strides, padding, explicit_paddings, fmt, dilations)
+    mult = fshape[3]
+    _check_out_backprop(dyn, g, g.C * mult, "DepthwiseConv2dNativeBackpropFilter")
+    out_dtype = np.result_type(x.dtype, dy.dtype)
+    cdt = _compute_dtype(out_dtype)
+    t = g.kh * g.kw
+    m = g.N * g.Ho * g.Wo
+    cols = _windows(_pad(xn.astype(cdt, copy=False), g), g).reshape(m, t, g.C)
+    colsc = np.ascontiguousarray(cols.transpose(2, 1, 0))                   # (C, T, M)
+    dyc = np.ascontiguousarray(dyn.astype(cdt, copy=False).reshape(m, g.C, mult)
+                               .transpose(1, 0, 2))                         # (C, M, mult)
+    dw = np.matmul(colsc, dyc)                                              # (C, T, mult)
+    dw = dw.transpose(1, 0, 2).reshape(fshape)
+    return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------------------
+# pooling
+# ----------------------------------------------------------------------------------------
+
+def _pool_window(ksize, strides, fmt):
+    """((kh, kw, kdepth), (sh, sw, sdepth)) with TF's restrictions checked."""
+    def four(v, name):
+        vals = [int(a) for a in v]
+        if len(vals) == 2:
+            vals = [1, vals[0], vals[1], 1] if fmt == "NHWC" else [1, 1, vals[0], vals[1]]
+        if len(vals) != 4:
+            raise ValueError(f"Sliding window {name} field must specify 4 dimensions, got {vals}")
+        return vals if fmt == "NHWC" else [vals[0], vals[2], vals[3], vals[1]]
+    k = four(ksize, "ksize")
+    s = four(strides, "strides")
+    if any(v <= 0 for v in k):
+        raise ValueError(f"Sliding window ksize must be positive, got {list(ksize)}")
+    if any(v <= 0 for v in s):
+        raise ValueError(f"Sliding window stride must be positive, got {list(strides)}")
+    if k[0] != 1 or s[0] != 1:
+        raise ValueError("Pooling is not yet supported on the batch dimension.")
+    if k[3] != 1 or s[3] != 1:
+        if k[3] != s[3]:
+            raise ValueError("Depthwise max pooling requires the depth window to equal the "
+                             "depth stride.")
+        if k[1] != 1 or k[2] != 1 or s[1] != 1 or s[2] != 1:
+            raise ValueError("MaxPooling supports exactly one of pooling across depth or "
+                             "pooling across width/height.")
+    return (k[1], k[2], k[3]), (s[1], s[2], s[3])
+
+
+def _pool_setup(in_shape_nhwc, ksize, strides, padding, fmt, explicit_paddings=()):
+    padding = _norm_padding(padding)
+    (kh, kw, kd), (sh, sw, _) = _pool_window(ksize, strides, fmt)
+    pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
+    g = _Geom(in_shape_nhwc, kh, kw, sh, sw, 1, 1, padding, pads_h, pads_w)
+    return g, kd
+
+
+def _lowest(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind in "iu":
+        return np.iinfo(dtype).min
+    raise ValueError(f"unsupported dtype for max pooling: {dtype}")
+
+
+def _nonoverlapping(g: _Geom):
+    return (g.no_padding and g.sh == g.kh and g.sw == g.kw and g.Ho * g.kh <= g.H
+            and g.Wo * g.kw <= g.W)
+
+
+def max_pool(x, ksize, strides, padding, data_format="NHWC", explicit_paddings=()):
+    """``MaxPool``; padded cells never win (they are -inf)."""
+    x = np.asarray(x)
+    _check_rank(x, 4, "input")
+    fmt = _norm_format(data_format)
+    xn = _to_nhwc(x, fmt)
+    g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt, explicit_paddings)
+    cdt = _compute_dtype(x.dtype)
+    xn = xn.astype(cdt, copy=False)
+    if kd != 1:
+        if g.C % kd:
+            raise ValueError(f"Depthwise max pooling requires the depth window to evenly "
+                             f"divide the input depth ({g.C} vs {kd})")
+        out = xn.reshape(g.N, g.H, g.W, g.C // kd, kd).max(axis=4)
+    elif _nonoverlapping(g):
+        v = xn[:, :g.Ho * g.kh, :g.Wo * g.kw]
+        out = v.reshape(g.N, g.Ho, g.kh, g.Wo, g.kw, g.C).max(axis=(2, 4))
+    else:
+        out = _windows(_pad(xn, g, _lowest(cdt)), g).max(axis=(3, 4))
+    return _from_nhwc(out, fmt).astype(x.dtype, copy=False)
+
+
+def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_format="NHWC",
+                  explicit_paddings=()):
+    """``MaxPoolGrad``: each output gradient goes to the first (row-major) maximum of its
+    window in ``orig_input``; padded cells never win.  ``orig_output`` is not needed."""
+    x = np.asarray(orig_input)
+    dy = np.asarray(grad)
+    _check_rank(x, 4, "orig_input")
+    _check_rank(dy, 4, "grad")
+    fmt = _norm_format(data_format)
+    xn, dyn = _to_nhwc(x, fmt), _to_nhwc(dy, fmt)
+    g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt, explicit_paddings)
+    if kd != 1:
+        raise ValueError("MaxPoolGrad: depthwise max pooling is not supported.")
+    if tuple(dyn.shape) != (g.N, g.Ho, g.Wo, g.C):
+        raise ValueError(f"MaxPoolGrad: grad shape {list(dyn.shape)} does not match the "
+                         f"pooled output shape {[g.N, g.Ho, g.Wo, g.C]} (NHWC)")
+    cdt = _compute_dtype(np.result_type(x.dtype, dy.dtype))
+    out_dtype = dy.dtype
+    xn = xn.astype(cdt, copy=False)
+    dyn = dyn.astype(cdt, copy=False)
+    t = g.kh * g.kw
+    if _nonoverlapping(g):
+        v = xn[:, :g.Ho * g.kh, :g.Wo * g.kw].reshape(g.N, g.Ho, g.kh, g.Wo, g.kw, g.C)
+        v = v.transpose(0, 1, 3, 2, 4, 5).reshape(g.N, g.Ho, g.Wo, t, g.C)
+        arg = v.argmax(axis=3)                                     # first max wins
+        onehot = arg[:, :, :, None, :] == np.arange(t).reshape(1, 1, 1, t, 1)
+        d = np.where(onehot, dyn[:, :, :, None, :], np.zeros((), cdt))
+        d = d.reshape(g.N, g.Ho, g.Wo, g.kh, g.kw, g.C).transpose(0, 1, 3, 2, 4, 5)
+        dx = np.zeros(xn.shape, dtype=cdt)
+        dx[:, :g.Ho * g.kh, :g.Wo * g.kw] = d.reshape(g.N, g.Ho * g.kh, g.Wo * g.kw, g.C)
+    else:
+        win = _windows(_pad(xn, g, _lowest(cdt)), g).reshape(g.N, g.Ho, g.Wo, t, g.C)
+        arg = win.argmax(axis=3)                                   # first max wins
+        zero = np.zeros((), cdt)
+
+        def tap(i, j):
+            return np.where(arg == i * g.kw + j, dyn, zero)
+        dx = _col2im(tap, g, cdt)
+    return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
+
+
+def _window_counts(g: _Geom):
+    """Number of non-padded cells in each output window: (Ho, Wo) float array."""
+    def counts(n_out, stride, pad, k, size):
+        start = np.arange(n_out) * stride - pad
+        return np.minimum(start + k, size) - np.maximum(start, 0)
+    return np.outer(counts(g.Ho, g.sh, g.pt, g.kh, g.H), counts(g.Wo, g.sw, g.pl, g.kw, g.W))
+
+
+def avg_pool(value, ksize, strides, padding, data_format="NHWC"):
+    """``AvgPool``; with SAME padding each window averages only its non-padded cells."""
+    x = np.asarray(value)
+    _check_rank(x, 4, "value")
+    fmt = _norm_format(data_format)
+    xn = _to_nhwc(x, fmt)
+    g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt)
+    if kd != 1:
+        raise ValueError("AvgPool: pooling across depth is not supported.")
+    cdt = _compute_dtype(x.dtype)
+    xp = _pad(xn.astype(cdt, copy=False), g)
+    if _nonoverlapping(g):
+        s = xp[:, :g.Ho * g.kh, :g.Wo * g.kw].reshape(g.N, g.Ho, g.kh, g.Wo, g.kw, g.C)
+        s = s.sum(axis=(2, 4))
+    else:
+        # Separable window sums: rows first, then columns.
+        s0, s1, s2, s3 = xp.strides
+        rows = as_strided(xp, (g.N, g.Ho, g.kh, xp.shape[2], g.C),
+                          (s0, s1 * g.sh, s1, s2, s3), writeable=False).sum(axis=2)
+        r0, r1, r2, r3 = rows.strides
+        s = as_strided(rows, (g.N, g.Ho, g.Wo, g.kw, g.C),
+                       (r0, r1, r2 * g.sw, r2, r3), writeable=False).sum(axis=3)
+    if g.no_padding:
+        s /= np.asarray(g.kh * g.kw, dtype=cdt)
+    else:
+        s /= _window_counts(g).astype(cdt)[None, :, :, None]
+    return _from_nhwc(s, fmt).astype(x.dtype, copy=False)
+
+
+def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="NHWC"):
+    """``AvgPoolGrad``: spreads ``grad / count`` uniformly over each window's valid cells."""
+    dy = np.asarray(grad)
+    _check_rank(dy, 4, "grad")
+    fmt = _norm_format(data_format)
+    shape = [int(v) for v in np.asarray(orig_input_shape).reshape(-1)]
+    if len(shape) != 4:
+        raise ValueError(f"orig_input_shape must have 4 elements, got {shape}")
+    dyn = _to_nhwc(dy, fmt)
+    g, kd = _pool_setup(_shape_to_nhwc(shape, fmt), ksize, strides, padding, fmt)
+    if kd != 1:
+        raise ValueError("AvgPoolGrad: pooling across depth is not supported.")
+    if tuple(dyn.shape) != (g.N, g.Ho, g.Wo, g.C):
+        raise ValueError(f"AvgPoolGrad: grad shape {list(dyn.shape)} does not match the "
+                         f"pooled output shape {[g.N, g.Ho, g.Wo, g.C]} (NHWC)")
+    cdt = _compute_dtype(dy.dtype)
+    if g.no_padding:
+        gs = dyn.astype(cdt) * np.asarray(1.0 / (g.kh * g.kw), dtype=cdt)
+    else:
+        gs = dyn.astype(cdt) * (1.0 / _window_counts(g)).astype(cdt)[None, :, :, None]
+    if _nonoverlapping(g):
+        dx = np.zeros((g.N, g.H, g.W, g.C), dtype=cdt)
+        d = np.broadcast_to(gs[:, :, None, :, None, :], (g.N, g.Ho, g.kh, g.Wo, g.kw, g.C))
+        dx[:, :g.Ho * g.kh, :g.Wo * g.kw] = d.reshape(g.N, g.Ho * g.kh, g.Wo * g.kw, g.C)
+    else:
+        # Adjoint of the separable sums: spread over columns, then over rows.
+        hp, wp = g.padded_shape[1:3]
+        rows = np.zeros((g.N, g.Ho, wp, g.C), dtype=cdt)
+        for j in range(g.kw):
+            rows[:, :, j:j + (g.Wo - 1) * g.sw + 1:g.sw] += gs
+        dxp = np.zeros(g.padded_shape, dtype=cdt)
+        for i in range(g.kh):
+            dxp[:, i:i + (g.Ho - 1) * g.sh + 1:g.sh] += rows
+        dx = _unpad(dxp, g)
+    return _from_nhwc(dx, fmt).astype(dy.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------------------
+# fused batch norm
+# ----------------------------------------------------------------------------------------
+
+def _bn_layout(x, data_format):
+    f = _as_str(data_format or "NHWC").upper()
+    if f not in ("NHWC", "NCHW", "NDHWC", "NCDHW"):
+        raise ValueError(f"data_format must be NHWC, NCHW, NDHWC or NCDHW, got {data_format!r}")
+    rank = 5 if "D" in f else 4
+    if x.ndim != rank:
+        raise ValueError(f"input must be {rank}-dimensional for data_format {f}, got shape "
+                         f"{list(x.shape)}")
+    axis = 1 if f.startswith("NC") else x.ndim - 1
+    reduce_axes = tuple(a for a in range(x.ndim) if a != axis)
+    bshape = [1] * x.ndim
+    bshape[axis] = x.shape[axis]
+    return axis, reduce_axes, tuple(bshape)
+
+
+def _param_dtype(*arrays):
+    dt = np.result_type(*[a.dtype for a in arrays if a.size]) if any(a.size for a in arrays) \
+        else np.dtype(np.float32)
+    return dt if dt.kind == "f" else np.dtype(np.float32)
+
+
+def _check_param(p, depth, name):
+    if p.shape != (depth,):
+        raise ValueError(f"{name} must be a vector of size {depth} (the channel depth), got "
+                         f"shape {list(p.shape)}")
+
+
+def fused_batch_norm(x, scale, offset, mean, variance, epsilon=0.0001,
+                     exponential_avg_factor=1.0, data_format="NHWC", is_training=True):
+    """``FusedBatchNormV3`` with TF's CPU semantics.
+
+    Returns ``(y, batch_mean, batch_variance, reserve_space_1, reserve_space_2,
+    reserve_space_3)``.  Training: ``y`` is normalised with the biased batch variance;
+    ``batch_variance`` is the Bessel-corrected one (``n/(n-1)``); with
+    ``exponential_avg_factor`` f != 1 both running outputs are ``(1-f)*old + f*batch``;
+    ``reserve_space_1``/``_2`` are the batch mean and the *biased* batch variance (what the
+    CPU gradient consumes); ``reserve_space_3`` is TF's CPU placeholder (a scalar 0).
+    Inference: uses ``mean``/``variance``, which are also returned as batch statistics.
+    """
+    x = np.asarray(x)
+    scale, offset = np.asarray(scale), np.asarray(offset)
+    mean, variance = np.asarray(mean), np.asarray(variance)
+    axis, raxes, bshape = _bn_layout(x, data_format)
+    depth = x.shape[axis]
+    u = _param_dtype(scale, offset)
+    _check_param(scale, depth, "scale")
+    _check_param(offset, depth, "offset")
+    acc = np.float64
+    eps = float(np.asarray(epsilon, dtype=np.float32)) if u == np.float32 else float(epsilon)
+    sc = scale.astype(acc)
+    off = offset.astype(acc)
+    reserve_3 = np.zeros((), dtype=u)
+    if not is_training:
+        _check_param(mean, depth, "mean")
+        _check_param(variance, depth, "variance")
+        m, v = mean.astype(acc), variance.astype(acc)
+        factor = sc / np.sqrt(v + eps)
+        y = x.astype(acc) * factor.reshape(bshape) + (off - m * factor).reshape(bshape)
+        return (y.astype(x.dtype), mean.astype(u), variance.astype(u), mean.astype(u),
+                variance.astype(u), reserve_3)
+    f = float(exponential_avg_factor)
+    n = x.size // depth if depth else 0
+    if n == 0:
+        nan = np.full((depth,), np.nan, dtype=u)
+        return (x.copy(), nan, nan.copy(), nan.copy(), nan.copy(), reserve_3)
+    xd = x.astype(acc)
+    bm = xd.mean(axis=raxes)
+    xc = xd - bm.reshape(bshape)
+    bv = np.mean(np.square(xc), axis=raxes)
+    factor = sc / np.sqrt(bv + eps)
+    y = xc * factor.reshape(bshape) + off.reshape(bshape)
+    unbiased = bv * (n / max(n - 1, 1))
+    if f == 1.0:
+        new_mean, new_var = bm, unbiased
+    else:
+        _check_param(mean, depth, "mean")
+        _check_param(variance, depth, "variance")
+        new_mean = (1.0 - f) * mean.astype(acc) + f * bm
+        new_var = (1.0 - f) * variance.astype(acc) + f * unbiased
+    return (y.astype(x.dtype), new_mean.astype(u), new_var.astype(u), bm.astype(u),
+            bv.astype(u), reserve_3)
+
+
+def fused_batch_norm_grad(y_backprop, x, scale, reserve_space_1, reserve_space_2,
+                          reserve_space_3=None, epsilon=0.0001, data_format="NHWC",
+                          is_training=True):
+    """``FusedBatchNormGradV3`` (CPU): returns ``(x_backprop, scale_backprop,
+    offset_backprop, reserve_space_4, reserve_space_5)``; the last two are empty.
+
+    ``reserve_space_1``/``_2`` are the saved batch mean and biased variance in training, the
+    population mean/variance in inference (as TF's gradient function passes them).
+    """
+    dy = np.asarray(y_backprop)
+    x = np.asarray(x)
+    scale = np.asarray(scale)
+    m_in, v_in = np.asarray(reserve_space_1), np.asarray(reserve_space_2)
+    if dy.shape != x.shape:
+        raise ValueError(f"x and y_backprop must have same shape, but x has shape "
+                         f"{list(x.shape)} and y_backprop has shape {list(dy.shape)}")
+    axis, raxes, bshape = _bn_layout(x, data_format)
+    depth = x.shape[axis]
+    _check_param(scale, depth, "scale")
+    _check_param(m_in, depth, "reserve_space_1")
+    _check_param(v_in, depth, "reserve_space_2")
+    u = _param_dtype(scale)
+    eps = float(np.asarray(epsilon, dtype=np.float32)) if u == np.float32 else float(epsilon)
+    empty = np.zeros((0,), dtype=u)
+    n = x.size // depth if depth else 0
+    if n == 0:
+        zeros = np.zeros((depth,), dtype=u)
+        return (np.zeros(x.shape, dtype=x.dtype), zeros, zeros.copy(), empty, empty.copy())
+    acc = np.float64
+    dyd, xd = dy.astype(acc), x.astype(acc)
+    mean, var, sc = m_in.astype(acc), v_in.astype(acc), scale.astype(acc)
+    inv = 1.0 / np.sqrt(var + eps)
+    xc = xd - mean.reshape(bshape)
+    dy_sum = dyd.sum(axis=raxes)
+    dy_xc_sum = np.sum(dyd * xc, axis=raxes)
+    scale_bp = dy_xc_sum * inv
+    if is_training:
+        dyc = dyd - (dy_sum / n).reshape(bshape)
+        coef2 = (np.sum(dyc * xc, axis=raxes) / n) * inv * inv
+        dx = (sc * inv).reshape(bshape) * (dyc - xc * coef2.reshape(bshape))
+    else:
+        dx = dyd * (sc * inv).reshape(bshape)
+    return (dx.astype(x.dtype), scale_bp.astype(u), dy_sum.astype(u), empty, empty.copy())
+
+
+# ----------------------------------------------------------------------------------------
+# softmax cross entropy
+# ----------------------------------------------------------------------------------------
+
+def softmax_cross_entropy_with_logits(features, labels):
+    """``SoftmaxCrossEntropyWithLogits``: ``(loss [batch], backprop [batch, classes])``.
+
+    ``features`` and ``labels`` must broadcast to a 2-D ``[batch, classes]`` shape.
+    """
+    f = np.asarray(features)
+    lab = np.asarray(labels)
+    try:
+        shape = np.broadcast_shapes(f.shape, lab.shape)
+    except ValueError:
+        raise ValueError(f"logits and labels must be broadcastable: logits_size="
+                         f"{list(f.shape)} labels_size={list(lab.shape)}") from None
+    if len(shape) != 2:
+        raise ValueError(f"logits and labels must be either 2-dimensional, or broadcasted to "
+                         f"be 2-dimensional, got logits {list(f.shape)} and labels "
+                         f"{list(lab.shape)}")
+    out_dtype = np.result_type(f.dtype, lab.dtype)
+    cdt = _compute_dtype(out_dtype)
+    f = np.broadcast_to(f.astype(cdt, copy=False), shape)
+    lab = np.broadcast_to(lab.astype(cdt, copy=False), shape)
+    if shape[1] == 0:
+        return (np.zeros((shape[0],), out_dtype), np.zeros(shape, out_dtype))
+    shifted = f - f.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    sum_e = e.sum(axis=1, keepdims=True)
+    loss = np.sum(lab * (np.log(sum_e) - shifted), axis=1)
+    e /= sum_e
+    e -= lab
+    return loss.astype(out_dtype, copy=False), e.astype(out_dtype, copy=False)
+
+
+def sparse_softmax_cross_entropy_with_logits(features, labels):
+    """``SparseSoftmaxCrossEntropyWithLogits``: ``features`` [batch, classes], integer
+    ``labels`` [batch]; out-of-range labels raise ``ValueError`` (TF's message)."""
+    f = np.asarray(features)
+    lab = np.asarray(labels)
+    if f.ndim != 2:
+        raise ValueError(f"logits must be 2-D, but got shape {list(f.shape)}")
+    if lab.ndim != 1:
+        raise ValueError(f"labels must be 1-D, but got shape {list(lab.shape)}")
+    if lab.shape[0] != f.shape[0]:
+        raise ValueError(f"logits and labels must have the same first dimension, got logits "
+                         f"shape {list(f.shape)} and labels shape {list(lab.shape)}")
+    if lab.dtype.kind not in "iu":
+        raise ValueError(f"labels must be an integer tensor, got dtype {lab.dtype}")
+    b, c = f.shape
+    if b > 0 and c == 0:
+        raise ValueError(f"Must have at least one class, but got logits shape {list(f.shape)}")
+    bad = (lab < 0) | (lab >= c)
+    if np.any(bad):
+        first = lab[np.argmax(bad)]
+        raise ValueError(f"Received a label value of {first} which is outside the valid range "
+                         f"of [0, {c}).  Label values: {' '.join(str(v) for v in lab)}")
+    cdt = _compute_dtype(f.dtype)
+    fc = f.astype(cdt, copy=False)
+    rows = np.arange(b)
+    shifted = fc - fc.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    sum_e = e.sum(axis=1, keepdims=True)
+    loss = np.log(sum_e[:, 0]) - shifted[rows, lab]
+    e /= sum_e
+    e[rows, lab] -= 1
+    return loss.astype(f.dtype, copy=False), e.astype(f.dtype, copy=False)
