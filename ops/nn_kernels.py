@@ -686,6 +686,12 @@ def _pool_setup(in_shape_nhwc, ksize, strides, padding, fmt, explicit_paddings=(
     padding = _norm_padding(padding)
     (kh, kw, kd), (sh, sw, _) = _pool_window(ksize, strides, fmt)
     pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
+    if padding == "EXPLICIT":
+        for side, pad, k in (("Top", pads_h[0], kh), ("Bottom", pads_h[1], kh),
+                             ("Left", pads_w[0], kw), ("Right", pads_w[1], kw)):
+            if pad >= k:
+                raise ValueError(f"{side} padding {pad} needs to be smaller than the window "
+                                 f"size {k}")
     g = _Geom(in_shape_nhwc, kh, kw, sh, sw, 1, 1, padding, pads_h, pads_w)
     return g, kd
 

@@ -1,0 +1,6 @@
+"""``tf.initializers``: filled from the op families' EXPORTS by the facade."""
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"module 'sessionflow.initializers' has no attribute '{name}': sessionflow "
+                         f"does not implement tf.initializers.{name} yet.")

@@ -1,0 +1,6 @@
+"""``tf.layers``: filled from the op families' EXPORTS by the facade."""
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"module 'sessionflow.layers' has no attribute '{name}': sessionflow "
+                         f"does not implement tf.layers.{name} yet.")

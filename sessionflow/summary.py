@@ -1,0 +1,6 @@
+"""``tf.summary``: filled from the op families' EXPORTS by the facade."""
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"module 'sessionflow.summary' has no attribute '{name}': sessionflow "
+                         f"does not implement tf.summary.{name} yet.")

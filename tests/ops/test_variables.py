@@ -1,0 +1,165 @@
+"""Variables (resource and ref), variable scopes, initializers and their TF names."""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import pytest
+
+import sessionflow as tf
+from sessionflow.ops import state_ops
+
+
+@pytest.fixture
+def graph():
+    g = tf.Graph()
+    with g.as_default():
+        yield g
+
+
+def test_resource_variable_names_and_lifecycle(graph):
+    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="w")
+    names = [op.name for op in graph.get_operations()]
+    assert names == ["w/Initializer/initial_value", "w", "w/IsInitialized/VarIsInitializedOp",
+                     "w/Assign", "w/Read/ReadVariableOp"]
+    assert w.name == "w:0" and w.shape.as_list() == [2, 3] and w.dtype == tf.float32
+    assert w in tf.global_variables() and w in tf.trainable_variables()
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.FailedPreconditionError, match="w"):
+            sess.run(w)
+        assert sorted(sess.run(tf.report_uninitialized_variables())) == [b"w"]
+        sess.run(w.initializer)
+        assert sess.run(tf.is_variable_initialized(w))
+        assert sess.run(tf.report_uninitialized_variables()).size == 0
+        np.testing.assert_array_equal(sess.run(w.assign_add(tf.ones([2, 3]))),
+                                      np.arange(6).reshape(2, 3) + 1)
+        np.testing.assert_array_equal(sess.run(w.assign_sub(tf.ones([2, 3]))),
+                                      np.arange(6).reshape(2, 3))
+        sess.run(w.assign(tf.zeros([2, 3])))
+        assert sess.run(tf.reduce_sum(w)) == 0.0
+        with pytest.raises(tf.errors.InvalidArgumentError, match="shapes must be equal"):
+            sess.run(w.assign_add(tf.ones([3])))
+
+
+def test_two_sessions_have_independent_state(graph):
+    v = tf.Variable(1.0, name="v")
+    inc = v.assign_add(1.0)
+    s1, s2 = tf.Session(), tf.Session()
+    s1.run(v.initializer)
+    s2.run(v.initializer)
+    s1.run(inc)
+    s1.run(inc)
+    assert (s1.run(v), s2.run(v)) == (3.0, 1.0)
+    s1.close()
+    s2.close()
+
+
+def test_ref_variable_graph_matches_tf1(graph):
+    r = tf.Variable(tf.zeros([3]), name="r", use_resource=False)
+    assert r.op.type == "VariableV2" and r.dtype.is_ref_dtype
+    assert graph.get_operation_by_name("r/Assign").type == "Assign"
+    assert graph.get_operation_by_name("r/read").type == "Identity"
+    y = r * 2.0 + 1.0
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized value r"):
+            sess.run(y)
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(y), [1.0, 1.0, 1.0])
+        sess.run(r.assign_add(tf.ones([3])))
+        np.testing.assert_array_equal(sess.run(r), [1.0, 1.0, 1.0])
+
+
+def test_gradients_flow_to_variables(graph):
+    w = tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="w")
+    r = tf.Variable([1.0, 1.0], name="r", use_resource=False)
+    x = tf.constant([[1.0, 1.0]])
+    loss = tf.reduce_sum(tf.matmul(x, w) * r)
+    gw, gr = tf.gradients(loss, [w, r])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(gw), [[1.0, 1.0], [1.0, 1.0]])
+        np.testing.assert_array_equal(sess.run(gr), [4.0, 6.0])
+
+
+def test_in_place_update_is_copy_on_write(graph):
+    v = tf.Variable(np.zeros(1000, np.float32), name="big")
+    inc = v.assign_add(tf.ones([1000]), read_value=False)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        var = sess.resource_mgr.lookup(f"{state_ops._RESOURCE_KIND}/", "big")
+        sess.run(inc)
+        buf = weakref.ref(var.value)        # a weak reference does not pin the buffer
+        sess.run(inc)
+        assert var.value is buf()           # nothing else held it: updated in place
+        fetched = sess.run(v)               # the user now holds the buffer
+        sess.run(inc)
+        assert fetched[0] == 2.0            # ... so the next update copied first
+        assert sess.run(v)[0] == 3.0
+
+
+def test_variable_scope_reuse_rules(graph):
+    with tf.variable_scope("layer"):
+        w = tf.get_variable("w", [3, 2])
+        assert w.name == "layer/w:0"
+    with tf.variable_scope("layer", reuse=True):
+        assert tf.get_variable("w") is w
+        with pytest.raises(ValueError, match="does not exist"):
+            tf.get_variable("nope", [1])
+    with tf.variable_scope("layer"):
+        with pytest.raises(ValueError, match="already exists"):
+            tf.get_variable("w", [3, 2])
+    with tf.variable_scope("layer", reuse=tf.AUTO_REUSE):
+        assert tf.get_variable("w", [3, 2]) is w
+        with pytest.raises(ValueError, match="shape"):
+            tf.get_variable("w", [4, 2])
+    with tf.variable_scope("outer") as scope:
+        a = tf.get_variable("a", [1], initializer=tf.ones_initializer())
+        scope.reuse_variables()
+        assert tf.get_variable("a") is a
+    with tf.variable_scope(None, default_name="dense"):
+        d1 = tf.get_variable("k", [1])
+    with tf.variable_scope(None, default_name="dense"):
+        d2 = tf.get_variable("k", [1])
+    assert (d1.name, d2.name) == ("dense/k:0", "dense_1/k:0")
+    with tf.variable_scope("init", initializer=tf.constant_initializer(3.0)):
+        c = tf.get_variable("c", [2])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(c), [3.0, 3.0])
+
+
+def test_regularizer_collection(graph):
+    with tf.variable_scope("reg", regularizer=lambda v: tf.reduce_sum(v * v)):
+        tf.get_variable("w", [2], initializer=tf.ones_initializer())
+    losses = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+    assert len(losses) == 1
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(losses[0]) == 2.0
+
+
+def test_deterministic_initializers(graph):
+    shape = [4, 6]
+    inits = {
+        "zeros": (tf.zeros_initializer(), np.zeros(shape)),
+        "ones": (tf.ones_initializer(), np.ones(shape)),
+        "const": (tf.constant_initializer(2.5), np.full(shape, 2.5)),
+        "identity": (tf.initializers.identity(gain=2.0), 2 * np.eye(4, 6)),
+    }
+    tensors = {k: init(shape) for k, (init, _) in inits.items()}
+    orth = tf.orthogonal_initializer(seed=1)([6, 6])
+    with tf.Session() as sess:
+        values = sess.run(tensors)
+        q = sess.run(orth)
+    for k, (_, want) in inits.items():
+        np.testing.assert_allclose(values[k], want, err_msg=k)
+    np.testing.assert_allclose(q @ q.T, np.eye(6), atol=1e-5)
+
+
+def test_fans_of_variance_scaling():
+    from sessionflow.ops.init_ops import _compute_fans
+    assert _compute_fans([5, 5, 3, 8]) == (75.0, 200.0)
+    assert _compute_fans([3, 7]) == (3.0, 7.0)
+    assert _compute_fans([4]) == (4.0, 4.0)
+    with pytest.raises(ValueError, match="mode"):
+        tf.variance_scaling_initializer(mode="bad")
