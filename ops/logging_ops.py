@@ -125,16 +125,17 @@ def summarize_numpy(value: Any, summarize: int) -> str:
 
 def _numpy_dim(sub: np.ndarray, ends: int, fmt: Callable, ndim: int) -> str:
     """TF's ``PrintOneDimV2``: the first and last ``ends`` entries of each dimension."""
-    if sub.ndim == 0:
-        return fmt(sub[()])
     count = sub.shape[0]
-    spacing = " " if sub.ndim == 1 else "\n" * (sub.ndim - 1) + " " * (ndim - sub.ndim + 1)
-    text = "[" + spacing.join(_numpy_dim(sub[i], ends, fmt, ndim)
-                              for i in range(min(ends, count)))
+    if sub.ndim == 1:
+        spacing, item = " ", lambda i: fmt(sub[i])
+    else:
+        spacing = "\n" * (sub.ndim - 1) + " " * (ndim - sub.ndim + 1)
+        item = lambda i: _numpy_dim(sub[i], ends, fmt, ndim)  # noqa: E731
+    text = "[" + spacing.join(item(i) for i in range(min(ends, count)))
     if count > 2 * ends:
         text += spacing + "..."
     for i in range(max(ends, count - ends), count):
-        text += spacing + _numpy_dim(sub[i], ends, fmt, ndim)
+        text += spacing + item(i)
     return text + "]"
 
 

@@ -163,3 +163,19 @@ def test_fans_of_variance_scaling():
     assert _compute_fans([4]) == (4.0, 4.0)
     with pytest.raises(ValueError, match="mode"):
         tf.variance_scaling_initializer(mode="bad")
+
+
+def test_sparse_read_gradient_is_indexed_slices(graph):
+    v = tf.Variable(np.arange(12, dtype=np.float64).reshape(4, 3), name="emb")
+    rows = v.sparse_read([2, 0, 2])
+    loss = tf.reduce_sum(rows * rows)
+    g, = tf.gradients(loss, v)
+    assert isinstance(g, tf.IndexedSlices)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        np.testing.assert_array_equal(sess.run(rows), np.arange(12).reshape(4, 3)[[2, 0, 2]])
+        dense = sess.run(tf.convert_to_tensor(g))
+    want = np.zeros((4, 3))
+    for r in (2, 0, 2):
+        want[r] += 2 * np.arange(12).reshape(4, 3)[r]
+    np.testing.assert_array_equal(dense, want)
