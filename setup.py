@@ -25,7 +25,8 @@ setup(
         "grpcio>=1.85.1",
     ],
     extras_require={
-        "test": ["pytest>=7"],
+        # tensorboard only in tests: its own event reader checks the files we write.
+        "test": ["pytest>=7", "tensorboard>=2.20"],
         # Only needed to regenerate proto/*_pb2.py (python -m sessionflow.tools.gen_protos).
         "dev": ["grpcio-tools==1.85.1"],
     },

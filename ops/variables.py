@@ -210,6 +210,52 @@ class Variable:
         return apply_op("ResourceGather", [self._handle, indices], {"dtype": self._dtype},
                         name=name or "Gather")
 
+    # -- serialization (MetaGraphDef collections) -----------------------------------------
+    def to_proto(self, export_scope: str | None = None):
+        """The ``VariableDef`` TensorFlow stores in MetaGraph variable collections."""
+        from ..proto import variable_pb2
+        return variable_pb2.VariableDef(
+            variable_name=self._variable_op.outputs[0].name,
+            initial_value_name=self._initial_value.name,
+            initializer_name=self._initializer_op.name,
+            snapshot_name=self._graph_element.name,
+            is_resource=self._use_resource, trainable=self._trainable)
+
+    @classmethod
+    def from_proto(cls, variable_def, import_scope: str | None = None) -> "Variable":
+        """Rebinds a Variable to the ops an imported MetaGraph already contains."""
+        graph = get_default_graph()
+
+        def element(name: str):
+            if import_scope:
+                name = f"{import_scope}/{name}"
+            return graph.as_graph_element(name)
+        var = cls.__new__(cls)
+        var._graph = graph
+        var._use_resource = variable_def.is_resource
+        var._trainable = variable_def.trainable
+        var._constraint = None
+        handle = element(variable_def.variable_name)
+        var._handle = handle
+        var._variable_op = handle.op
+        if not var._use_resource:
+            var._ref = handle
+        var._initializer_op = element(variable_def.initializer_name)
+        var._graph_element = element(variable_def.snapshot_name)
+        var._initial_value = element(variable_def.initial_value_name) \
+            if variable_def.initial_value_name else None
+        var._dtype = var._graph_element.dtype.base_dtype
+        var._shape = var._graph_element.shape
+        var._is_initialized_op = None
+        if var._use_resource:
+            existing = handle.op.name + "/IsInitialized/VarIsInitializedOp"
+            try:
+                var._is_initialized_op = graph.get_tensor_by_name(existing + ":0")
+            except KeyError:
+                with graph.name_scope(handle.op.name + "/IsInitialized"):
+                    var._is_initialized_op = apply_op("VarIsInitializedOp", [handle])
+        return var
+
     def __repr__(self) -> str:
         return (f"<tf.Variable '{self._variable_op.name}:0' shape={self._shape} "
                 f"dtype={self._dtype.name}>")

@@ -165,10 +165,11 @@ class BaseSession:
                 out.append(None)
             else:
                 v = next(it)
-                if isinstance(v, np.ndarray) and not v.flags.writeable:
-                    v = v.copy()
-                elif isinstance(v, np.generic):
-                    v = np.asarray(v)
+                if isinstance(v, np.ndarray):
+                    if v.ndim == 0:
+                        v = v[()]       # scalars come back as numpy scalars / bytes, as in TF
+                    elif not v.flags.writeable:
+                        v = v.copy()    # never hand out the graph's constant buffers
                 out.append(v)
         return out
 
