@@ -149,6 +149,9 @@ declare("SplitV", shape=_split_v_shape, make_kernel=_split_v_kernel, grad=_Split
 
 def _tile_shape(op) -> list[TensorShape]:
     x, multiples = op.inputs[0].shape, shape_from_tensor(op.inputs[1])
+    message = _multiples_error(constant_value(op.inputs[1]))
+    if message:
+        raise ValueError(message)
     if x.rank is not None and multiples.rank is not None and x.rank != multiples.rank:
         raise ValueError(f"Shape must be rank {x.rank} but is rank {multiples.rank}: "
                          f"multiples needs one entry per input dimension")
@@ -161,14 +164,21 @@ def _tile_shape(op) -> list[TensorShape]:
                          for d, m in zip(dims, mults)])]
 
 
+def _multiples_error(multiples) -> str | None:
+    for i, m in enumerate(np.ravel(multiples) if multiples is not None else ()):
+        if m < 0:
+            return f"Expected multiples[{i}] >= 0, but got {m}"
+    return None
+
+
 def _tile_kernel(x, multiples):
     reps = [int(m) for m in np.ravel(multiples)]
     if np.ndim(multiples) != 1 or len(reps) != np.ndim(x):
         raise _invalid(f"Expected multiples argument to be a vector of length {np.ndim(x)} "
                        f"but got length {len(reps)}")
-    for i, m in enumerate(reps):
-        if m < 0:
-            raise _invalid(f"Expected multiples[{i}] >= 0, but got {m}")
+    message = _multiples_error(reps)
+    if message:
+        raise _invalid(message)
     return np.tile(x, reps)
 
 
@@ -211,7 +221,7 @@ def tile(input, multiples, name: str | None = None) -> Tensor:  # noqa: A002 (TF
     return apply_op("Tile", [input, multiples], name=name)
 
 
-# -- Pad / PadV2 / MirrorPad -------------------------------------------------------------------
+# -- Pad / PadV2 / MirrorPad ------------------------------------------------------------------
 
 _MIRROR_OFFSET = {"REFLECT": 1, "SYMMETRIC": 0}
 
@@ -368,10 +378,10 @@ def _fold_axis(grad, axis: int, rank: int, pad_pair: tuple, size, offset: int):
         piece = array_ops.slice(grad, _at_axis(rank, axis, start, 0),
                                 _at_axis(rank, axis, width, -1))
         piece = apply_op("ReverseV2", [piece, [axis]])
-        rows = _at_axis(rank, axis, array_ops.stack([lead, trail])
-                        if isinstance(lead, Tensor) or isinstance(trail, Tensor)
-                        else [lead, trail], [0, 0])
-        parts.append(array_ops.pad(piece, rows))
+        pair = [lead, trail]
+        if any(isinstance(v, Tensor) for v in pair):
+            pair = array_ops.stack(pair)
+        parts.append(array_ops.pad(piece, _at_axis(rank, axis, pair, [0, 0])))
     return math_ops.add_n(parts)
 
 
@@ -380,7 +390,7 @@ declare("PadV2", shape=_pad_shape, kernel=_pad_v2_kernel, grad=_PadGrad)
 declare("MirrorPad", shape=_pad_shape, make_kernel=_mirror_pad_kernel, grad=_MirrorPadGrad)
 
 
-# -- Range / LinSpace ------------------------------------------------------------------------
+# -- Range / LinSpace -------------------------------------------------------------------------
 
 def _scalar_input(value, label: str, allow_vector: bool):
     """The scalar in ``value``; Range also accepts a 1-element vector, as TF does."""
@@ -500,7 +510,7 @@ def _ClipByValueGrad(op, grad):
 declare("ClipByValue", shape=_clip_shape, kernel=_clip_kernel, grad=_ClipByValueGrad)
 
 
-# -- constructors ------------------------------------------------------------------------------
+# -- constructors -----------------------------------------------------------------------------
 
 def split(value, num_or_size_splits, axis=0, num: int | None = None,
           name: str = "split") -> list:
@@ -519,7 +529,7 @@ def split(value, num_or_size_splits, axis=0, num: int | None = None,
     return apply_op("SplitV", [value, size_splits, axis], {"num_split": num}, name=name)
 
 
-# -- composites (no op types of their own) -----------------------------------------------------
+# -- composites (no op types of their own) ----------------------------------------------------
 
 def _graph_of(values) -> Any:
     for v in values:
@@ -538,23 +548,9 @@ def _scope(name: str | None, default: str, values=()) -> Iterator[str]:
 
 @contextlib.contextmanager
 def _final_scope(name: str | None, default: str, values=()) -> Iterator[Any]:
-    """TF's ``with name_scope(...) as name: ...; return op(..., name=name)`` idiom.
-
-    Inner ops go under ``<scope>/`` and the last op is named ``<scope>`` itself. TF passes
-    the scope with a trailing "/" as the op name; ``Graph.unique_name`` does not read that
-    as absolute, so the scope is entered without being reserved and ``final(fn, ...)``
-    builds the last op from the parent scope under the scope's own name.
-    """
-    graph = _graph_of(values)
-    full = graph.unique_name(name or default, mark_as_used=False)
-    parent, _, leaf = full.rpartition("/")
-
-    def final(fn, *args, **kwargs):
-        with graph.name_scope(parent + "/" if parent else None):
-            return fn(*args, name=leaf, **kwargs)
-
-    with graph.as_default(), graph.name_scope(full + "/"):
-        yield final
+    """Yields ``final(fn, *args)``: builds the scope's last op named as the scope itself."""
+    with _scope(name, default, values) as scope:
+        yield lambda fn, *args, **kwargs: fn(*args, name=scope, **kwargs)
 
 
 def _dense_values(t, label: str) -> Tensor | None:
@@ -573,18 +569,18 @@ def _like_input(t, clipped: Tensor):
 
 def clip_by_value(t, clip_value_min, clip_value_max, name: str | None = None):
     """``tf.clip_by_value``: Minimum then Maximum, as TF builds it (not the ClipByValue op)."""
-    with _final_scope(name, "clip_by_value", [t, clip_value_min, clip_value_max]) as final:
+    with _scope(name, "clip_by_value", [t, clip_value_min, clip_value_max]) as scope:
         values = _dense_values(t, "t")
         t_min = math_ops.minimum(values, clip_value_max)
         values.shape.assert_is_compatible_with(t_min.shape)
-        t_max = final(math_ops.maximum, t_min, clip_value_min)
+        t_max = math_ops.maximum(t_min, clip_value_min, name=scope)
         values.shape.assert_is_compatible_with(t_max.shape)
     return _like_input(t, t_max)
 
 
 def clip_by_norm(t, clip_norm, axes=None, name: str | None = None):
     """``tf.clip_by_norm``: scales ``t`` so its L2 norm over ``axes`` is at most clip_norm."""
-    with _final_scope(name, "clip_by_norm", [t, clip_norm]) as final:
+    with _scope(name, "clip_by_norm", [t, clip_norm]) as scope:
         values = _dense_values(t, "t")
         if np.isscalar(clip_norm):
             clip_norm = max(clip_norm, 0)
@@ -596,7 +592,7 @@ def clip_by_norm(t, clip_norm, axes=None, name: str | None = None):
         l2norm = math_ops.select(pred, math_ops.sqrt(l2sum_safe), l2sum)
         intermediate = values * clip_norm
         values.shape.assert_is_compatible_with(intermediate.shape)
-        clipped = final(array_ops.identity, intermediate / math_ops.maximum(l2norm, clip_norm))
+        clipped = array_ops.identity(intermediate / math_ops.maximum(l2norm, clip_norm), name=scope)
     return _like_input(t, clipped)
 
 
@@ -648,19 +644,29 @@ def l2_normalize(x, axis=None, epsilon: float = 1e-12, name: str | None = None, 
     if axis is not None and dim is not None:
         raise ValueError("Cannot specify both 'axis' and 'dim'")
     axis = dim if axis is None else axis
-    with _final_scope(name, "l2_normalize", [x]) as final:
+    with _scope(name, "l2_normalize", [x]) as scope:
         x = convert_to_tensor(x, name="x")
         square_sum = reduction_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
         x_inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
-        return final(math_ops.multiply, x, x_inv_norm)
+        return math_ops.multiply(x, x_inv_norm, name=scope)
+
+
+def _keep_arg(keepdims, keep_dims) -> bool:
+    if keepdims is not None and keep_dims is not None:
+        raise ValueError("Cannot specify both 'keep_dims' and 'keepdims'")
+    return bool(keepdims if keepdims is not None else keep_dims)
+
+
+def _axis_arg(axis, reduction_indices):
+    if axis is not None and reduction_indices is not None:
+        raise ValueError("Cannot specify both 'axis' and 'reduction_indices'")
+    return axis if axis is not None else reduction_indices
 
 
 def moments(x, axes, shift=None, name: str | None = None, keep_dims=None, keepdims=None):
     """TF1 ``tf.nn.moments``: mean and (biased) variance over ``axes``; float16 is
     accumulated in float32. ``shift`` is accepted and unused, as in TF."""
-    if keep_dims is not None and keepdims is not None:
-        raise ValueError("Cannot specify both 'keep_dims' and 'keepdims'")
-    keep = bool(keepdims if keepdims is not None else keep_dims)
+    keep = _keep_arg(keepdims, keep_dims)
     with _scope(name, "moments", [x, axes]):
         x = convert_to_tensor(x)
         y = math_ops.cast(x, dtypes.float32) if x.dtype == dtypes.float16 else x
@@ -689,24 +695,12 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon,
         return x * math_ops.cast(inv, x.dtype) + math_ops.cast(shift, x.dtype)
 
 
-def _keep_arg(keepdims, keep_dims) -> bool:
-    if keepdims is not None and keep_dims is not None:
-        raise ValueError("Cannot specify both 'keep_dims' and 'keepdims'")
-    return bool(keepdims if keepdims is not None else keep_dims)
-
-
-def _axis_arg(axis, reduction_indices):
-    if axis is not None and reduction_indices is not None:
-        raise ValueError("Cannot specify both 'axis' and 'reduction_indices'")
-    return axis if axis is not None else reduction_indices
-
-
 def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name: str | None = None,
                      reduction_indices=None, keep_dims=None) -> Tensor:
     """``tf.reduce_logsumexp``: log(sum(exp(x))) shifted by the (finite) max for stability."""
     axis = _axis_arg(axis, reduction_indices)
     keep = _keep_arg(keepdims, keep_dims)
-    with _final_scope(name, "ReduceLogSumExp", [input_tensor]) as final:
+    with _scope(name, "ReduceLogSumExp", [input_tensor]) as scope:
         x = convert_to_tensor(input_tensor)
         raw_max = reduction_ops.reduce_max(x, axis, keepdims=True)
         my_max = array_ops.stop_gradient(
@@ -716,7 +710,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name: str | None = 
             math_ops.exp(math_ops.subtract(x, my_max)), axis, keepdims=keep))
         if not keep:
             my_max = array_ops.reshape(my_max, array_ops.shape(result))
-        result = final(math_ops.add, result, my_max)
+        result = math_ops.add(result, my_max, name=scope)
     if axis is None and not keep and not result.shape.is_fully_defined():
         result.set_shape([])
     return result
@@ -744,12 +738,12 @@ def reduce_std(input_tensor, axis=None, keepdims: bool = False,
 
 def log_sigmoid(x, name: str | None = None) -> Tensor:
     """``tf.math.log_sigmoid``: -softplus(-x), stable for large |x|."""
-    with _final_scope(name, "LogSigmoid", [x]) as final:
+    with _scope(name, "LogSigmoid", [x]) as scope:
         x = convert_to_tensor(x, name="x")
-        return final(math_ops.negative, math_ops.softplus(-x))
+        return math_ops.negative(math_ops.softplus(-x), name=scope)
 
 
-# -- exports ------------------------------------------------------------------------------------
+# -- exports ----------------------------------------------------------------------------------
 
 _MATH_ELEMENTWISE = (
     "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf",

@@ -54,7 +54,7 @@ SPECS: list[OpSpec] = [
            [Arg([4, 3]), _fixed(np.array([[0, 4], [3, 1]], np.int64), "int64")],
            lambda x, p: np.pad(x, p, mode="symmetric"), name="MirrorPad_symmetric_fed_int64"),
     OpSpec("Range", tf.range, [_fixed(10), _fixed(-3), _fixed(-4)],
-           lambda s, l, d: np.arange(10, -3, -4, dtype=np.int32), grad=False),
+           lambda *_: np.arange(10, -3, -4, dtype=np.int32), grad=False),
     OpSpec("Range", tf.range,
            [_fixed(0.3, "float32"), _fixed(7.0, "float32"), _fixed(0.7, "float32")],
            _np_range, grad=False, name="Range_float"),
