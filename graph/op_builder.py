@@ -148,8 +148,31 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Cons
 
 # -- the OpDef-driven builder ------------------------------------------------------------
 
+class _OpDefInfo:
+    """What the builder reads from an OpDef on every op, decoded once per op type."""
+
+    __slots__ = ("attr_defs", "defaults", "allowed_types")
+
+    def __init__(self, op_def):
+        self.attr_defs = {a.name: a for a in op_def.attr}
+        self.defaults = {a.name: attr_value.from_proto(a.default_value)
+                         for a in op_def.attr if a.HasField("default_value")}
+        self.allowed_types = {a.name: frozenset(a.allowed_values.list.type)
+                              for a in op_def.attr if a.HasField("allowed_values")}
+
+
+_OP_DEF_INFO: dict[int, _OpDefInfo] = {}
+
+
+def _info(op_def) -> _OpDefInfo:
+    info = _OP_DEF_INFO.get(id(op_def))
+    if info is None:
+        info = _OP_DEF_INFO[id(op_def)] = _OpDefInfo(op_def)
+    return info
+
+
 def _attr_defs(op_def) -> dict:
-    return {a.name: a for a in op_def.attr}
+    return _info(op_def).attr_defs
 
 
 def _check_allowed(op_type: str, arg_name: str, attr_def, dtype: dtypes.DType) -> None:
@@ -242,8 +265,10 @@ def _bind_inputs(op_type: str, op_def, inputs: Sequence, attrs: dict):
                 attrs[arg.type_attr] = t.dtype.base_dtype
             _check_input_type(op_type, arg, t, _declared_type(arg, attrs))
             flat.append(t)
+    allowed_types = _info(op_def).allowed_types
     for arg in op_def.input_arg:
-        if arg.type_attr and arg.type_attr in attr_defs:
+        allowed = allowed_types.get(arg.type_attr)
+        if allowed and attrs[arg.type_attr].base_dtype.as_datatype_enum not in allowed:
             _check_allowed(op_type, arg.name, attr_defs[arg.type_attr], attrs[arg.type_attr])
     return flat
 
@@ -272,13 +297,16 @@ def _check_input_type(op_type: str, arg, tensor: Tensor, expected: dtypes.DType 
 
 
 def _fill_default_attrs(op_type: str, op_def, attrs: dict) -> None:
+    defaults = _info(op_def).defaults
     for attr_def in op_def.attr:
-        if attr_def.name in attrs:
-            attrs[attr_def.name] = _coerce_attr(op_type, attr_def, attrs[attr_def.name])
-        elif attr_def.HasField("default_value"):
-            attrs[attr_def.name] = attr_value.from_proto(attr_def.default_value)
+        name = attr_def.name
+        if name in attrs:
+            attrs[name] = _coerce_attr(op_type, attr_def, attrs[name])
+        elif name in defaults:
+            value = defaults[name]
+            attrs[name] = list(value) if isinstance(value, list) else value
         else:
-            raise TypeError(f"Missing required attr '{attr_def.name}' for op '{op_type}'.")
+            raise TypeError(f"Missing required attr '{name}' for op '{op_type}'.")
 
 
 def _coerce_attr(op_type: str, attr_def, value: Any) -> Any:
