@@ -306,8 +306,7 @@ def _with_placeholders(value: Any, placeholder: str, tensors: list) -> Any:
         return placeholder
     if isinstance(value, (list, tuple)):
         items = [_with_placeholders(v, placeholder, tensors) for v in value]
-        return type(value)(items) if isinstance(value, list) or type(value) is tuple else \
-            type(value)(*items)
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
     if isinstance(value, dict):
         keys = sorted(value)     # the order pprint prints and TF's nest.flatten visits
         return {k: _with_placeholders(value[k], placeholder, tensors) for k in keys}
@@ -369,7 +368,7 @@ def Print(input_, data, message=None, first_n=None, summarize=None,  # noqa: N80
     Built as StringFormat -> PrintV2 and an Identity of ``input_`` that depends on the
     print (see the module docstring). Scalars print bracketed, as TF1's Print did.
     """
-    with _name_scope(name, "Print"):
+    with _name_scope(name, "Print") as scope:
         input_ = convert_to_tensor(input_)
         data = [convert_to_tensor(d) for d in data]
         message = message or ""
@@ -380,7 +379,7 @@ def Print(input_, data, message=None, first_n=None, summarize=None,  # noqa: N80
                                   summarize=3 if summarize is None else summarize)
         printed = apply_op("PrintV2", [formatted], {"output_stream": "stderr", "end": "\n"})
         with get_default_graph().control_dependencies([printed]):
-            return array_ops.identity(input_)
+            return array_ops.identity(input_, name=scope)
 
 
 # -- tf.debugging.assert_* (TF's check_ops.py, graph mode) ------------------------------------
@@ -475,9 +474,9 @@ def assert_type(tensor, tf_type, message=None, name=None) -> Operation:
 
 def _with_dependencies(deps: list, t: Tensor) -> Tensor:
     """TF's ``control_flow_ops.with_dependencies``: an Identity of ``t`` run after ``deps``."""
-    with _name_scope(None, "control_dependency"), \
+    with _name_scope(None, "control_dependency") as scope, \
             get_default_graph().control_dependencies(deps):
-        return array_ops.identity(t)
+        return array_ops.identity(t, name=scope)
 
 
 def _assert_ranks_condition(x: Tensor, ranks: tuple, static_condition: Callable,

@@ -23,7 +23,7 @@ from ..graph import dtypes, errors
 from ..graph.core import Tensor
 from ..graph.graph import get_default_graph
 from ..graph.op_builder import apply_op, convert_to_tensor
-from ..graph.tensor_shape import TensorShape, as_dimension
+from ..graph.tensor_shape import Dimension, TensorShape
 from . import array_ops, math_ops, shape_fns
 from .declare import declare
 
@@ -211,7 +211,7 @@ def _shape_tensor(shape: Any) -> Tensor:
             return array_ops.stack(list(shape), name="shape")
         if not shape:
             return convert_to_tensor(np.zeros([0], np.int32), name="shape")
-        shape = [as_dimension(d).value for d in shape]
+        shape = [d.value if isinstance(d, Dimension) else d for d in shape]
     return convert_to_tensor(shape, name="shape")
 
 
@@ -224,13 +224,14 @@ def _scaled_normal(op_type: str, default_name: str, shape, mean, stddev, dtype, 
                    name) -> Tensor:
     """``op_type(shape) * stddev + mean`` as TF builds ``random_normal``/``truncated_normal``."""
     dtype = dtypes.as_dtype(dtype)
-    with get_default_graph().name_scope(name or default_name):
+    with get_default_graph().name_scope(name or default_name) as scope:
         shape_tensor = _shape_tensor(shape)
         mean_tensor = convert_to_tensor(mean, dtype=dtype, name="mean")
         stddev_tensor = convert_to_tensor(stddev, dtype=dtype, name="stddev")
         attrs = {"dtype": dtype, **_seed_attrs(seed)}
         rnd = apply_op(op_type, [shape_tensor], attrs, name=op_type)
-        return math_ops.add(math_ops.multiply(rnd, stddev_tensor, name="mul"), mean_tensor)
+        mul = math_ops.multiply(rnd, stddev_tensor, name="mul")
+        return math_ops.add(mul, mean_tensor, name=scope)
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None,
@@ -258,7 +259,7 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
         if dtype.is_integer:
             raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
         maxval = 1
-    with get_default_graph().name_scope(name or "random_uniform"):
+    with get_default_graph().name_scope(name or "random_uniform") as scope:
         shape = _shape_tensor(shape)
         # [0, 1) floats skip the affine transform (TF compares Python ints exactly).
         minval_is_zero = isinstance(minval, int) and minval == 0
@@ -268,13 +269,14 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
             maxval = convert_to_tensor(maxval, dtype=dtype, name="max")
         attrs = _seed_attrs(seed)
         if dtype.is_integer:
-            return apply_op("RandomUniformInt", [shape, minval, maxval], attrs,
-                            name="RandomUniformInt")
+            return apply_op("RandomUniformInt", [shape, minval, maxval], attrs, name=scope)
         result = apply_op("RandomUniform", [shape], {"dtype": dtype, **attrs},
                           name="RandomUniform")
         if minval_is_zero:
             return result if maxval_is_one else math_ops.multiply(result, maxval)
-        return math_ops.add(math_ops.multiply(result, maxval - minval), minval)
+        scale = math_ops.multiply(result, math_ops.subtract(maxval, minval, name="sub"),
+                                  name="mul")
+        return math_ops.add(scale, minval, name=scope)
 
 
 normal = random_normal
