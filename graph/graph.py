@@ -425,6 +425,25 @@ def reset_default_graph() -> None:
     _global_default_graph = None
 
 
+@contextlib.contextmanager
+def name_scope(name: str | None, default_name: str | None = None,
+               values: Any = None) -> Iterator[str]:
+    """TF1's ``ops.name_scope(name, default_name, values)``: a scope in the values' graph.
+
+    That graph becomes the default inside, as in TF; the scope string (ending in "/") is
+    also a valid op name for the scope's final op.
+    """
+    graph = None
+    for v in values or ():
+        graph = getattr(v, "graph", None)
+        if isinstance(graph, Graph):
+            break
+        graph = None
+    graph = graph or get_default_graph()
+    with graph.as_default(), graph.name_scope(name if name is not None else default_name) as s:
+        yield s
+
+
 _default_session_stack = _DefaultStack()
 
 

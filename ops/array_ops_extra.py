@@ -10,15 +10,14 @@ also fills ``tf.math`` with the elementwise and reduction constructors of ``math
 """
 from __future__ import annotations
 
-import contextlib
 import numbers
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from ..graph import dtypes, errors
 from ..graph.core import Tensor
-from ..graph.graph import get_default_graph
+from ..graph.graph import name_scope
 from ..graph.indexed_slices import IndexedSlices
 from ..graph.op_builder import apply_op, constant, convert_to_tensor
 from ..graph.tensor_shape import Dimension, TensorShape, unknown_shape
@@ -531,28 +530,6 @@ def split(value, num_or_size_splits, axis=0, num: int | None = None,
 
 # -- composites (no op types of their own) ----------------------------------------------------
 
-def _graph_of(values) -> Any:
-    for v in values:
-        if isinstance(v, (Tensor, IndexedSlices)):
-            return v.graph
-    return get_default_graph()
-
-
-@contextlib.contextmanager
-def _scope(name: str | None, default: str, values=()) -> Iterator[str]:
-    """TF's ``ops.name_scope(name, default, values)``: a uniquified scope in the values' graph."""
-    graph = _graph_of(values)
-    with graph.as_default(), graph.name_scope(name or default) as scope:
-        yield scope
-
-
-@contextlib.contextmanager
-def _final_scope(name: str | None, default: str, values=()) -> Iterator[Any]:
-    """Yields ``final(fn, *args)``: builds the scope's last op named as the scope itself."""
-    with _scope(name, default, values) as scope:
-        yield lambda fn, *args, **kwargs: fn(*args, name=scope, **kwargs)
-
-
 def _dense_values(t, label: str) -> Tensor | None:
     """A tensor's (or IndexedSlices') values as a Tensor; None stays None."""
     if t is None:
@@ -569,7 +546,7 @@ def _like_input(t, clipped: Tensor):
 
 def clip_by_value(t, clip_value_min, clip_value_max, name: str | None = None):
     """``tf.clip_by_value``: Minimum then Maximum, as TF builds it (not the ClipByValue op)."""
-    with _scope(name, "clip_by_value", [t, clip_value_min, clip_value_max]) as scope:
+    with name_scope(name, "clip_by_value", [t, clip_value_min, clip_value_max]) as scope:
         values = _dense_values(t, "t")
         t_min = math_ops.minimum(values, clip_value_max)
         values.shape.assert_is_compatible_with(t_min.shape)
@@ -580,7 +557,7 @@ def clip_by_value(t, clip_value_min, clip_value_max, name: str | None = None):
 
 def clip_by_norm(t, clip_norm, axes=None, name: str | None = None):
     """``tf.clip_by_norm``: scales ``t`` so its L2 norm over ``axes`` is at most clip_norm."""
-    with _scope(name, "clip_by_norm", [t, clip_norm]) as scope:
+    with name_scope(name, "clip_by_norm", [t, clip_norm]) as scope:
         values = _dense_values(t, "t")
         if np.isscalar(clip_norm):
             clip_norm = max(clip_norm, 0)
@@ -605,7 +582,7 @@ def _check_sequence(t_list) -> list:
 def global_norm(t_list, name: str | None = None) -> Tensor:
     """``tf.global_norm``: sqrt of the sum of squares of every tensor (None entries skipped)."""
     t_list = _check_sequence(t_list)
-    with _scope(name, "global_norm", t_list):
+    with name_scope(name, "global_norm", t_list):
         values = [_dense_values(t, f"t_{i}") for i, t in enumerate(t_list)]
         half_squared_norms = []
         for v in values:
@@ -623,7 +600,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name: str | None = Non
     t_list = _check_sequence(t_list)
     if use_norm is None:
         use_norm = global_norm(t_list, name)
-    with _scope(name, "clip_by_global_norm", t_list + [clip_norm]) as scope:
+    with name_scope(name, "clip_by_global_norm", t_list + [clip_norm]) as scope:
         scale_for_finite = clip_norm * math_ops.minimum(
             1.0 / use_norm, constant(1.0, dtype=use_norm.dtype) / clip_norm)
         scale = scale_for_finite + (use_norm - use_norm)
@@ -644,7 +621,7 @@ def l2_normalize(x, axis=None, epsilon: float = 1e-12, name: str | None = None, 
     if axis is not None and dim is not None:
         raise ValueError("Cannot specify both 'axis' and 'dim'")
     axis = dim if axis is None else axis
-    with _scope(name, "l2_normalize", [x]) as scope:
+    with name_scope(name, "l2_normalize", [x]) as scope:
         x = convert_to_tensor(x, name="x")
         square_sum = reduction_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
         x_inv_norm = math_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
@@ -667,7 +644,7 @@ def moments(x, axes, shift=None, name: str | None = None, keep_dims=None, keepdi
     """TF1 ``tf.nn.moments``: mean and (biased) variance over ``axes``; float16 is
     accumulated in float32. ``shift`` is accepted and unused, as in TF."""
     keep = _keep_arg(keepdims, keep_dims)
-    with _scope(name, "moments", [x, axes]):
+    with name_scope(name, "moments", [x, axes]):
         x = convert_to_tensor(x)
         y = math_ops.cast(x, dtypes.float32) if x.dtype == dtypes.float16 else x
         mean = reduction_ops.reduce_mean(y, axes, keepdims=True, name="mean")
@@ -686,7 +663,7 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon,
                         name: str | None = None) -> Tensor:
     """``tf.nn.batch_normalization``: (x - mean) * scale / sqrt(variance + eps) + offset,
     in TF's op order (x * inv + (offset - mean * inv))."""
-    with _scope(name, "batchnorm", [x, mean, variance, scale, offset]):
+    with name_scope(name, "batchnorm", [x, mean, variance, scale, offset]):
         x = convert_to_tensor(x)
         inv = math_ops.rsqrt(variance + variance_epsilon)
         if scale is not None:
@@ -700,7 +677,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name: str | None = 
     """``tf.reduce_logsumexp``: log(sum(exp(x))) shifted by the (finite) max for stability."""
     axis = _axis_arg(axis, reduction_indices)
     keep = _keep_arg(keepdims, keep_dims)
-    with _scope(name, "ReduceLogSumExp", [input_tensor]) as scope:
+    with name_scope(name, "ReduceLogSumExp", [input_tensor]) as scope:
         x = convert_to_tensor(input_tensor)
         raw_max = reduction_ops.reduce_max(x, axis, keepdims=True)
         my_max = array_ops.stop_gradient(
@@ -719,7 +696,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name: str | None = 
 def reduce_variance(input_tensor, axis=None, keepdims: bool = False,
                     name: str | None = None) -> Tensor:
     """``tf.math.reduce_variance``: mean of squared deviations (floating inputs only)."""
-    with _scope(name, "reduce_variance", [input_tensor]):
+    with name_scope(name, "reduce_variance", [input_tensor]):
         x = convert_to_tensor(input_tensor)
         means = reduction_ops.reduce_mean(x, axis, keepdims=True)
         if means.dtype.is_integer:
@@ -732,13 +709,13 @@ def reduce_variance(input_tensor, axis=None, keepdims: bool = False,
 def reduce_std(input_tensor, axis=None, keepdims: bool = False,
                name: str | None = None) -> Tensor:
     """``tf.math.reduce_std``: sqrt of ``reduce_variance``."""
-    with _scope(name, "reduce_std", [input_tensor]):
+    with name_scope(name, "reduce_std", [input_tensor]):
         return math_ops.sqrt(reduce_variance(input_tensor, axis, keepdims))
 
 
 def log_sigmoid(x, name: str | None = None) -> Tensor:
     """``tf.math.log_sigmoid``: -softplus(-x), stable for large |x|."""
-    with _scope(name, "LogSigmoid", [x]) as scope:
+    with name_scope(name, "LogSigmoid", [x]) as scope:
         x = convert_to_tensor(x, name="x")
         return math_ops.negative(math_ops.softplus(-x), name=scope)
 

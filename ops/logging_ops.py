@@ -27,7 +27,7 @@ import numpy as np
 
 from ..graph import dtypes, errors
 from ..graph.core import Operation, Tensor
-from ..graph.graph import get_default_graph
+from ..graph.graph import get_default_graph, name_scope
 from ..graph.op_builder import apply_op, convert_to_tensor
 from ..graph.tensor_shape import TensorShape
 from . import array_ops, math_ops, reduction_ops, shape_fns
@@ -260,11 +260,6 @@ declare("PrintV2", shape=_print_v2_shape, make_kernel=_print_v2_kernel,
 
 # -- constructors ---------------------------------------------------------------------------
 
-def _name_scope(name: str | None, default_name: str):
-    """TF's ``ops.name_scope(name, default_name)`` on the default graph."""
-    return get_default_graph().name_scope(name if name is not None else default_name)
-
-
 def check_numerics(tensor, message, name=None) -> Tensor:
     """``tf.debugging.check_numerics``: ``tensor``, or InvalidArgumentError on NaN/Inf."""
     return apply_op("CheckNumerics", [tensor], {"message": message}, name=name)
@@ -272,7 +267,7 @@ def check_numerics(tensor, message, name=None) -> Tensor:
 
 def Assert(condition, data, summarize=None, name=None) -> Operation:  # noqa: N802 (TF's name)
     """``tf.Assert``: an op failing with the summarised ``data`` when ``condition`` is false."""
-    with _name_scope(name, "Assert"):
+    with name_scope(name, "Assert"):
         return apply_op("Assert", [condition, list(data)],
                         {"summarize": 3 if summarize is None else summarize}, name="Assert")
 
@@ -368,7 +363,7 @@ def Print(input_, data, message=None, first_n=None, summarize=None,  # noqa: N80
     Built as StringFormat -> PrintV2 and an Identity of ``input_`` that depends on the
     print (see the module docstring). Scalars print bracketed, as TF1's Print did.
     """
-    with _name_scope(name, "Print") as scope:
+    with name_scope(name, "Print") as scope:
         input_ = convert_to_tensor(input_)
         data = [convert_to_tensor(d) for d in data]
         message = message or ""
@@ -399,7 +394,7 @@ def _assert_static(condition: bool, data: list) -> None:
 def _binary_assert(sym: str, opname: str, op_func: Callable, static_func: Callable, x, y,
                    data, summarize, message, name) -> Operation:
     """``Assert(reduce_all(op_func(x, y)), data)``, checked statically when both are known."""
-    with _name_scope(name, opname):
+    with name_scope(name, opname):
         x = convert_to_tensor(x, name="x")
         y = convert_to_tensor(y, name="y", preferred_dtype=x.dtype)
         if data is None:
@@ -416,7 +411,7 @@ def _binary_assert(sym: str, opname: str, op_func: Callable, static_func: Callab
 
 def assert_equal(x, y, data=None, summarize=None, message=None, name=None) -> Operation:
     """``tf.assert_equal``: ``x == y`` element-wise."""
-    with _name_scope(name, "assert_equal"):
+    with name_scope(name, "assert_equal"):
         if x is y:
             return array_ops.no_op()
     return _binary_assert("==", "assert_equal", math_ops.equal, np.equal, x, y, data,
@@ -443,7 +438,7 @@ assert_greater_equal = _binary_assert_fn(">=", "assert_greater_equal", math_ops.
 def _sign_assert(opname: str, sym: str, zero_first: bool, compare: Callable):
     """``assert_positive`` and friends: ``compare`` x with a zero of x's dtype."""
     def fn(x, data=None, summarize=None, message=None, name=None) -> Operation:
-        with _name_scope(name, opname):
+        with name_scope(name, opname):
             x = convert_to_tensor(x, name="x")
             if data is None:
                 data = [message or "", f"Condition x {sym} did not hold element-wise:",
@@ -465,7 +460,7 @@ assert_non_positive = _sign_assert("assert_non_positive", "<= 0", False, assert_
 def assert_type(tensor, tf_type, message=None, name=None) -> Operation:
     """``tf.assert_type``: a static dtype check; returns a NoOp."""
     message = message or ""
-    with _name_scope(name, "assert_type"):
+    with name_scope(name, "assert_type"):
         tensor = convert_to_tensor(tensor, name="tensor")
         if tensor.dtype != tf_type:
             raise TypeError(f"{message}  {tensor.name} must be of type {tf_type}")
@@ -474,7 +469,7 @@ def assert_type(tensor, tf_type, message=None, name=None) -> Operation:
 
 def _with_dependencies(deps: list, t: Tensor) -> Tensor:
     """TF's ``control_flow_ops.with_dependencies``: an Identity of ``t`` run after ``deps``."""
-    with _name_scope(None, "control_dependency") as scope, \
+    with name_scope(None, "control_dependency") as scope, \
             get_default_graph().control_dependencies(deps):
         return array_ops.identity(t, name=scope)
 
@@ -507,7 +502,7 @@ def _rank_assert(opname: str, phrase: str, static_condition: Callable,
                  dynamic_condition: Callable, x, ranks: list, data, summarize, message,
                  name) -> Operation:
     """``assert_rank``, ``assert_rank_at_least`` and ``assert_rank_in``."""
-    with _name_scope(name, opname):
+    with name_scope(name, opname):
         x = convert_to_tensor(x, name="x")
         ranks = tuple(convert_to_tensor(r, name="rank") for r in ranks)
         message = message or ""
@@ -633,7 +628,7 @@ def assert_shapes(shapes, data=None, summarize=None, message=None, name=None) ->
         shapes = shapes.items()
     message = message or ""
     graph = get_default_graph()
-    with _name_scope(name, "assert_shapes"):
+    with name_scope(name, "assert_shapes"):
         dim_sizes = _tensor_dim_sizes(shapes, message)
         rank_assertions = _shape_rank_assertions(dim_sizes, data, summarize, message, name)
         size_assertions, specified = [], {}

@@ -13,7 +13,8 @@ from .graph.dtypes import (  # noqa: F401
 from .graph.custom_gradient import custom_gradient  # noqa: F401
 from .graph.gradients_impl import (  # noqa: F401
     AggregationMethod, UnconnectedGradients, gradients, hessians)
-from .graph.graph import Graph, get_default_graph, get_default_session, reset_default_graph  # noqa: F401
+from .graph.graph import (  # noqa: F401
+    Graph, get_default_graph, get_default_session, name_scope, reset_default_graph)
 from .graph.graph_io import import_graph_def  # noqa: F401
 from .graph.graph_keys import GraphKeys  # noqa: F401
 from .graph.indexed_slices import IndexedSlices  # noqa: F401
@@ -47,17 +48,6 @@ sub = subtract
 mul = multiply
 neg = negative
 where_v2 = select_v2
-
-
-def name_scope(name, default_name=None, values=None):
-    """``tf.compat.v1.name_scope(name, default_name=None, values=None)``."""
-    graph = get_default_graph()
-    if values:
-        for v in values:
-            if isinstance(v, Tensor):
-                graph = v.graph
-                break
-    return graph.name_scope(name if name is not None else default_name)
 
 
 def control_dependencies(control_inputs):
