@@ -158,6 +158,12 @@ def constant_value(t: Tensor) -> Any:
         return None if r is None else np.array(r, dtype=np.int32)
     if kind in ("Identity", "StopGradient"):
         return constant_value(op.inputs[0])
+    if kind in ("ZerosLike", "OnesLike"):
+        x = op.inputs[0]
+        if not x.shape.is_fully_defined() or x.shape.num_elements() > 1000:
+            return None
+        fill = np.zeros if kind == "ZerosLike" else np.ones
+        return fill(x.shape.as_list(), dtype=x.dtype.base_dtype.np_dtype)
     if kind == "Cast":
         v = constant_value(op.inputs[0])
         return None if v is None else np.asarray(v).astype(op.attrs["DstT"].np_dtype)
@@ -194,16 +200,18 @@ def constant_value(t: Tensor) -> Any:
 
 
 def _strided_slice_of_shape(op) -> Any:
-    """``tf.shape(x)[i]`` and similar slices of known values, common in TF graphs."""
+    """Slices of statically known values (``tf.shape(x)[i]`` and the like)."""
+    from .indexing_ops import strided_slice_index
     value = constant_value(op.inputs[0])
     begin, end, strides = (constant_value(x) for x in op.inputs[1:4])
     if value is None or begin is None or end is None or strides is None:
         return None
-    if value.ndim != 1 or len(begin) != 1 or op.attrs.get("ellipsis_mask", 0) or \
-            op.attrs.get("new_axis_mask", 0):
+    masks = {k: op.attrs.get(k, 0) for k in ("begin_mask", "end_mask", "ellipsis_mask",
+                                             "new_axis_mask", "shrink_axis_mask")}
+    try:
+        index, out_shape = strided_slice_index(list(np.shape(value)), list(np.ravel(begin)),
+                                               list(np.ravel(end)), list(np.ravel(strides)),
+                                               **masks)
+    except ValueError:
         return None
-    b = None if op.attrs.get("begin_mask", 0) & 1 else int(begin[0])
-    e = None if op.attrs.get("end_mask", 0) & 1 else int(end[0])
-    if op.attrs.get("shrink_axis_mask", 0) & 1:
-        return value[int(begin[0])]
-    return value[b:e:int(strides[0])]
+    return np.asarray(value)[index].reshape(out_shape)
