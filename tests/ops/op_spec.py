@@ -174,3 +174,29 @@ def check_gradient(spec: OpSpec, seed: int = 0, order: int = 1) -> None:
             tol = spec.grad_tol * (1 if order == 1 else 100)
             np.testing.assert_allclose(g_value, numeric, rtol=tol, atol=tol,
                                        err_msg=f"{spec.id}: order-{order} gradient of input {i}")
+
+
+def check_bad_inputs(spec: OpSpec, seed: int = 0) -> int:
+    """Malformed runtime inputs (wrong ranks, wrong dtypes through unknown-shape feeds)
+    must fail with a typed ``OpError`` naming the op, never a raw numpy exception.
+
+    Returns how many of the tried corruptions the op rejected.
+    """
+    rng = np.random.default_rng(seed)
+    good = [a.sample(rng) for a in spec.inputs]
+    rejected = 0
+    for i, arg in enumerate(spec.inputs):
+        if not arg.feed:
+            continue
+        for bad in (np.stack([good[i]] * 3, axis=-1), np.zeros([2] * 5, good[i].dtype)):
+            values = list(good)
+            values[i] = bad
+            graph, placeholders, outs, _ = _build(spec, good, unknown_shapes=True)
+            feed = {p: v for p, v in zip(placeholders, values) if p is not None}
+            with tf.Session(graph=graph) as sess:
+                try:
+                    sess.run(outs, feed)
+                except tf.errors.OpError as e:
+                    assert e.op is not None, f"{spec.id}: error does not name the op: {e}"
+                    rejected += 1
+    return rejected

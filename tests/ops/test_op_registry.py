@@ -69,3 +69,9 @@ def test_gradient(spec):
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.grad2], ids=lambda s: s.id)
 def test_second_order_gradient(spec):
     op_spec.check_gradient(spec, order=2)
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.check_unknown_shapes],
+                         ids=lambda s: s.id)
+def test_bad_inputs_raise_typed_errors(spec):
+    op_spec.check_bad_inputs(spec)
