@@ -391,12 +391,13 @@ def op_outputs(op: Operation):
     outs = op.outputs
     if not outs:
         return op
-    if len(outs) == 1 and not _is_list_output(op.op_def):
+    if len(outs) == 1 and not is_list_output(op.op_def):
         return outs[0]
     return list(outs)
 
 
-def _is_list_output(op_def) -> bool:
+def is_list_output(op_def) -> bool:
+    """Whether the op's outputs form a list (several args, or a number/type-list arg)."""
     return any(a.number_attr or a.type_list_attr for a in op_def.output_arg) or \
         len(op_def.output_arg) > 1
 

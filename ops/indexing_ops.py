@@ -598,9 +598,10 @@ def gather(params, indices, validate_indices=None, name: str | None = None, axis
     if _static(axis) != 0:
         return apply_op("GatherV2", [params, indices, axis], {"batch_dims": batch_dims},
                         name=name)
-    if hasattr(params, "sparse_read"):
+    try:  # resource variables gather rows directly (ResourceGather), as in TF
         return params.sparse_read(indices, name=name)
-    return apply_op("GatherV2", [params, indices, axis], name=name)
+    except AttributeError:
+        return apply_op("GatherV2", [params, indices, axis], name=name)
 
 
 # -- GatherNd / ScatterNd -------------------------------------------------------------------

@@ -35,22 +35,22 @@ def _names(tensor_names, shape_and_slices) -> list[str]:
     return names
 
 
-def _save_kernel(prefix, tensor_names, shape_and_slices, *tensors):
-    names = _names(tensor_names, shape_and_slices)
-    if len(names) != len(tensors):
-        raise errors.InvalidArgumentError(
-            None, None, f"Got {len(tensors)} tensors to save but {len(names)} tensor names")
-    prefix = _text(prefix)
-    directory = os.path.dirname(prefix)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    writer = tensor_bundle.BundleWriter(prefix)
-    for name, value in sorted(zip(names, tensors), key=lambda item: item[0]):
-        writer.add(name, np.asarray(value))
-    writer.finish()
+def _save_kernel(op, ctx):
+    types = op.attrs["dtypes"]
+
+    def kernel(prefix, tensor_names, shape_and_slices, *tensors):
+        names = _names(tensor_names, shape_and_slices)
+        if len(names) != len(tensors):
+            raise errors.InvalidArgumentError(
+                None, None, f"Got {len(tensors)} tensors to save but {len(names)} tensor names")
+        writer = tensor_bundle.BundleWriter(_text(prefix))
+        for name, value, dtype in sorted(zip(names, tensors, types), key=lambda item: item[0]):
+            writer.add(name, np.asarray(value), dtype=dtype)
+        writer.finish()
+    return kernel
 
 
-declare("SaveV2", shape=shape_fns.unknown, kernel=_save_kernel, not_differentiable=True)
+declare("SaveV2", shape=shape_fns.unknown, make_kernel=_save_kernel, not_differentiable=True)
 
 
 def _restore_kernel(op, ctx):
@@ -64,12 +64,12 @@ def _restore_kernel(op, ctx):
         reader = tensor_bundle.BundleReader(_text(prefix))
         out = []
         for name, dtype in zip(names, want):
-            value = reader.read(name)
-            if np.asarray(value).dtype != dtype.np_dtype:
+            saved_dtype = reader.dtype_and_shape(name)[0]
+            if saved_dtype != dtype:
                 raise errors.InvalidArgumentError(
                     None, None, f"tensor_name = {name}; expected dtype {dtype.name} does not "
-                                f"equal original dtype {np.asarray(value).dtype}")
-            out.append(value)
+                                f"equal original dtype {saved_dtype.name}")
+            out.append(reader.read(name))
         return out
     return kernel
 

@@ -30,13 +30,24 @@ Implementation notes
 --------------------
 * Everything is computed in NHWC; ``NCHW`` inputs are transposed (views) on the way in and
   the result is transposed back and made contiguous.
-* Convolutions use an im2col built from an ``as_strided`` window view followed by a single
-  BLAS matmul on contiguous 2-D operands.  The input gradient is the transposed operation:
-  per filter tap one ``dy @ w[tap].T`` GEMM whose result is added into a strided slice of the
-  padded input gradient (kh*kw iterations, each vectorised over the whole batch); for tiny
-  channel counts a single GEMM followed by a tap-wise col2im is used instead.
+* ``conv2d`` / ``conv2d_backprop_filter``: with stride 1 along H and a GEMM depth kw*C of at
+  least ``_HMAJOR_MIN_DEPTH``, "row patches" in an H-major layout (Hp, N*Wo, kw*C) are built
+  once (kh times smaller than im2col) and each filter row is one BLAS GEMM on a contiguous
+  2-D view of them; otherwise a full im2col (an ``as_strided`` window view copied to a
+  contiguous (N*Ho*Wo, kh*kw*C) matrix) and one GEMM.  Grouped convolution is a batched
+  matmul over the groups.
+* ``conv2d_backprop_input`` is the adjoint: per filter tap one ``dy @ w[tap].T`` GEMM (its
+  result stays in cache) added into the strided slice of the padded input gradient that the
+  tap read (kh*kw iterations, each over the whole batch); for few input channels one GEMM
+  for all the columns followed by the same tap-wise col2im.
+* Depthwise convolutions are single ``einsum`` calls over the zero-copy window view
+  (the input gradient with stride 1 is the correlation of the padded output gradient with
+  the flipped filter; other strides use the tap-wise col2im).
+* Pooling runs over the kh*kw strided window-cell views of the whole batch (elementwise
+  max / separable sums), which is several times faster than numpy's reductions over a 6-D
+  window view; the pooling gradients are the matching tap-wise scatters.
 * float32 stays float32 (no upcast); float16/bfloat16 are computed in float32 and cast back;
-  float64 stays float64.  Batch-norm statistics are accumulated in float64 for accuracy.
+  float64 stays float64.  Batch-norm sums are accumulated in float64.
 * Invalid arguments raise ``ValueError`` with a message in TensorFlow's wording where one
   exists; callers wrap it into ``InvalidArgumentError``.
 """
@@ -71,6 +82,9 @@ __all__ = [
 # result of each fits in cache and is added straight into the gradient) rather than one
 # big GEMM producing all the columns followed by a col2im pass.
 _PER_TAP_MIN_CHANNELS = 8
+# Row-patch ("H-major") convolution: used for stride 1 along H when kw*C (the GEMM depth of
+# each of the kh row GEMMs) is at least this; otherwise the full im2col with one GEMM.
+_HMAJOR_MIN_DEPTH = 64
 
 
 # ----------------------------------------------------------------------------------------
@@ -159,7 +173,7 @@ def _to_nhwc(x, data_format: str):
 
 def _from_nhwc(y, data_format: str):
     if data_format == "NHWC":
-        return y
+        return np.ascontiguousarray(y)
     return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
 
 
@@ -306,8 +320,7 @@ def pool_output_shape(input_shape, ksize, strides, padding, data_format="NHWC",
     fmt = _norm_format(data_format)
     padding = _norm_padding(padding)
     inp = _shape_to_nhwc(_shape_list(input_shape, 4, "input"), fmt)
-    kh, kw, kd = _pool_window(ksize, strides, fmt)[0]
-    sh, sw, sd = _pool_window(ksize, strides, fmt)[1]
+    (kh, kw, kd), (sh, sw, _) = _pool_window(ksize, strides, fmt)
     pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
     ho, wo = _spatial_output_shape(inp, kh, kw, sh, sw, 1, 1, padding, pads_h, pads_w)
     c = inp[3]
@@ -365,6 +378,18 @@ def _pad(x, g: _Geom, value=0):
     if g.pr:
         out[:, g.pt:g.pt + g.H, g.pl + g.W:] = value
     out[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
+    return out
+
+
+def _pad_or_crop(x, pads_h, pads_w):
+    """Zero-pad (positive) or crop (negative) the H and W borders of an NHWC array."""
+    (t, b), (l, r) = pads_h, pads_w
+    x = x[:, max(-t, 0):x.shape[1] - max(-b, 0), max(-l, 0):x.shape[2] - max(-r, 0)]
+    t, b, l, r = max(t, 0), max(b, 0), max(l, 0), max(r, 0)
+    if not (t or b or l or r):
+        return x
+    out = np.zeros((x.shape[0], x.shape[1] + t + b, x.shape[2] + l + r, x.shape[3]), x.dtype)
+    out[:, t:t + x.shape[1], l:l + x.shape[2]] = x
     return out
 
 
@@ -434,6 +459,34 @@ def _grouped_filter(w, groups):
         w.reshape(kh * kw, cg, groups, og).transpose(2, 0, 1, 3)).reshape(groups, -1, og)
 
 
+def _use_hmajor(g: _Geom, groups: int) -> bool:
+    return (groups == 1 and g.sh == 1 and g.kh > 1 and g.Ho > 0 and g.Wo > 0
+            and g.kw * g.C >= _HMAJOR_MIN_DEPTH)
+
+
+def _hmajor_cols(x, g: _Geom):
+    """Row patches in H-major layout: (Hp, N*Wo, kw*C) contiguous, where entry [r, (n, ow)]
+    holds the kw input cells (row r of the padded input) read by output column ow.
+
+    With stride 1 along H, the rows read by filter row i for all outputs are the contiguous
+    block ``[i*dh, i*dh + Ho)``, i.e. a plain 2-D (Ho*N*Wo, kw*C) matrix: the convolution is
+    kh GEMMs of depth kw*C on views, and the patch copy is ~kh times smaller than im2col.
+    """
+    hp, wp = g.padded_shape[1:3]
+    xh = (np.empty if g.no_padding else np.zeros)((hp, g.N, wp, g.C), dtype=x.dtype)
+    xh[g.pt:g.pt + g.H, :, g.pl:g.pl + g.W] = x.transpose(1, 0, 2, 3)
+    s0, s1, s2, s3 = xh.strides
+    view = as_strided(xh, (hp, g.N, g.Wo, g.kw, g.C),
+                      (s0, s1, s2 * g.sw, s2 * g.dw, s3), writeable=False)
+    return view.reshape(hp, g.N * g.Wo, g.kw * g.C)
+
+
+def _hmajor_rows(cols, g: _Geom, i):
+    """The (Ho*N*Wo, kw*C) patch matrix of filter row i (stride 1 along H)."""
+    r0 = i * g.dh
+    return cols[r0:r0 + g.Ho].reshape(-1, cols.shape[2])
+
+
 def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC",
            dilations=(1, 1, 1, 1)):
     """``Conv2D``: ``x`` [N,H,W,C] (or NCHW), ``filter`` [kh, kw, C/groups, O]."""
@@ -448,11 +501,21 @@ def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC"
     out_dtype = np.result_type(x.dtype, w.dtype)
     cdt = _compute_dtype(out_dtype)
     xn = xn.astype(cdt, copy=False)
-    w = w.astype(cdt, copy=False)
+    w = np.ascontiguousarray(w, dtype=cdt)
     o = w.shape[3]
+    if _use_hmajor(g, groups):
+        cols = _hmajor_cols(xn, g)
+        wr = w.reshape(g.kh, g.kw * g.C, o)
+        out = np.matmul(_hmajor_rows(cols, g, 0), wr[0])
+        tmp = np.empty_like(out)
+        for i in range(1, g.kh):
+            np.matmul(_hmajor_rows(cols, g, i), wr[i], out=tmp)
+            out += tmp
+        out = out.reshape(g.Ho, g.N, g.Wo, o).transpose(1, 0, 2, 3)
+        return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
     cols = _im2col(xn, g)
     if groups == 1:
-        out = cols @ np.ascontiguousarray(w).reshape(-1, o)
+        out = cols @ w.reshape(-1, o)
     else:
         out = np.matmul(_grouped_cols(cols, g, groups), _grouped_filter(w, groups))
         out = out.transpose(1, 0, 2).reshape(-1, o)
@@ -538,11 +601,19 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
     _check_out_backprop(dyn, g, o, "Conv2DBackpropFilter")
     out_dtype = np.result_type(x.dtype, dy.dtype)
     cdt = _compute_dtype(out_dtype)
+    if _use_hmajor(g, groups):
+        cols = _hmajor_cols(xn.astype(cdt, copy=False), g)
+        dyh = np.ascontiguousarray(dyn.transpose(1, 0, 2, 3), dtype=cdt).reshape(-1, o)
+        dwt = np.empty((g.kh, o, g.kw * g.C), dtype=cdt)
+        for i in range(g.kh):
+            np.matmul(dyh.T, _hmajor_rows(cols, g, i), out=dwt[i])
+        dw = dwt.transpose(0, 2, 1).reshape(fshape)
+        return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
     cols = _im2col(xn.astype(cdt, copy=False), g)
     m = cols.shape[0]
     dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(m, o)
     if groups == 1:
-        dw = cols.T @ dy2
+        dw = (dy2.T @ cols).T
     else:
         og = o // groups
         gcols = _grouped_cols(cols, g, groups)
@@ -569,6 +640,18 @@ def _depthwise_setup(input_shape_nhwc, filter_shape, strides, padding, explicit_
     return _Geom(input_shape_nhwc, kh, kw, sh, sw, dh, dw, padding, pads_h, pads_w)
 
 
+def _with_channels(g: _Geom, c: int) -> _Geom:
+    out = object.__new__(_Geom)
+    for name in _Geom.__slots__:
+        setattr(out, name, getattr(g, name))
+    out.C = c
+    return out
+
+
+# A channel multiplier m > 1 is reduced to m == 1 over C*m channels: output channel c*m + k
+# reads input channel c with filter [:, :, c, k], i.e. the input repeated m times along depth
+# (np.repeat order) convolved with the filter reshaped to [kh, kw, C*m].
+
 def depthwise_conv2d_native(x, filter, strides, padding, explicit_paddings=(),
                             data_format="NHWC", dilations=(1, 1, 1, 1)):
     """``DepthwiseConv2dNative``: filter [kh, kw, C, mult]; output channel ``c*mult + m``."""
@@ -583,14 +666,14 @@ def depthwise_conv2d_native(x, filter, strides, padding, explicit_paddings=(),
     out_dtype = np.result_type(x.dtype, w.dtype)
     cdt = _compute_dtype(out_dtype)
     mult = w.shape[3]
-    t = g.kh * g.kw
-    m = g.N * g.Ho * g.Wo
-    # (C, M, T) @ (C, T, mult): one batched GEMM over channels.
-    cols = _windows(_pad(xn.astype(cdt, copy=False), g), g).reshape(m, t, g.C)
-    colsc = np.ascontiguousarray(cols.transpose(2, 0, 1))
-    wc = np.ascontiguousarray(w.astype(cdt, copy=False).reshape(t, g.C, mult).transpose(1, 0, 2))
-    out = np.matmul(colsc, wc)                              # (C, M, mult)
-    out = out.transpose(1, 0, 2).reshape(g.N, g.Ho, g.Wo, g.C * mult)
+    xn = xn.astype(cdt, copy=False)
+    if mult != 1:
+        xn = np.repeat(xn, mult, axis=3)
+        g = _with_channels(g, g.C * mult)
+    w3 = w.astype(cdt, copy=False).reshape(g.kh, g.kw, g.C)
+    # One einsum over the (read-only, zero-copy) window view: there is no GEMM structure
+    # (each channel has its own filter) and this beats materialising the patches.
+    out = np.einsum("nhwijc,ijc->nhwc", _windows(_pad(xn, g), g), w3)
     return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
 
 
@@ -607,20 +690,28 @@ def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, st
     in_shape = _sizes_nhwc(input_sizes, fmt, "input_sizes", dyn.shape[0], w.shape[2])
     g = _depthwise_setup(in_shape, w.shape, strides, padding, explicit_paddings, fmt, dilations)
     mult = w.shape[3]
-    _check_out_backprop(dyn, g, g.C * mult, "DepthwiseConv2dNativeBackpropInput")
+    c = g.C
+    _check_out_backprop(dyn, g, c * mult, "DepthwiseConv2dNativeBackpropInput")
     out_dtype = np.result_type(w.dtype, dy.dtype)
     cdt = _compute_dtype(out_dtype)
-    w = w.astype(cdt, copy=False)
-    dy5 = dyn.astype(cdt, copy=False).reshape(g.N, g.Ho, g.Wo, g.C, mult)
-    if mult == 1:
-        dy4 = dy5[..., 0]
+    ge = _with_channels(g, c * mult)
+    w3 = w.astype(cdt, copy=False).reshape(g.kh, g.kw, c * mult)
+    dyc = dyn.astype(cdt, copy=False)
+    if g.sh == 1 and g.sw == 1 and g.Ho and g.Wo:
+        # Stride 1: the adjoint is a stride-1 correlation of the output gradient, padded by
+        # (dilated filter extent - 1 - forward padding) on each side, with the flipped filter.
+        eh, ew = (g.kh - 1) * g.dh, (g.kw - 1) * g.dw
+        dyp = _pad_or_crop(dyc, (eh - g.pt, eh - g.pb), (ew - g.pl, ew - g.pr))
+        gt = _Geom(dyp.shape, g.kh, g.kw, 1, 1, g.dh, g.dw, "VALID", (0, 0), (0, 0))
+        dx = np.einsum("nhwijc,ijc->nhwc", _windows(dyp, gt), w3[::-1, ::-1])
+    else:
+        buf = np.empty(dyc.shape, dtype=cdt)
 
         def tap(i, j):
-            return dy4 * w[i, j, :, 0]
-    else:
-        def tap(i, j):
-            return np.einsum("nhwcm,cm->nhwc", dy5, w[i, j])
-    dx = _col2im(tap, g, cdt)
+            return np.multiply(dyc, w3[i, j], out=buf)
+        dx = _col2im(tap, ge, cdt)
+    if mult != 1:
+        dx = dx.reshape(g.N, g.H, g.W, c, mult).sum(axis=4)
     return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
 
 
@@ -640,15 +731,12 @@ def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, s
     _check_out_backprop(dyn, g, g.C * mult, "DepthwiseConv2dNativeBackpropFilter")
     out_dtype = np.result_type(x.dtype, dy.dtype)
     cdt = _compute_dtype(out_dtype)
-    t = g.kh * g.kw
-    m = g.N * g.Ho * g.Wo
-    cols = _windows(_pad(xn.astype(cdt, copy=False), g), g).reshape(m, t, g.C)
-    colsc = np.ascontiguousarray(cols.transpose(2, 1, 0))                   # (C, T, M)
-    dyc = np.ascontiguousarray(dyn.astype(cdt, copy=False).reshape(m, g.C, mult)
-                               .transpose(1, 0, 2))                         # (C, M, mult)
-    dw = np.matmul(colsc, dyc)                                              # (C, T, mult)
-    dw = dw.transpose(1, 0, 2).reshape(fshape)
-    return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
+    xn = xn.astype(cdt, copy=False)
+    if mult != 1:
+        xn = np.repeat(xn, mult, axis=3)
+        g = _with_channels(g, g.C * mult)
+    dw = np.einsum("nhwijc,nhwc->ijc", _windows(_pad(xn, g), g), dyn.astype(cdt, copy=False))
+    return np.ascontiguousarray(dw.reshape(fshape)).astype(out_dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------------------
@@ -696,18 +784,24 @@ def _pool_setup(in_shape_nhwc, ksize, strides, padding, fmt, explicit_paddings=(
     return g, kd
 
 
-def _lowest(dtype):
+def _lowest(dtype, finite=False):
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
-        return -np.inf
+        return np.finfo(dtype).min if finite else -np.inf
     if dtype.kind in "iu":
         return np.iinfo(dtype).min
     raise ValueError(f"unsupported dtype for max pooling: {dtype}")
 
 
 def _nonoverlapping(g: _Geom):
-    return (g.no_padding and g.sh == g.kh and g.sw == g.kw and g.Ho * g.kh <= g.H
-            and g.Wo * g.kw <= g.W)
+    """Windows tile the (unpadded) input without overlap: each cell is in at most one."""
+    return g.no_padding and g.sh >= g.kh and g.sw >= g.kw
+
+
+def _window_taps(xp, g: _Geom):
+    """The kh*kw strided (N, Ho, Wo, C) views of the padded input, one per window cell, in
+    row-major window order."""
+    return [xp[g.tap_slices(i, j)] for i in range(g.kh) for j in range(g.kw)]
 
 
 def max_pool(x, ksize, strides, padding, data_format="NHWC", explicit_paddings=()):
@@ -717,25 +811,26 @@ def max_pool(x, ksize, strides, padding, data_format="NHWC", explicit_paddings=(
     fmt = _norm_format(data_format)
     xn = _to_nhwc(x, fmt)
     g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt, explicit_paddings)
-    cdt = _compute_dtype(x.dtype)
-    xn = xn.astype(cdt, copy=False)
     if kd != 1:
         if g.C % kd:
             raise ValueError(f"Depthwise max pooling requires the depth window to evenly "
                              f"divide the input depth ({g.C} vs {kd})")
         out = xn.reshape(g.N, g.H, g.W, g.C // kd, kd).max(axis=4)
-    elif _nonoverlapping(g):
-        v = xn[:, :g.Ho * g.kh, :g.Wo * g.kw]
-        out = v.reshape(g.N, g.Ho, g.kh, g.Wo, g.kw, g.C).max(axis=(2, 4))
-    else:
-        out = _windows(_pad(xn, g, _lowest(cdt)), g).max(axis=(3, 4))
-    return _from_nhwc(out, fmt).astype(x.dtype, copy=False)
+        return _from_nhwc(out, fmt)
+    # Elementwise maximum over the kh*kw window cells, each a strided view of the whole
+    # batch: several times faster than numpy's reduction over the 6-D window view.
+    taps = _window_taps(_pad(xn, g, _lowest(x.dtype)), g)
+    out = taps[0].copy()
+    for tap in taps[1:]:
+        np.maximum(out, tap, out=out)
+    return _from_nhwc(out, fmt)
 
 
 def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_format="NHWC",
                   explicit_paddings=()):
     """``MaxPoolGrad``: each output gradient goes to the first (row-major) maximum of its
-    window in ``orig_input``; padded cells never win.  ``orig_output`` is not needed."""
+    window in ``orig_input``; padded cells never win.  ``orig_output`` is not needed (TF's
+    CPU kernel also recomputes the arg-max from ``orig_input``)."""
     x = np.asarray(orig_input)
     dy = np.asarray(grad)
     _check_rank(x, 4, "orig_input")
@@ -749,28 +844,37 @@ def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_f
         raise ValueError(f"MaxPoolGrad: grad shape {list(dyn.shape)} does not match the "
                          f"pooled output shape {[g.N, g.Ho, g.Wo, g.C]} (NHWC)")
     cdt = _compute_dtype(np.result_type(x.dtype, dy.dtype))
-    out_dtype = dy.dtype
-    xn = xn.astype(cdt, copy=False)
     dyn = dyn.astype(cdt, copy=False)
-    t = g.kh * g.kw
-    if _nonoverlapping(g):
-        v = xn[:, :g.Ho * g.kh, :g.Wo * g.kw].reshape(g.N, g.Ho, g.kh, g.Wo, g.kw, g.C)
-        v = v.transpose(0, 1, 3, 2, 4, 5).reshape(g.N, g.Ho, g.Wo, t, g.C)
-        arg = v.argmax(axis=3)                                     # first max wins
-        onehot = arg[:, :, :, None, :] == np.arange(t).reshape(1, 1, 1, t, 1)
-        d = np.where(onehot, dyn[:, :, :, None, :], np.zeros((), cdt))
-        d = d.reshape(g.N, g.Ho, g.Wo, g.kh, g.kw, g.C).transpose(0, 1, 3, 2, 4, 5)
-        dx = np.zeros(xn.shape, dtype=cdt)
-        dx[:, :g.Ho * g.kh, :g.Wo * g.kw] = d.reshape(g.N, g.Ho * g.kh, g.Wo * g.kw, g.C)
-    else:
-        win = _windows(_pad(xn, g, _lowest(cdt)), g).reshape(g.N, g.Ho, g.Wo, t, g.C)
-        arg = win.argmax(axis=3)                                   # first max wins
-        zero = np.zeros((), cdt)
+    taps = _window_taps(_pad(xn, g, _lowest(x.dtype)), g)
+    # Arg-max as TF's CPU kernel computes it: start from the lowest finite value with no
+    # winner (-1) and take a cell only when strictly greater, scanning the window row-major:
+    # ties go to the first maximum, NaN and padded (-inf) cells never win.  Because the scan
+    # index only grows, "idx = t where updated" is idx = max(idx, t * updated).
+    n_taps = len(taps)
+    idt = np.int8 if n_taps < 127 else np.int32
+    best = np.full(taps[0].shape, _lowest(x.dtype, finite=True), dtype=x.dtype)
+    upd = np.greater(taps[0], best)
+    idx = upd.astype(idt)
+    idx -= 1                            # 0 where the first cell beats "lowest", else -1
+    np.fmax(best, taps[0], out=best)
+    for t in range(1, n_taps):
+        np.greater(taps[t], best, out=upd)
+        np.maximum(idx, upd * idt(t), out=idx)
+        np.fmax(best, taps[t], out=best)
+    # Scatter: cell t of each window receives the output gradient where it won.
+    finite = dyn.dtype.kind != "f" or bool(np.isfinite(dyn).all())
+    zero = np.zeros((), dtype=cdt)
 
-        def tap(i, j):
-            return np.where(arg == i * g.kw + j, dyn, zero)
-        dx = _col2im(tap, g, cdt)
-    return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
+    def routed(t):
+        hit = idx == t
+        return dyn * hit if finite else np.where(hit, dyn, zero)
+    if _nonoverlapping(g):
+        dx = np.zeros(xn.shape, dtype=cdt)
+        for t in range(n_taps):
+            dx[g.tap_slices(t // g.kw, t % g.kw)] = routed(t)
+    else:
+        dx = _col2im(lambda i, j: routed(i * g.kw + j), g, cdt)
+    return _from_nhwc(dx, fmt).astype(dy.dtype, copy=False)
 
 
 def _window_counts(g: _Geom):
@@ -792,17 +896,14 @@ def avg_pool(value, ksize, strides, padding, data_format="NHWC"):
         raise ValueError("AvgPool: pooling across depth is not supported.")
     cdt = _compute_dtype(x.dtype)
     xp = _pad(xn.astype(cdt, copy=False), g)
-    if _nonoverlapping(g):
-        s = xp[:, :g.Ho * g.kh, :g.Wo * g.kw].reshape(g.N, g.Ho, g.kh, g.Wo, g.kw, g.C)
-        s = s.sum(axis=(2, 4))
-    else:
-        # Separable window sums: rows first, then columns.
-        s0, s1, s2, s3 = xp.strides
-        rows = as_strided(xp, (g.N, g.Ho, g.kh, xp.shape[2], g.C),
-                          (s0, s1 * g.sh, s1, s2, s3), writeable=False).sum(axis=2)
-        r0, r1, r2, r3 = rows.strides
-        s = as_strided(rows, (g.N, g.Ho, g.Wo, g.kw, g.C),
-                       (r0, r1, r2 * g.sw, r2, r3), writeable=False).sum(axis=3)
+    # Separable window sums (kh + kw strided adds): rows first, then columns.
+    rsl = slice(0, (g.Ho - 1) * g.sh + 1, g.sh)
+    rows = xp[:, rsl].copy()
+    for i in range(1, g.kh):
+        rows += xp[:, i:i + (g.Ho - 1) * g.sh + 1:g.sh]
+    s = rows[:, :, 0:(g.Wo - 1) * g.sw + 1:g.sw].copy()
+    for j in range(1, g.kw):
+        s += rows[:, :, j:j + (g.Wo - 1) * g.sw + 1:g.sw]
     if g.no_padding:
         s /= np.asarray(g.kh * g.kw, dtype=cdt)
     else:
@@ -830,21 +931,17 @@ def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="
         gs = dyn.astype(cdt) * np.asarray(1.0 / (g.kh * g.kw), dtype=cdt)
     else:
         gs = dyn.astype(cdt) * (1.0 / _window_counts(g)).astype(cdt)[None, :, :, None]
-    if _nonoverlapping(g):
-        dx = np.zeros((g.N, g.H, g.W, g.C), dtype=cdt)
-        d = np.broadcast_to(gs[:, :, None, :, None, :], (g.N, g.Ho, g.kh, g.Wo, g.kw, g.C))
-        dx[:, :g.Ho * g.kh, :g.Wo * g.kw] = d.reshape(g.N, g.Ho * g.kh, g.Wo * g.kw, g.C)
-    else:
-        # Adjoint of the separable sums: spread over columns, then over rows.
-        hp, wp = g.padded_shape[1:3]
-        rows = np.zeros((g.N, g.Ho, wp, g.C), dtype=cdt)
+    # Adjoint of the separable sums: spread over columns, then over rows.
+    hp, wp = g.padded_shape[1:3]
+    rows = np.zeros((g.N, g.Ho, wp, g.C), dtype=cdt)
+    if g.Ho and g.Wo:
         for j in range(g.kw):
             rows[:, :, j:j + (g.Wo - 1) * g.sw + 1:g.sw] += gs
-        dxp = np.zeros(g.padded_shape, dtype=cdt)
+    dxp = np.zeros(g.padded_shape, dtype=cdt)
+    if g.Ho and g.Wo:
         for i in range(g.kh):
             dxp[:, i:i + (g.Ho - 1) * g.sh + 1:g.sh] += rows
-        dx = _unpad(dxp, g)
-    return _from_nhwc(dx, fmt).astype(dy.dtype, copy=False)
+    return _from_nhwc(_unpad(dxp, g), fmt).astype(dy.dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------------------
@@ -878,6 +975,17 @@ def _check_param(p, depth, name):
                          f"shape {list(p.shape)}")
 
 
+def _bn_dtypes(x, u):
+    """(elementwise compute dtype, epsilon rounding dtype): float32 for half/bfloat16/float32
+    inputs, float64 for float64; per-channel sums are always accumulated in float64."""
+    cdt = np.dtype(np.float64) if x.dtype == np.float64 else np.dtype(np.float32)
+    return cdt, (np.float32 if u == np.float32 else np.float64)
+
+
+def _bn_sum(a, axes):
+    return np.sum(a, axis=axes, dtype=np.float64)
+
+
 def fused_batch_norm(x, scale, offset, mean, variance, epsilon=0.0001,
                      exponential_avg_factor=1.0, data_format="NHWC", is_training=True):
     """``FusedBatchNormV3`` with TF's CPU semantics.
@@ -885,10 +993,12 @@ def fused_batch_norm(x, scale, offset, mean, variance, epsilon=0.0001,
     Returns ``(y, batch_mean, batch_variance, reserve_space_1, reserve_space_2,
     reserve_space_3)``.  Training: ``y`` is normalised with the biased batch variance;
     ``batch_variance`` is the Bessel-corrected one (``n/(n-1)``); with
-    ``exponential_avg_factor`` f != 1 both running outputs are ``(1-f)*old + f*batch``;
-    ``reserve_space_1``/``_2`` are the batch mean and the *biased* batch variance (what the
-    CPU gradient consumes); ``reserve_space_3`` is TF's CPU placeholder (a scalar 0).
-    Inference: uses ``mean``/``variance``, which are also returned as batch statistics.
+    ``exponential_avg_factor`` f != 1 both running outputs are ``(1-f)*old + f*batch``
+    (``mean``/``variance`` inputs are only read then); ``reserve_space_1``/``_2`` are the
+    batch mean and the *biased* batch variance (what the CPU gradient consumes);
+    ``reserve_space_3`` is TF's CPU placeholder (a scalar 0).  Inference: ``y`` uses
+    ``mean``/``variance``, which are also returned as the batch statistics and reserves.
+    Elementwise math runs in float32 (float64 for float64 input); sums accumulate in float64.
     """
     x = np.asarray(x)
     scale, offset = np.asarray(scale), np.asarray(offset)
@@ -898,50 +1008,54 @@ def fused_batch_norm(x, scale, offset, mean, variance, epsilon=0.0001,
     u = _param_dtype(scale, offset)
     _check_param(scale, depth, "scale")
     _check_param(offset, depth, "offset")
-    acc = np.float64
-    eps = float(np.asarray(epsilon, dtype=np.float32)) if u == np.float32 else float(epsilon)
-    sc = scale.astype(acc)
-    off = offset.astype(acc)
+    cdt, edt = _bn_dtypes(x, u)
+    eps = float(np.asarray(epsilon, dtype=edt))
+    sc = scale.astype(np.float64)
+    off = offset.astype(np.float64)
     reserve_3 = np.zeros((), dtype=u)
     if not is_training:
         _check_param(mean, depth, "mean")
         _check_param(variance, depth, "variance")
-        m, v = mean.astype(acc), variance.astype(acc)
-        factor = sc / np.sqrt(v + eps)
-        y = x.astype(acc) * factor.reshape(bshape) + (off - m * factor).reshape(bshape)
-        return (y.astype(x.dtype), mean.astype(u), variance.astype(u), mean.astype(u),
-                variance.astype(u), reserve_3)
+        factor = sc / np.sqrt(variance.astype(np.float64) + eps)
+        shift = off - mean.astype(np.float64) * factor
+        y = x.astype(cdt) * factor.astype(cdt).reshape(bshape)
+        y += shift.astype(cdt).reshape(bshape)
+        return (y.astype(x.dtype, copy=False), mean.astype(u), variance.astype(u),
+                mean.astype(u), variance.astype(u), reserve_3)
     f = float(exponential_avg_factor)
     n = x.size // depth if depth else 0
     if n == 0:
         nan = np.full((depth,), np.nan, dtype=u)
         return (x.copy(), nan, nan.copy(), nan.copy(), nan.copy(), reserve_3)
-    xd = x.astype(acc)
-    bm = xd.mean(axis=raxes)
-    xc = xd - bm.reshape(bshape)
-    bv = np.mean(np.square(xc), axis=raxes)
+    xc = x.astype(cdt)                                   # (a copy: centred in place)
+    bm = _bn_sum(xc, raxes) / n
+    xc -= bm.astype(cdt).reshape(bshape)
+    bv = _bn_sum(np.square(xc), raxes) / n               # biased
     factor = sc / np.sqrt(bv + eps)
-    y = xc * factor.reshape(bshape) + off.reshape(bshape)
+    xc *= factor.astype(cdt).reshape(bshape)
+    xc += off.astype(cdt).reshape(bshape)
     unbiased = bv * (n / max(n - 1, 1))
     if f == 1.0:
         new_mean, new_var = bm, unbiased
     else:
         _check_param(mean, depth, "mean")
         _check_param(variance, depth, "variance")
-        new_mean = (1.0 - f) * mean.astype(acc) + f * bm
-        new_var = (1.0 - f) * variance.astype(acc) + f * unbiased
-    return (y.astype(x.dtype), new_mean.astype(u), new_var.astype(u), bm.astype(u),
-            bv.astype(u), reserve_3)
+        new_mean = (1.0 - f) * mean.astype(np.float64) + f * bm
+        new_var = (1.0 - f) * variance.astype(np.float64) + f * unbiased
+    return (xc.astype(x.dtype, copy=False), new_mean.astype(u), new_var.astype(u),
+            bm.astype(u), bv.astype(u), reserve_3)
 
 
 def fused_batch_norm_grad(y_backprop, x, scale, reserve_space_1, reserve_space_2,
                           reserve_space_3=None, epsilon=0.0001, data_format="NHWC",
                           is_training=True):
     """``FusedBatchNormGradV3`` (CPU): returns ``(x_backprop, scale_backprop,
-    offset_backprop, reserve_space_4, reserve_space_5)``; the last two are empty.
+    offset_backprop, reserve_space_4, reserve_space_5)``; the last two are empty ``[0]``.
 
     ``reserve_space_1``/``_2`` are the saved batch mean and biased variance in training, the
     population mean/variance in inference (as TF's gradient function passes them).
+    Training: ``dx = scale*rsqrt(var+eps) * (dy - mean(dy) - (x-mean) * mean(dy*(x-mean))
+    / (var+eps))``; inference: ``dx = dy * scale * rsqrt(var+eps)``.
     """
     dy = np.asarray(y_backprop)
     x = np.asarray(x)
@@ -956,27 +1070,34 @@ def fused_batch_norm_grad(y_backprop, x, scale, reserve_space_1, reserve_space_2
     _check_param(m_in, depth, "reserve_space_1")
     _check_param(v_in, depth, "reserve_space_2")
     u = _param_dtype(scale)
-    eps = float(np.asarray(epsilon, dtype=np.float32)) if u == np.float32 else float(epsilon)
+    cdt, edt = _bn_dtypes(x, u)
+    eps = float(np.asarray(epsilon, dtype=edt))
     empty = np.zeros((0,), dtype=u)
     n = x.size // depth if depth else 0
     if n == 0:
         zeros = np.zeros((depth,), dtype=u)
         return (np.zeros(x.shape, dtype=x.dtype), zeros, zeros.copy(), empty, empty.copy())
-    acc = np.float64
-    dyd, xd = dy.astype(acc), x.astype(acc)
-    mean, var, sc = m_in.astype(acc), v_in.astype(acc), scale.astype(acc)
+    mean, var, sc = m_in.astype(np.float64), v_in.astype(np.float64), scale.astype(np.float64)
     inv = 1.0 / np.sqrt(var + eps)
-    xc = xd - mean.reshape(bshape)
-    dy_sum = dyd.sum(axis=raxes)
-    dy_xc_sum = np.sum(dyd * xc, axis=raxes)
+    dyc = dy.astype(cdt, copy=False)
+    xc = x.astype(cdt)
+    xc -= mean.astype(cdt).reshape(bshape)
+    dy_sum = _bn_sum(dyc, raxes)
+    dy_xc_sum = _bn_sum(dyc * xc, raxes)
     scale_bp = dy_xc_sum * inv
+    k1 = sc * inv
     if is_training:
-        dyc = dyd - (dy_sum / n).reshape(bshape)
-        coef2 = (np.sum(dyc * xc, axis=raxes) / n) * inv * inv
-        dx = (sc * inv).reshape(bshape) * (dyc - xc * coef2.reshape(bshape))
+        # dx = k1*dy + k2*xc + k3 with per-channel k's (sum(xc) is ~0: mean is the batch mean)
+        k2 = -k1 * (dy_xc_sum / n) * inv * inv
+        k3 = -k1 * (dy_sum / n)
+        xc *= k2.astype(cdt).reshape(bshape)
+        xc += dyc * k1.astype(cdt).reshape(bshape)
+        xc += k3.astype(cdt).reshape(bshape)
+        dx = xc
     else:
-        dx = dyd * (sc * inv).reshape(bshape)
-    return (dx.astype(x.dtype), scale_bp.astype(u), dy_sum.astype(u), empty, empty.copy())
+        dx = dyc * k1.astype(cdt).reshape(bshape)
+    return (dx.astype(x.dtype, copy=False), scale_bp.astype(u), dy_sum.astype(u), empty,
+            empty.copy())
 
 
 # ----------------------------------------------------------------------------------------

@@ -152,7 +152,12 @@ class Variable:
 
     # -- reading --------------------------------------------------------------------------
     def value(self) -> Tensor:
-        return self._graph_element
+        """The value as a tensor. A resource variable is read anew each time (under the
+        current control dependencies, as TF does); a ref variable gives its snapshot."""
+        if not self._use_resource:
+            return self._graph_element
+        with self._graph.colocate_with(None, ignore_existing=True):
+            return apply_op("ReadVariableOp", [self._handle], {"dtype": self._dtype})
 
     def read_value(self) -> Tensor:
         if not self._use_resource:
@@ -207,6 +212,9 @@ class Variable:
                             read_value)
 
     def sparse_read(self, indices: Any, name: str | None = None) -> Tensor:
+        if not self._use_resource:  # as TF: ref variables have no sparse_read
+            raise AttributeError("ref (use_resource=False) variables have no sparse_read; "
+                                 "tf.gather reads their value instead")
         return apply_op("ResourceGather", [self._handle, indices], {"dtype": self._dtype},
                         name=name or "Gather")
 
@@ -267,15 +275,15 @@ class Variable:
         return self is other
 
     def __iter__(self):
-        return iter(self._graph_element)
+        return iter(self.value())
 
     def __getitem__(self, key):
-        return self._graph_element[key]
+        return self.value()[key]
 
 
 def _overload(name: str):
     def method(self, *args):
-        return getattr(self._graph_element, name)(*args)
+        return getattr(self.value(), name)(*args)
     return method
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..graph import errors, op_registry
 from ..graph.core import Operation, Tensor
+from ..graph.op_builder import is_list_output
 from ..ops import state_ops
 
 # Values at least this large (bytes) are freed after their last use; tiny ones are
@@ -171,6 +172,8 @@ class Plan:
                 raise op_error(op, e) from None
             if ref_positions:
                 kernel = _dereferencing(kernel, ref_positions)
+            if len(op._outputs) == 1 and is_list_output(op._op_def):
+                kernel = _first_of(kernel)  # list-typed outputs come back as sequences
             out_slots = tuple(new_slot() for _ in op._outputs)
             for t, s in zip(op._outputs, out_slots):
                 slot_of[t] = s
@@ -253,6 +256,12 @@ def _deref_positions(op: Operation) -> tuple:
             flags.append(arg.is_ref)
     return tuple(i for i, (t, is_ref) in enumerate(zip(op._inputs, flags))
                  if t._dtype.is_ref_dtype and not is_ref)
+
+
+def _first_of(kernel: Callable) -> Callable:
+    def first(*args):
+        return kernel(*args)[0]
+    return first
 
 
 def _dereferencing(kernel: Callable, positions: tuple) -> Callable:

@@ -47,8 +47,8 @@ def ref_conv(x, w, s, d, padding, ep=((0, 0), (0, 0))):
                     ih, iw = oh * s[0] - pt + i * d[0], ow * s[1] - pl + j * d[1]
                     if 0 <= ih < h and 0 <= iw < wd:
                         for gi in range(groups):
-                            out[:, oh, ow, gi * og:(gi + 1) * og] += (
-                                x[:, ih, iw, gi * cg:(gi + 1) * cg] @ w[i, j, :, gi * og:(gi + 1) * og])
+                            ci, co = slice(gi * cg, (gi + 1) * cg), slice(gi * og, (gi + 1) * og)
+                            out[:, oh, ow, co] += x[:, ih, iw, ci] @ w[i, j, :, co]
     return out
 
 
@@ -68,8 +68,8 @@ def ref_conv_bp_input(xshape, w, dy, s, d, padding, ep=((0, 0), (0, 0))):
                     ih, iw = oh * s[0] - pt + i * d[0], ow * s[1] - pl + j * d[1]
                     if 0 <= ih < h and 0 <= iw < wd:
                         for gi in range(groups):
-                            dx[:, ih, iw, gi * cg:(gi + 1) * cg] += (
-                                dy[:, oh, ow, gi * og:(gi + 1) * og] @ w[i, j, :, gi * og:(gi + 1) * og].T)
+                            ci, co = slice(gi * cg, (gi + 1) * cg), slice(gi * og, (gi + 1) * og)
+                            dx[:, ih, iw, ci] += dy[:, oh, ow, co] @ w[i, j, :, co].T
     return dx
 
 
@@ -89,8 +89,8 @@ def ref_conv_bp_filter(x, wshape, dy, s, d, padding, ep=((0, 0), (0, 0))):
                     ih, iw = oh * s[0] - pt + i * d[0], ow * s[1] - pl + j * d[1]
                     if 0 <= ih < h and 0 <= iw < wd:
                         for gi in range(groups):
-                            dw[i, j, :, gi * og:(gi + 1) * og] += (
-                                x[:, ih, iw, gi * cg:(gi + 1) * cg].T @ dy[:, oh, ow, gi * og:(gi + 1) * og])
+                            ci, co = slice(gi * cg, (gi + 1) * cg), slice(gi * og, (gi + 1) * og)
+                            dw[i, j, :, co] += x[:, ih, iw, ci].T @ dy[:, oh, ow, co]
     return dw
 
 
@@ -314,9 +314,21 @@ def test_depthwise_and_pool_output_shape():
 # conv2d
 # ----------------------------------------------------------------------------------------
 
+@pytest.fixture(params=["im2col+col2im", "rowpatch+pertap"])
+def strategy(request, monkeypatch):
+    """Force each of the kernels' internal code paths regardless of the size heuristics."""
+    if request.param == "im2col+col2im":
+        monkeypatch.setattr(K, "_HMAJOR_MIN_DEPTH", 10 ** 9)
+        monkeypatch.setattr(K, "_PER_TAP_MIN_CHANNELS", 10 ** 9)
+    else:
+        monkeypatch.setattr(K, "_HMAJOR_MIN_DEPTH", 1)
+        monkeypatch.setattr(K, "_PER_TAP_MIN_CHANNELS", 1)
+    return request.param
+
+
 @pytest.mark.parametrize("case", CONV_CASES)
 @pytest.mark.parametrize("fmt", ["NHWC", "NCHW"])
-def test_conv2d_and_gradients_vs_reference(case, fmt):
+def test_conv2d_and_gradients_vs_reference(case, fmt, strategy):
     h, w, kh, kw, s, d, padding, ep = case
     n, c, o = 2, 3, 4
     x = rand(n, h, w, c)
@@ -355,7 +367,7 @@ def test_conv2d_backprop_input_both_strategies(channels):
 
 
 @pytest.mark.parametrize("fmt", ["NHWC", "NCHW"])
-def test_grouped_conv2d(fmt):
+def test_grouped_conv2d(fmt, strategy):
     x = rand(2, 7, 6, 6)
     f = rand(3, 3, 2, 9)          # 3 groups of 2 input / 3 output channels
     for s, p in [((1, 1), "SAME"), ((2, 1), "VALID")]:
@@ -369,7 +381,7 @@ def test_grouped_conv2d(fmt):
         close(dw, ref_conv_bp_filter(x, f.shape, dy, s, (1, 1), p))
 
 
-def test_conv2d_finite_differences():
+def test_conv2d_finite_differences(strategy):
     x = rand(1, 4, 5, 2)
     f = rand(3, 2, 2, 3)
     args = ([1, 2, 1, 1], "SAME")
@@ -391,7 +403,7 @@ def test_conv2d_finite_differences():
         np.testing.assert_allclose(grad, num, rtol=1e-6, atol=1e-6)
 
 
-def test_conv2d_input_sizes_two_elements_and_dtypes():
+def test_conv2d_input_sizes_two_elements_and_dtypes(strategy):
     x = rand(2, 6, 5, 3).astype(np.float32)
     f = rand(3, 3, 3, 4).astype(np.float32)
     y = K.conv2d(x, f, [1, 1, 1, 1], "SAME")
@@ -434,7 +446,7 @@ def test_conv2d_errors():
 # depthwise
 # ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", CONV_CASES[::2] + [CONV_CASES[13]])
+@pytest.mark.parametrize("case", CONV_CASES)
 @pytest.mark.parametrize("fmt,mult", [("NHWC", 1), ("NHWC", 2), ("NCHW", 3)])
 def test_depthwise_vs_reference(case, fmt, mult):
     h, w, kh, kw, s, d, padding, ep = case
@@ -732,3 +744,37 @@ def test_sparse_softmax_xent():
         K.sparse_softmax_cross_entropy_with_logits(logits, np.array([0, 1, -1, 1, 2]))
     with pytest.raises(ValueError, match="1-D"):
         K.sparse_softmax_cross_entropy_with_logits(logits, labels[:, None])
+
+
+def test_empty_batch_and_empty_spatial():
+    x = np.zeros((0, 6, 5, 3), np.float32)
+    w = rand(3, 3, 3, 4).astype(np.float32)
+    y = K.conv2d(x, w, [1, 1, 1, 1], "SAME")
+    assert y.shape == (0, 6, 5, 4) and y.dtype == np.float32
+    assert K.conv2d_backprop_input(x.shape, w, y, [1, 1, 1, 1], "SAME").shape == x.shape
+    np.testing.assert_array_equal(K.conv2d_backprop_filter(x, w.shape, y, [1, 1, 1, 1], "SAME"),
+                                  np.zeros(w.shape, np.float32))
+    assert K.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME").shape == (0, 3, 3, 3)
+    assert K.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME").shape == (0, 3, 3, 3)
+    x0 = np.zeros((2, 0, 5, 3))
+    y0 = K.conv2d(x0, rand(3, 3, 3, 4), [1, 2, 1, 1], "SAME")
+    assert y0.shape == (2, 0, 5, 4)
+    dx0 = K.conv2d_backprop_input(x0.shape, rand(3, 3, 3, 4), y0, [1, 2, 1, 1], "SAME")
+    assert dx0.shape == x0.shape
+    p0 = K.max_pool(x0, [1, 2, 2, 1], [1, 1, 1, 1], "SAME")
+    assert p0.shape == (2, 0, 5, 3)
+    assert K.max_pool_grad(x0, p0, p0, [1, 2, 2, 1], [1, 1, 1, 1], "SAME").shape == x0.shape
+
+
+def test_half_precision_pools_keep_dtype():
+    x = rand(2, 6, 6, 3).astype(np.float16)
+    args = ([1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    y = K.max_pool(x, *args)
+    assert y.dtype == np.float16
+    assert K.max_pool_grad(x, y, y, *args).dtype == np.float16
+    a = K.avg_pool(x, *args)
+    assert a.dtype == np.float16
+    np.testing.assert_allclose(a.astype(np.float64),
+                               ref_pool(x.astype(np.float64), (2, 2), (2, 2), "VALID")[2],
+                               rtol=2e-3, atol=2e-3)
+    assert K.avg_pool_grad(x.shape, a, *args).dtype == np.float16

@@ -1,0 +1,47 @@
+"""Test rows for the training ops: ``Unique`` has a row; the update ops are stateful with
+no outputs, so each is exempt here and checked step by step in test_optimizers.py."""
+from __future__ import annotations
+
+import numpy as np
+
+from sessionflow.graph.op_builder import apply_op
+from sessionflow.ops import training_ops  # noqa: F401  (registers the update ops)
+
+from .op_spec import Arg, OpSpec
+
+
+def _unique_ref(x):
+    """Unique values in order of first occurrence, and each element's position in them."""
+    _, first = np.unique(x, return_index=True)
+    y = x[np.sort(first)]
+    return [y, np.array([int(np.flatnonzero(y == v)[0]) for v in x], np.int32)]
+
+
+SPECS = [
+    OpSpec("Unique", lambda x: apply_op("Unique", [x]),
+           [Arg([9], "int32", value=[4, 1, 4, 7, 1, 0, 7, 7, 2], diff=False)], _unique_ref,
+           grad=False),
+    OpSpec("Unique", lambda x: apply_op("Unique", [x], {"out_idx": "int64"}),
+           [Arg([6], "float32", value=[0.5, -1.0, 0.5, 3.0, -1.0, 2.0], diff=False)],
+           lambda x: [_unique_ref(x)[0], _unique_ref(x)[1].astype(np.int64)], grad=False,
+           name="Unique_float_int64"),
+]
+
+_TESTS = "tests/ops/test_optimizers.py"
+EXEMPT = {
+    "ResourceApplyGradientDescent": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
+    "ApplyGradientDescent": f"{_TESTS} (test_ref_variables_use_apply_ops)",
+    "ResourceApplyMomentum": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
+    "ResourceApplyAdam": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
+    "ApplyAdam": f"{_TESTS} (test_ref_variables_use_apply_ops)",
+    "ResourceApplyAdagrad": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
+    "ResourceApplyRMSProp": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
+    "ResourceApplyCenteredRMSProp": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
+    "ResourceApplyAdadelta": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
+    "ResourceSparseApplyMomentum": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
+    "ResourceSparseApplyAdagrad": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
+    "ResourceSparseApplyRMSProp": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
+    "ResourceSparseApplyCenteredRMSProp": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
+    "ResourceSparseApplyAdadelta": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
+    "ResourceScatterAdd": f"{_TESTS} (test_resource_scatter_add_accumulates_duplicates)",
+}
