@@ -119,8 +119,10 @@ class Saver:
     def _assign(v: Any, value: Tensor):
         if isinstance(v, Variable):
             if v._use_resource:
-                return apply_op("AssignVariableOp", [v.handle, value], name="Assign")
-            return apply_op("Assign", [v._ref, value], name="Assign").op
+                return apply_op("AssignVariableOp", [v.handle, value],
+                                {"validate_shape": True}, name="Assign")
+            return apply_op("Assign", [v._ref, value], {"validate_shape": True},
+                            name="Assign").op
         raise TypeError(f"Cannot restore into {v!r}: only variables can be restored")
 
     # -- saving ---------------------------------------------------------------------------
