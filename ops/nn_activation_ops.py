@@ -19,7 +19,7 @@ from ..graph.core import Tensor
 from ..graph.graph import name_scope
 from ..graph.op_builder import apply_op, convert_to_tensor
 from ..graph.tensor_shape import TensorShape, as_shape
-from . import array_ops, math_ops, matmul_ops, reduction_ops, shape_fns
+from . import array_ops, math_ops, matmul_ops, nn_kernels, reduction_ops, shape_fns
 from .declare import declare
 
 EXPORTS: dict[str, list[str]] = {
@@ -200,59 +200,11 @@ def _xent_shape(op):
     return [TensorShape([merged[0]]), merged]
 
 
-def _xent(features, labels):
-    try:
-        shape = np.broadcast_shapes(features.shape, labels.shape)
-    except ValueError:
-        raise _invalid(f"logits and labels must be broadcastable: logits_size="
-                       f"{_dbg(features.shape)} labels_size={_dbg(labels.shape)}") from None
-    if len(shape) != 2:
-        raise _invalid("logits and labels must be either 2-dimensional, or broadcasted to be "
-                       "2-dimensional")
-    with np.errstate(all="ignore"):
-        shifted = _shifted_logits(np.broadcast_to(features, shape))
-        exp = np.exp(shifted)
-        sum_exp = np.sum(exp, axis=1, keepdims=True)
-        loss = np.sum(labels * (np.log(sum_exp) - shifted), axis=1)
-        return [loss, exp / sum_exp - labels]
-
-
 def _sparse_xent_shape(op):
     features = _with_rank(op.inputs[0].shape, 2)
     labels = _with_rank(op.inputs[1].shape, 1)
     batch = _merge_dim(features[0], labels[0])
     return [TensorShape([batch]), TensorShape([batch, features[1]])]
-
-
-def _check_sparse_xent_inputs(features, labels) -> None:
-    if features.ndim != 2:
-        raise _invalid(f"logits must be 2-D, but got shape {_dbg(features.shape)}")
-    if labels.ndim != 1:
-        raise _invalid(f"labels must be 1-D, but got shape {_dbg(labels.shape)}")
-    if features.shape[0] != labels.shape[0]:
-        raise _invalid(f"logits and labels must have the same first dimension, got logits "
-                       f"shape {_dbg(features.shape)} and labels shape {_dbg(labels.shape)}")
-    if features.shape[1] == 0:
-        raise _invalid(f"Must have at least one class, but got logits shape "
-                       f"{_dbg(features.shape)}")
-    if labels.size and (labels.min() < 0 or labels.max() >= features.shape[1]):
-        bad = labels.min() if labels.min() < 0 else labels.max()
-        raise _invalid(f"Received a label value of {bad} which is outside the valid range of "
-                       f"[0, {features.shape[1]}).  Label values: "
-                       f"{' '.join(str(v) for v in labels)}")
-
-
-def _sparse_xent(features, labels):
-    _check_sparse_xent_inputs(features, labels)
-    rows = np.arange(labels.shape[0])
-    with np.errstate(all="ignore"):
-        shifted = _shifted_logits(features)
-        exp = np.exp(shifted)
-        sum_exp = np.sum(exp, axis=1, keepdims=True)
-        loss = np.log(sum_exp[:, 0]) - shifted[rows, labels]
-        backprop = exp / sum_exp
-    backprop[rows, labels] -= _const(1, backprop)
-    return [loss, backprop]
 
 
 def _broadcast_mul(vec: Tensor, mat: Tensor) -> Tensor:
@@ -290,9 +242,11 @@ def _SparseSoftmaxCrossEntropyWithLogitsGrad(op, grad_loss, grad_grad):
     return [_xent_logits_grad(op, grad_loss, grad_grad), None]
 
 
-declare("SoftmaxCrossEntropyWithLogits", shape=_xent_shape, kernel=_xent,
+declare("SoftmaxCrossEntropyWithLogits", shape=_xent_shape,
+        kernel=nn_kernels.softmax_cross_entropy_with_logits,
         grad=_SoftmaxCrossEntropyWithLogitsGrad)
-declare("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape, kernel=_sparse_xent,
+declare("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape,
+        kernel=nn_kernels.sparse_softmax_cross_entropy_with_logits,
         grad=_SparseSoftmaxCrossEntropyWithLogitsGrad)
 
 
