@@ -8,6 +8,8 @@ Running is a plain loop over prepared step closures.
 """
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -236,6 +238,44 @@ class Plan:
         except Exception as e:
             op, ins = self._step_ops[step]
             raise op_error(op, e, [vals[s] for s in ins]) from e
+        return self._outputs(vals)
+
+    def run_instrumented(self, feed_values: Sequence, step_stats=None,
+                         deadline: float | None = None) -> list:
+        """``run`` with per-op timing into a ``StepStats`` and/or a deadline (RunOptions).
+
+        A separate loop so the plain path pays nothing for tracing.
+        """
+        vals = self.template[:]
+        for s, v in zip(self.feed_slots, feed_values):
+            vals[s] = v
+        node_stats = None
+        if step_stats is not None:
+            dev = step_stats.dev_stats.add(device="/job:localhost/replica:0/task:0/device:CPU:0")
+            node_stats = dev.node_stats
+        thread_id = threading.get_ident() & 0xFFFFFFFF
+        for step in self.steps:
+            op, ins = self._step_ops[step]
+            start = time.time()
+            try:
+                step(vals)
+            except Exception as e:
+                raise op_error(op, e, [vals[s] for s in ins]) from e
+            end = time.time()
+            if node_stats is not None:
+                micros = int((end - start) * 1e6)
+                node_stats.add(node_name=op.name, all_start_micros=int(start * 1e6),
+                               op_start_rel_micros=0, op_end_rel_micros=micros,
+                               all_end_rel_micros=micros, thread_id=thread_id,
+                               timeline_label=f"{op.name} = {op.type}("
+                                              f"{', '.join(t.name for t in op.inputs)})")
+            if deadline is not None and end > deadline:
+                raise errors.DeadlineExceededError(
+                    None, op, f"Timed out waiting for the step to finish (deadline exceeded "
+                              f"after op '{op.name}')")
+        return self._outputs(vals)
+
+    def _outputs(self, vals: list) -> list:
         out = [vals[s] for s in self.fetch_slots]
         if any(self.fetch_refs):
             out = [state_ops.deref(v) if is_ref else v for v, is_ref in zip(out, self.fetch_refs)]

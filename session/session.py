@@ -8,6 +8,7 @@ once even when threads race for it.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -128,6 +129,7 @@ class BaseSession:
         self._resource_mgr = ResourceMgr()
         self._ctx = KernelContext(resource_mgr=self._resource_mgr, session=self)
         self._default_controllers: list = []
+        self._default_timeout_ms = getattr(config, "operation_timeout_in_ms", 0) or 0
 
     # -- properties -----------------------------------------------------------------------
     @property
@@ -151,14 +153,24 @@ class BaseSession:
             run_metadata=None) -> Any:
         """Runs what ``fetches`` need; returns values in the same nested structure."""
         sig = self._signature(fetches, feed_dict)
-        values = self._run_signature(sig, feed_dict.values() if feed_dict else ())
+        values = self._run_signature(sig, feed_dict.values() if feed_dict else (), options,
+                                     run_metadata)
         return sig.mapper.build_results(values)
 
-    def _run_signature(self, sig: _RunSignature, feed_values) -> list:
+    def _run_signature(self, sig: _RunSignature, feed_values, options=None,
+                       run_metadata=None) -> list:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         checked = [check(v) for check, v in zip(sig.feed_checks, feed_values)]
-        results = sig.plan.run(checked)
+        trace = options is not None and options.trace_level and run_metadata is not None
+        timeout_ms = options.timeout_in_ms if options is not None else 0
+        if not trace and timeout_ms <= 0 and self._default_timeout_ms <= 0:
+            results = sig.plan.run(checked)
+        else:
+            timeout_ms = timeout_ms if timeout_ms > 0 else self._default_timeout_ms
+            deadline = time.time() + timeout_ms / 1000.0 if timeout_ms > 0 else None
+            results = sig.plan.run_instrumented(
+                checked, run_metadata.step_stats if trace else None, deadline)
         out, it = [], iter(results)
         for is_op in sig.fetch_is_op:
             if is_op:
@@ -227,7 +239,8 @@ class BaseSession:
                 raise TypeError(f"callable expects {n} feed values, got {len(args)}")
             if not accept_options and (options is not None or run_metadata is not None):
                 raise TypeError("This callable was made with accept_options=False.")
-            return sig.mapper.build_results(self._run_signature(sig, args))
+            return sig.mapper.build_results(self._run_signature(sig, args, options,
+                                                                run_metadata))
         return call
 
     # -- lifecycle ------------------------------------------------------------------------

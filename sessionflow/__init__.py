@@ -39,6 +39,17 @@ from .ops.matmul_ops import matmul  # noqa: F401
 from .ops.reduction_ops import (  # noqa: F401
     argmax, argmin, reduce_all, reduce_any, reduce_max, reduce_mean, reduce_min, reduce_prod,
     reduce_sum)
+from .graph.tensor_util import MakeNdarray as make_ndarray  # noqa: F401
+from .graph.tensor_util import make_tensor_proto  # noqa: F401
+from .proto.attr_value_pb2 import AttrValue, NameAttrList  # noqa: F401
+from .proto.config_pb2 import (  # noqa: F401
+    ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata, RunOptions)
+from .proto.event_pb2 import Event, LogMessage, SessionLog  # noqa: F401
+from .proto.graph_pb2 import GraphDef  # noqa: F401
+from .proto.meta_graph_pb2 import MetaGraphDef  # noqa: F401
+from .proto.node_def_pb2 import NodeDef  # noqa: F401
+from .proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata  # noqa: F401
+from .proto.tensor_pb2 import TensorProto  # noqa: F401
 from .session.session import InteractiveSession, Session  # noqa: F401
 
 from .ops import FAMILIES as _FAMILIES

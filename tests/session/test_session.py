@@ -216,3 +216,18 @@ def test_constant_folding_and_cse_keep_results(graph):
     with tf.Session() as sess:
         v = np.array([0.0, 1.0, 2.0], np.float32)
         np.testing.assert_allclose(sess.run(out, {x: v}), np.exp(v) * 7, rtol=1e-6)
+
+
+def test_run_metadata_step_stats_and_timeout(graph):
+    from sessionflow.proto import config_pb2
+    x = tf.placeholder(tf.float32, [3], name="x")
+    y = tf.reduce_sum(tf.exp(x), name="total")
+    options = config_pb2.RunOptions(trace_level=config_pb2.RunOptions.FULL_TRACE)
+    metadata = config_pb2.RunMetadata()
+    with tf.Session() as sess:
+        v = sess.run(y, {x: [0.0, 0.0, 0.0]}, options=options, run_metadata=metadata)
+        assert v == 3.0
+        names = [n.node_name for d in metadata.step_stats.dev_stats for n in d.node_stats]
+        assert "total" in names and "Exp" in names
+        quick = config_pb2.RunOptions(timeout_in_ms=60000)
+        assert sess.run(y, {x: [0.0, 0.0, 0.0]}, options=quick) == 3.0
