@@ -188,7 +188,7 @@ def _convert_input(value: Any, dtype: dtypes.DType | None, op_type: str, arg_nam
     if isinstance(value, Tensor):
         return value
     try:
-        return convert_to_tensor(value, dtype=dtype, as_ref=is_ref)
+        return convert_to_tensor(value, dtype=dtype, name=arg_name, as_ref=is_ref)
     except (TypeError, ValueError) as e:
         if dtype is None:
             raise
@@ -409,7 +409,15 @@ def create_op(op_type: str, inputs: Sequence, attrs: dict, name: str | None,
     with_graph = graph
     if with_graph is None:
         with_graph = _graph_of(inputs) or get_default_graph()
-    flat = _bind_inputs(op_type, op_def, inputs, attrs)
+    if all(isinstance(v, Tensor) for v in inputs):
+        flat = _bind_inputs(op_type, op_def, inputs, attrs)
+    else:
+        # As TF: Python values become Consts named "<op>/<arg>" inside the op's own scope.
+        if not (name and name.endswith("/")):   # "scope/" already names the op exactly
+            with with_graph._lock:
+                name = with_graph.unique_name(name or op_type) + "/"
+        with with_graph.as_default(), with_graph.name_scope(name):
+            flat = _bind_inputs(op_type, op_def, inputs, attrs)
     for t in flat:
         if t.graph is not with_graph:
             raise ValueError(f"Tensor {t.name} must be from the same graph as the other "

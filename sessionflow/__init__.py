@@ -100,8 +100,8 @@ def _export_families() -> None:
                 setattr(target, export, getattr(family, export))
 
 
-from . import (debugging, initializers, layers, losses, math, random, summary,  # noqa: E402,F401
-               test, train)
+from . import (debugging, graph_util, initializers, layers, losses, math, random,  # noqa: E402,F401
+               summary, test, train)
 from .graph.explain_gradient import explain_gradient as _explain_gradient  # noqa: E402
 _export_families()
 debugging.explain_gradient = _explain_gradient

@@ -174,3 +174,10 @@ def test_operator_overloads(graph):
             [2, 4], [0, 1], [16, 81], [-4, -9], [4, 9], [False, True], [True, False]]
     for v, w in zip(vals, want):
         np.testing.assert_allclose(v, w, rtol=1e-6)
+
+
+def test_python_inputs_become_consts_named_after_the_op_argument(graph):
+    a = tf.constant(1.0, name="a")
+    c = tf.add(a, 1.0, name="c")
+    assert [t.op.name for t in c.op.inputs] == ["a", "c/y"]
+    assert (a * 2.0).op.inputs[1].op.name == "mul/y"
