@@ -188,13 +188,13 @@ def _reshape_kernel(x, shape):
 
 
 def _reshape_grad(op, grad):
-    return [reshape(grad, _shape_of(op.inputs[0])), None]
+    return [reshape(grad, shape_of(op.inputs[0])), None]
 
 
 declare("Reshape", shape=_reshape_shape, kernel=_reshape_kernel, grad=_reshape_grad)
 
 
-def _shape_of(x: Tensor):
+def shape_of(x: Tensor):
     """A constant shape when statically known, else a Shape op (cheaper graphs)."""
     if x.shape.is_fully_defined():
         return x.shape.as_list()
@@ -294,7 +294,7 @@ def _expand_dims_kernel(x, axis):
 
 
 declare("ExpandDims", shape=_expand_dims_shape, kernel=_expand_dims_kernel,
-        grad=lambda op, g: [reshape(g, _shape_of(op.inputs[0])), None])
+        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0])), None])
 
 
 def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:
@@ -342,7 +342,7 @@ def _squeeze_kernel(op, ctx):
 
 
 declare("Squeeze", shape=_squeeze_shape, make_kernel=_squeeze_kernel,
-        grad=lambda op, g: [reshape(g, _shape_of(op.inputs[0]))])
+        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0]))])
 
 
 def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Tensor:

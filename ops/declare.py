@@ -16,14 +16,14 @@ from ..graph import op_registry
 from ..proto import op_def_pb2
 
 
-def _load_tf_op_defs() -> None:
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops.pbtxt")
+def load_op_defs(filename: str) -> None:
+    """Registers the OpDefs of a text-format ``OpList`` shipped next to this module."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), filename)
     with open(path, "r", encoding="utf-8") as f:
-        op_list = text_format.Parse(f.read(), op_def_pb2.OpList())
-    op_registry.add_op_defs(op_list)
+        op_registry.add_op_defs(text_format.Parse(f.read(), op_def_pb2.OpList()))
 
 
-_load_tf_op_defs()
+load_op_defs("ops.pbtxt")
 
 
 def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | None = None,

@@ -10,8 +10,9 @@ from ..graph.core import Tensor
 from ..graph.graph import get_default_graph, name_scope
 from ..graph.graph_keys import GraphKeys
 from ..graph.op_builder import apply_op, convert_to_tensor
+from .deprecation import deprecated_argument_lookup
 from . import array_ops, math_ops, reduction_ops
-from .nn_activation_ops import (_deprecated_lookup, _last_dim, sigmoid_cross_entropy_with_logits,
+from .nn_activation_ops import (_last_dim, sigmoid_cross_entropy_with_logits,
                                 softmax_cross_entropy_with_logits_v2,
                                 sparse_softmax_cross_entropy_with_logits)
 
@@ -233,7 +234,7 @@ def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
                     loss_collection=GraphKeys.LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS,
                     dim=None) -> Tensor:
     """1 - sum(labels * predictions, axis) for unit-normalized inputs (axis kept, size 1)."""
-    axis = _deprecated_lookup("axis", axis, "dim", dim)
+    axis = deprecated_argument_lookup("axis", axis, "dim", dim)
     if axis is None:
         raise ValueError("You must specify argument `axis`.")
     _require(labels=labels, predictions=predictions)

@@ -20,6 +20,7 @@ from ..graph.graph import name_scope
 from ..graph.op_builder import apply_op, convert_to_tensor
 from ..graph.tensor_shape import TensorShape, as_shape
 from . import array_ops, math_ops, matmul_ops, nn_kernels, reduction_ops, shape_fns
+from .deprecation import deprecated_argument_lookup
 from .declare import declare
 
 EXPORTS: dict[str, list[str]] = {
@@ -67,15 +68,6 @@ def _merge_dim(a: int | None, b: int | None) -> int | None:
     if a is not None and b is not None and a != b:
         raise ValueError(f"Dimensions must be equal, but are {a} and {b}")
     return a if a is not None else b
-
-
-def _deprecated_lookup(new_name: str, new_value, old_name: str, old_value):
-    """TF's ``deprecated_argument_lookup``: the old argument wins, both is an error."""
-    if old_value is not None:
-        if new_value is not None:
-            raise ValueError(f"Cannot specify both '{old_name}' and '{new_name}'")
-        return old_value
-    return new_value
 
 
 # -- Relu6, Elu, Selu, LeakyRelu and their gradient ops ---------------------------------
@@ -410,7 +402,7 @@ def _apply_on_axis(op_type: str, logits, axis: int, name: str | None) -> Tensor:
 def log_softmax(logits, axis: int | None = None, name: str | None = None,
                 dim: int | None = None) -> Tensor:
     """``tf.nn.log_softmax`` over ``axis`` (default last)."""
-    axis = _deprecated_lookup("axis", axis, "dim", dim)
+    axis = deprecated_argument_lookup("axis", axis, "dim", dim)
     return _apply_on_axis("LogSoftmax", logits, -1 if axis is None else axis, name)
 
 
@@ -489,7 +481,7 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis: int | None = None
                                          name: str | None = None,
                                          dim: int | None = None) -> Tensor:
     """Softmax cross entropy along ``axis``; gradients flow into labels too."""
-    axis = _deprecated_lookup("axis", axis, "dim", dim)
+    axis = deprecated_argument_lookup("axis", axis, "dim", dim)
     axis = -1 if axis is None else axis
     with name_scope(name, "softmax_cross_entropy_with_logits", [logits, labels]) as scope:
         logits = convert_to_tensor(logits, name="logits")
@@ -514,7 +506,7 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis: int | None = None
 def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
                                       name: str | None = None, axis=None) -> Tensor:
     """TF1's deprecated version: like ``_v2`` but no gradient flows into ``labels``."""
-    dim = _deprecated_lookup("axis", axis, "dim", dim)
+    dim = deprecated_argument_lookup("axis", axis, "dim", dim)
     _ensure_xent_args("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
     with name_scope(name, "softmax_cross_entropy_with_logits_sg", [logits, labels]) as scope:
         labels = array_ops.stop_gradient(labels, name="labels_stop_gradient")
@@ -588,7 +580,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,
 def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None,
                                        name: str | None = None, targets=None) -> Tensor:
     """(1 - z) * x + (1 + (q - 1) * z) * (log(1 + exp(-|x|)) + max(-x, 0))."""
-    labels = _deprecated_lookup("labels", labels, "targets", targets)
+    labels = deprecated_argument_lookup("labels", labels, "targets", targets)
     with name_scope(name, "logistic_loss", [logits, labels]) as scope:
         logits, labels = _logits_and_labels(logits, labels)
         log_weight = 1 + (pos_weight - 1) * labels
@@ -652,7 +644,7 @@ def dropout(x, keep_prob=None, noise_shape=None, seed: int | None = None,
     except TypeError:
         raise ValueError(f"`keep_prob` must be a floating point number or Tensor. Received: "
                          f"keep_prob={keep_prob}") from None
-    rate = _deprecated_lookup("rate", rate, "keep_prob", rate_from_keep_prob)
+    rate = deprecated_argument_lookup("rate", rate, "keep_prob", rate_from_keep_prob)
     if rate is None:
         raise ValueError(f"`rate` must be provided. Received: rate={rate}")
     with name_scope(name, "dropout", [x]):

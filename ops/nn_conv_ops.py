@@ -12,11 +12,9 @@ depthwise backprops and MaxPoolGradGrad) load from ``ops_nn_extra.pbtxt``.
 from __future__ import annotations
 
 import inspect
-import os
 from typing import Any, Callable
 
 import numpy as np
-from google.protobuf import text_format
 
 from ..graph import dtypes, errors, op_registry
 from ..graph.core import Tensor
@@ -25,11 +23,10 @@ from ..graph.graph import name_scope
 from ..graph.graph_keys import GraphKeys
 from ..graph.op_builder import apply_op, constant, convert_to_tensor
 from ..graph.tensor_shape import Dimension, TensorShape
-from ..proto import op_def_pb2
 from . import array_ops, array_ops_extra, init_ops, math_ops, nn_kernels, reduction_ops, \
     shape_fns
-from .declare import declare
-from .nn_activation_ops import _deprecated_lookup
+from .deprecation import deprecated_argument_lookup
+from .declare import declare, load_op_defs
 from .variable_scope import get_variable, variable_scope
 
 EXPORTS: dict[str, list[str]] = {
@@ -42,13 +39,7 @@ EXPORTS: dict[str, list[str]] = {
 }
 
 
-def _load_extra_op_defs() -> None:
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops_nn_extra.pbtxt")
-    with open(path, "r", encoding="utf-8") as f:
-        op_registry.add_op_defs(text_format.Parse(f.read(), op_def_pb2.OpList()))
-
-
-_load_extra_op_defs()
+load_op_defs("ops_nn_extra.pbtxt")  # TensorFlow's OpDefs for ops outside ops.pbtxt
 
 
 # -- binding nn_kernels functions to ops ----------------------------------------------------
@@ -133,7 +124,7 @@ def _input_shapes(op) -> list:
     """Shapes of input 0 and 1: constants when static, else TF's ShapeN."""
     x, w = op.inputs[0], op.inputs[1]
     if x.shape.is_fully_defined() and w.shape.is_fully_defined():
-        return [array_ops._shape_of(x), array_ops._shape_of(w)]
+        return [array_ops.shape_of(x), array_ops.shape_of(w)]
     return array_ops.shape_n([x, w])
 
 
@@ -150,7 +141,7 @@ def _backprop_input_grad(conv: str, backprop_filter: str) -> Callable:
         sizes, w, dy = op.inputs
         attrs = _attrs_for(op, conv)
         return [None,
-                apply_op(backprop_filter, [grad, array_ops._shape_of(w), dy], attrs),
+                apply_op(backprop_filter, [grad, array_ops.shape_of(w), dy], attrs),
                 apply_op(conv, [grad, w], attrs)]
     return grad_fn
 
@@ -160,7 +151,7 @@ def _backprop_filter_grad(conv: str, backprop_input: str) -> Callable:
     def grad_fn(op, grad):
         x, sizes, dy = op.inputs
         attrs = _attrs_for(op, conv)
-        return [apply_op(backprop_input, [array_ops._shape_of(x), grad, dy], attrs),
+        return [apply_op(backprop_input, [array_ops.shape_of(x), grad, dy], attrs),
                 None,
                 apply_op(conv, [x, grad], attrs)]
     return grad_fn
@@ -179,9 +170,9 @@ _declare("Conv2DBackpropFilter", nn_kernels.conv2d_backprop_filter, _sizes_shape
 def _DepthwiseConv2dNativeGrad(op, grad):
     x, w = op.inputs
     attrs = _attrs_for(op, "DepthwiseConv2dNativeBackpropInput")
-    return [apply_op("DepthwiseConv2dNativeBackpropInput", [array_ops._shape_of(x), w, grad],
+    return [apply_op("DepthwiseConv2dNativeBackpropInput", [array_ops.shape_of(x), w, grad],
                      attrs),
-            apply_op("DepthwiseConv2dNativeBackpropFilter", [x, array_ops._shape_of(w), grad],
+            apply_op("DepthwiseConv2dNativeBackpropFilter", [x, array_ops.shape_of(w), grad],
                      attrs)]
 
 
@@ -266,7 +257,7 @@ def _max_pool_grad_of(grad_op: str) -> Callable:
 
 
 def _AvgPoolGrad(op, grad):
-    return [apply_op("AvgPoolGrad", [array_ops._shape_of(op.inputs[0]), grad],
+    return [apply_op("AvgPoolGrad", [array_ops.shape_of(op.inputs[0]), grad],
                      _attrs_for(op, "AvgPoolGrad"))]
 
 
@@ -458,7 +449,7 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu: boo
            filters=None) -> Tensor:
     """``tf.nn.conv2d`` (TF1): strides/dilations may be 1, 2 or 4 values; ``padding`` a
     list of pairs means EXPLICIT padding."""
-    filter = _deprecated_lookup("filters", filters, "filter", filter)
+    filter = deprecated_argument_lookup("filters", filters, "filter", filter)
     data_format = data_format or "NHWC"
     channel_index = 1 if data_format.startswith("NC") else 3
     attrs = _conv_attrs(_get_sequence(strides, 2, channel_index, "strides"), padding,
@@ -471,7 +462,7 @@ def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=N
                           padding=None, use_cudnn_on_gpu: bool = True, data_format: str = "NHWC",
                           dilations=[1, 1, 1, 1], name: str | None = None,
                           filters=None) -> Tensor:
-    filter = _deprecated_lookup("filters", filters, "filter", filter)
+    filter = deprecated_argument_lookup("filters", filters, "filter", filter)
     attrs = _conv_attrs(strides, padding, data_format, dilations)
     attrs["use_cudnn_on_gpu"] = use_cudnn_on_gpu
     return apply_op("Conv2DBackpropInput", [input_sizes, filter, out_backprop], attrs, name=name)
@@ -516,7 +507,7 @@ def depthwise_conv2d(input, filter, strides, padding, rate=None, name: str | Non
     """``tf.nn.depthwise_conv2d`` (TF1). A ``rate`` > 1 becomes the op's ``dilations``
     attr (the kernel supports it) where TF wraps the op in SpaceToBatchND/BatchToSpaceND;
     the values are the same."""
-    rate = _deprecated_lookup("dilations", dilations, "rate", rate)
+    rate = deprecated_argument_lookup("dilations", dilations, "rate", rate)
     with name_scope(name, "depthwise", [input, filter]) as scope:
         input = convert_to_tensor(input, name="tensor_in")
         filter = convert_to_tensor(filter, name="filter_in")
@@ -544,7 +535,7 @@ def _max_pool(value, ksize, strides, padding, data_format, name, default_name) -
 def max_pool(value, ksize, strides, padding, data_format: str = "NHWC",
              name: str | None = None, input=None) -> Tensor:
     """``tf.nn.max_pool`` (TF1): ksize/strides may be 1, 2 or 4 values."""
-    value = _deprecated_lookup("input", input, "value", value)
+    value = deprecated_argument_lookup("input", input, "value", value)
     return _max_pool(value, ksize, strides, padding, data_format, name, "MaxPool")
 
 
@@ -558,7 +549,7 @@ def avg_pool(value, ksize, strides, padding, data_format: str = "NHWC",
     """``tf.nn.avg_pool`` (TF1; also ``tf.nn.avg_pool2d``): SAME windows average only
     their valid cells."""
     with name_scope(name, "AvgPool", [value]) as scope:
-        value = _deprecated_lookup("input", input, "value", value)
+        value = deprecated_argument_lookup("input", input, "value", value)
         data_format = data_format or "NHWC"
         channel_index = 1 if data_format.startswith("NC") else 3
         return apply_op("AvgPool", [value], {

@@ -17,27 +17,18 @@ RMSProp, Adadelta, ``ResourceScatterAdd`` and ``Unique``) load from
 """
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 import numpy as np
-from google.protobuf import text_format
 
-from ..graph import dtypes, errors, op_registry
+from ..graph import dtypes, errors
 from ..graph.tensor_shape import TensorShape
-from ..proto import op_def_pb2
 from . import shape_fns
-from .declare import declare
+from .declare import declare, load_op_defs
 from .state_ops import RefVar, handle_shape, lookup_var
 
 
-def _load_extra_op_defs() -> None:
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops_training_extra.pbtxt")
-    with open(path, "r", encoding="utf-8") as f:
-        op_registry.add_op_defs(text_format.Parse(f.read(), op_def_pb2.OpList()))
-
-
-_load_extra_op_defs()
+load_op_defs("ops_training_extra.pbtxt")  # TensorFlow's OpDefs for ops outside ops.pbtxt
 
 
 def _invalid(message: str) -> errors.InvalidArgumentError:
