@@ -191,8 +191,12 @@ class Optimizer:
         processors = [_get_processor(v) for v in var_list]
         if not var_list:
             raise ValueError("No variables to optimize.")
+        # GATE_OP is not built: in TF it keeps a multi-threaded executor from using one of
+        # an op's input gradients before the others exist. Our executor runs a step's ops
+        # one at a time in a fixed order, so the gate cannot change a value; it would only
+        # force gradients nobody uses (e.g. w.r.t. the input placeholder) to be computed.
         grads = gradients(loss, [p.target() for p in processors], grad_ys=grad_loss,
-                          gate_gradients=gate_gradients == Optimizer.GATE_OP,
+                          gate_gradients=False,
                           aggregation_method=aggregation_method,
                           colocate_gradients_with_ops=colocate_gradients_with_ops)
         if gate_gradients == Optimizer.GATE_GRAPH and any(g is not None for g in grads):
