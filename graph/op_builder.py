@@ -8,11 +8,11 @@ here too, so gradient rules work the same in every mode.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from . import attr_value, dtypes, errors, op_registry
+from . import attr_value, dtypes, op_registry
 from .core import Operation, Tensor, user_frame
 from .graph import Graph, get_default_graph
 from .tensor_shape import TensorShape
@@ -148,12 +148,31 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Cons
 
 # -- the OpDef-driven builder ------------------------------------------------------------
 
+class _Arg(NamedTuple):
+    """An OpDef ArgDef as plain data (protobuf field access is slow on the build path)."""
+
+    name: str
+    type: int
+    fixed: dtypes.DType | None
+    type_attr: str
+    number_attr: str
+    type_list_attr: str
+    is_ref: bool
+
+
+def _args(arg_defs) -> tuple:
+    return tuple(_Arg(a.name, a.type, dtypes.as_dtype(a.type) if a.type else None, a.type_attr,
+                      a.number_attr, a.type_list_attr, a.is_ref) for a in arg_defs)
+
+
 class _OpDefInfo:
     """What the builder reads from an OpDef on every op, decoded once per op type."""
 
-    __slots__ = ("attr_defs", "defaults", "allowed_types")
+    __slots__ = ("attr_defs", "defaults", "allowed_types", "inputs", "outputs")
 
     def __init__(self, op_def):
+        self.inputs = _args(op_def.input_arg)
+        self.outputs = _args(op_def.output_arg)
         self.attr_defs = {a.name: a for a in op_def.attr}
         self.defaults = {a.name: attr_value.from_proto(a.default_value)
                          for a in op_def.attr if a.HasField("default_value")}
@@ -199,12 +218,14 @@ def _convert_input(value: Any, dtype: dtypes.DType | None, op_type: str, arg_nam
 
 def _bind_inputs(op_type: str, op_def, inputs: Sequence, attrs: dict):
     """Converts inputs per the OpDef, inferring type/number attrs into ``attrs``."""
-    if len(inputs) != len(op_def.input_arg):
-        raise TypeError(f"{op_type} takes {len(op_def.input_arg)} inputs "
-                        f"({', '.join(a.name for a in op_def.input_arg)}), got {len(inputs)}.")
-    attr_defs = _attr_defs(op_def)
+    info = _info(op_def)
+    input_args = info.inputs
+    if len(inputs) != len(input_args):
+        raise TypeError(f"{op_type} takes {len(input_args)} inputs "
+                        f"({', '.join(a.name for a in input_args)}), got {len(inputs)}.")
+    attr_defs = info.attr_defs
     # First pass: dtypes implied by inputs that already are tensors.
-    for arg, value in zip(op_def.input_arg, inputs):
+    for arg, value in zip(input_args, inputs):
         if arg.type_attr and arg.type_attr not in attrs:
             values = value if arg.number_attr else [value]
             if arg.number_attr and not isinstance(value, (list, tuple)):
@@ -216,7 +237,7 @@ def _bind_inputs(op_type: str, op_def, inputs: Sequence, attrs: dict):
                     attrs[arg.type_attr] = dt.base_dtype
                     break
     flat: list[Tensor] = []
-    for arg, value in zip(op_def.input_arg, inputs):
+    for arg, value in zip(input_args, inputs):
         if arg.number_attr:
             if not isinstance(value, (list, tuple)):
                 raise TypeError(f"Expected list for '{arg.name}' argument to '{op_type}' Op, "
@@ -265,17 +286,17 @@ def _bind_inputs(op_type: str, op_def, inputs: Sequence, attrs: dict):
                 attrs[arg.type_attr] = t.dtype.base_dtype
             _check_input_type(op_type, arg, t, _declared_type(arg, attrs))
             flat.append(t)
-    allowed_types = _info(op_def).allowed_types
-    for arg in op_def.input_arg:
+    allowed_types = info.allowed_types
+    for arg in input_args:
         allowed = allowed_types.get(arg.type_attr)
         if allowed and attrs[arg.type_attr].base_dtype.as_datatype_enum not in allowed:
             _check_allowed(op_type, arg.name, attr_defs[arg.type_attr], attrs[arg.type_attr])
     return flat
 
 
-def _declared_type(arg, attrs: dict) -> dtypes.DType | None:
-    if arg.type:
-        return dtypes.as_dtype(arg.type)
+def _declared_type(arg: _Arg, attrs: dict) -> dtypes.DType | None:
+    if arg.fixed is not None:
+        return arg.fixed
     if arg.type_attr:
         return attrs.get(arg.type_attr)
     return None
@@ -358,11 +379,11 @@ def _check_string_allowed(op_type: str, op_def, attrs: dict) -> None:
 def output_dtypes(op_def, attrs: dict) -> list[dtypes.DType]:
     """Each output's dtype from the OpDef's output args and the (complete) attrs."""
     result = []
-    for arg in op_def.output_arg:
+    for arg in _info(op_def).outputs:
         if arg.type_list_attr:
             types = list(attrs[arg.type_list_attr])
         else:
-            dt = dtypes.as_dtype(arg.type) if arg.type else attrs[arg.type_attr]
+            dt = arg.fixed if arg.fixed is not None else attrs[arg.type_attr]
             types = [dt] * (attrs[arg.number_attr] if arg.number_attr else 1)
         if arg.is_ref:
             types = [t._as_ref for t in types]

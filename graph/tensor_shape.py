@@ -135,6 +135,8 @@ class TensorShape:
 
     def merge_with(self, other: Any) -> "TensorShape":
         other = as_shape(other)
+        if self._dims == other._dims:
+            return self
         if self._dims is None:
             return other
         if other._dims is None:
