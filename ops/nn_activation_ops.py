@@ -19,7 +19,7 @@ from ..graph.core import Tensor
 from ..graph.graph import name_scope
 from ..graph.op_builder import apply_op, convert_to_tensor
 from ..graph.tensor_shape import TensorShape, as_shape
-from . import array_ops, math_ops, matmul_ops, nn_kernels, reduction_ops, shape_fns
+from . import array_ops, math_ops, matmul_ops, nn_kernels_norm, reduction_ops, shape_fns
 from .deprecation import deprecated_argument_lookup
 from .declare import declare
 
@@ -235,10 +235,10 @@ def _SparseSoftmaxCrossEntropyWithLogitsGrad(op, grad_loss, grad_grad):
 
 
 declare("SoftmaxCrossEntropyWithLogits", shape=_xent_shape,
-        kernel=nn_kernels.softmax_cross_entropy_with_logits,
+        kernel=nn_kernels_norm.softmax_cross_entropy_with_logits,
         grad=_SoftmaxCrossEntropyWithLogitsGrad)
 declare("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape,
-        kernel=nn_kernels.sparse_softmax_cross_entropy_with_logits,
+        kernel=nn_kernels_norm.sparse_softmax_cross_entropy_with_logits,
         grad=_SparseSoftmaxCrossEntropyWithLogitsGrad)
 
 

@@ -23,8 +23,8 @@ from ..graph.graph import name_scope
 from ..graph.graph_keys import GraphKeys
 from ..graph.op_builder import apply_op, constant, convert_to_tensor
 from ..graph.tensor_shape import Dimension, TensorShape
-from . import array_ops, array_ops_extra, init_ops, math_ops, nn_kernels, reduction_ops, \
-    shape_fns
+from . import (array_ops, array_ops_extra, init_ops, math_ops, nn_kernels, nn_kernels_norm,
+               reduction_ops, shape_fns)
 from .deprecation import deprecated_argument_lookup
 from .declare import declare, load_op_defs
 from .variable_scope import get_variable, variable_scope
@@ -395,9 +395,9 @@ def _FusedBatchNormGradV3Grad(op, *grads):
     return [*grad_grads, None, None, None]
 
 
-_declare("FusedBatchNormV3", nn_kernels.fused_batch_norm, _fused_batch_norm_shape,
+_declare("FusedBatchNormV3", nn_kernels_norm.fused_batch_norm, _fused_batch_norm_shape,
          _FusedBatchNormV3Grad)
-_declare("FusedBatchNormGradV3", nn_kernels.fused_batch_norm_grad,
+_declare("FusedBatchNormGradV3", nn_kernels_norm.fused_batch_norm_grad,
          _fused_batch_norm_grad_shape, _FusedBatchNormGradV3Grad)
 
 

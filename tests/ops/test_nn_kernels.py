@@ -2,19 +2,13 @@
 differences (float64, tiny shapes)."""
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import os
 
 import numpy as np
 import pytest
 
-# Load the module straight from its file: it depends on numpy only, and this keeps the test
-# independent of the rest of the package.
-_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "ops", "nn_kernels.py")
-_spec = importlib.util.spec_from_file_location("_nn_kernels_under_test", _PATH)
-K = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(K)
+from sessionflow.ops import nn_kernels as K
+from sessionflow.ops import nn_kernels_norm as N
 
 
 # ----------------------------------------------------------------------------------------
@@ -616,7 +610,7 @@ def test_fused_batch_norm_training(fmt):
     x = rand(3, 4, 5, 2) * 3 + 1
     scale, offset = rand(2), rand(2)
     eps = 0.001
-    y, bm, bv, r1, r2, r3 = K.fused_batch_norm(_bn_fmt(x, fmt), scale, offset, np.array([]),
+    y, bm, bv, r1, r2, r3 = N.fused_batch_norm(_bn_fmt(x, fmt), scale, offset, np.array([]),
                                                np.array([]), eps, 1.0, fmt, True)
     m = x.mean(axis=(0, 1, 2))
     v = x.var(axis=(0, 1, 2))
@@ -630,7 +624,7 @@ def test_fused_batch_norm_training(fmt):
     assert r3.shape == ()
     # running averages
     old_m, old_v = rand(2), np.abs(rand(2))
-    _, bm2, bv2, r1b, r2b, _ = K.fused_batch_norm(_bn_fmt(x, fmt), scale, offset, old_m, old_v,
+    _, bm2, bv2, r1b, r2b, _ = N.fused_batch_norm(_bn_fmt(x, fmt), scale, offset, old_m, old_v,
                                                   eps, 0.25, fmt, True)
     close(bm2, 0.75 * old_m + 0.25 * m)
     close(bv2, 0.75 * old_v + 0.25 * x.var(axis=(0, 1, 2), ddof=1))
@@ -642,7 +636,7 @@ def test_fused_batch_norm_inference_and_dtypes():
     x = rand(2, 3, 3, 4).astype(np.float16)
     scale, offset = rand(4).astype(np.float32), rand(4).astype(np.float32)
     mean, var = rand(4).astype(np.float32), np.abs(rand(4)).astype(np.float32)
-    y, bm, bv, r1, r2, _ = K.fused_batch_norm(x, scale, offset, mean, var, 0.01, 1.0, "NHWC",
+    y, bm, bv, r1, r2, _ = N.fused_batch_norm(x, scale, offset, mean, var, 0.01, 1.0, "NHWC",
                                               False)
     assert y.dtype == np.float16 and bm.dtype == np.float32
     xf = x.astype(np.float64)
@@ -651,7 +645,7 @@ def test_fused_batch_norm_inference_and_dtypes():
     np.testing.assert_array_equal(bm, mean)
     np.testing.assert_array_equal(bv, var)
     with pytest.raises(ValueError, match="scale"):
-        K.fused_batch_norm(x, rand(3), offset, mean, var, 0.01, 1.0, "NHWC", False)
+        N.fused_batch_norm(x, rand(3), offset, mean, var, 0.01, 1.0, "NHWC", False)
 
 
 @pytest.mark.parametrize("fmt", ["NHWC", "NCHW"])
@@ -663,12 +657,12 @@ def test_fused_batch_norm_grad_finite_differences(fmt, training):
     eps = 0.01
 
     def fwd(x_, s_, o_):
-        return K.fused_batch_norm(x_, s_, o_, pop_m, pop_v, eps, 1.0, fmt, training)
+        return N.fused_batch_norm(x_, s_, o_, pop_m, pop_v, eps, 1.0, fmt, training)
 
     out = fwd(x, scale, offset)
     g = rand(*x.shape)
     r1, r2 = (out[3], out[4]) if training else (pop_m, pop_v)
-    dx, ds, do, r4, r5 = K.fused_batch_norm_grad(g, x, scale, r1, r2, out[5], eps, fmt, training)
+    dx, ds, do, r4, r5 = N.fused_batch_norm_grad(g, x, scale, r1, r2, out[5], eps, fmt, training)
     assert r4.shape == (0,) and r5.shape == (0,)
     h = 1e-6
     for k_, arr in enumerate([x, scale, offset]):
@@ -693,7 +687,7 @@ def test_softmax_xent_values_and_fd():
     logits = rand(4, 5)
     labels = np.abs(rand(4, 5))
     labels /= labels.sum(1, keepdims=True)
-    loss, bp = K.softmax_cross_entropy_with_logits(logits, labels)
+    loss, bp = N.softmax_cross_entropy_with_logits(logits, labels)
     p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     close(loss, -(labels * np.log(p)).sum(1))
     close(bp, p - labels)
@@ -703,47 +697,47 @@ def test_softmax_xent_values_and_fd():
         lp, lm = logits.copy(), logits.copy()
         lp[idx] += 1e-6
         lm[idx] -= 1e-6
-        num[idx] = (np.vdot(K.softmax_cross_entropy_with_logits(lp, labels)[0], g)
-                    - np.vdot(K.softmax_cross_entropy_with_logits(lm, labels)[0], g)) / 2e-6
+        num[idx] = (np.vdot(N.softmax_cross_entropy_with_logits(lp, labels)[0], g)
+                    - np.vdot(N.softmax_cross_entropy_with_logits(lm, labels)[0], g)) / 2e-6
     np.testing.assert_allclose(g[:, None] * bp, num, rtol=1e-6, atol=1e-7)
 
 
 def test_softmax_xent_broadcast_stability_dtype():
     logits = np.array([[1000.0, 0.0, -1000.0], [3.0, 3.0, 3.0]], np.float32)
     labels = np.array([[0.2, 0.3, 0.5]], np.float32)           # broadcast over batch
-    loss, bp = K.softmax_cross_entropy_with_logits(logits, labels)
+    loss, bp = N.softmax_cross_entropy_with_logits(logits, labels)
     assert loss.dtype == np.float32 and bp.shape == (2, 3)
     assert np.isfinite(loss).all() and np.isfinite(bp).all()
     np.testing.assert_allclose(loss, [0.3 * 1000 + 0.5 * 2000, np.log(3)], rtol=1e-6)
     np.testing.assert_allclose(bp, [[0.8, -0.3, -0.5], [1 / 3 - 0.2, 1 / 3 - 0.3, 1 / 3 - 0.5]],
                                rtol=1e-6, atol=1e-7)
-    loss1, _ = K.softmax_cross_entropy_with_logits(logits, np.array([[1.0], [0.0]], np.float32))
+    loss1, _ = N.softmax_cross_entropy_with_logits(logits, np.array([[1.0], [0.0]], np.float32))
     assert loss1.shape == (2,)
     with pytest.raises(ValueError, match="2-dimensional"):
-        K.softmax_cross_entropy_with_logits(rand(2, 3, 4), rand(2, 3, 4))
+        N.softmax_cross_entropy_with_logits(rand(2, 3, 4), rand(2, 3, 4))
     with pytest.raises(ValueError, match="broadcastable"):
-        K.softmax_cross_entropy_with_logits(rand(2, 3), rand(2, 4))
+        N.softmax_cross_entropy_with_logits(rand(2, 3), rand(2, 4))
 
 
 def test_sparse_softmax_xent():
     logits = rand(5, 4)
     labels = np.array([0, 3, 1, 1, 2], np.int64)
-    loss, bp = K.sparse_softmax_cross_entropy_with_logits(logits, labels)
+    loss, bp = N.sparse_softmax_cross_entropy_with_logits(logits, labels)
     onehot = np.eye(4)[labels]
-    dl, dbp = K.softmax_cross_entropy_with_logits(logits, onehot)
+    dl, dbp = N.softmax_cross_entropy_with_logits(logits, onehot)
     close(loss, dl)
     close(bp, dbp)
     big = np.array([[1e4, -1e4], [0.0, 5e3]], np.float32)
-    l2, b2 = K.sparse_softmax_cross_entropy_with_logits(big, np.array([1, 1], np.int32))
+    l2, b2 = N.sparse_softmax_cross_entropy_with_logits(big, np.array([1, 1], np.int32))
     assert l2.dtype == np.float32 and np.isfinite(l2).all() and np.isfinite(b2).all()
     np.testing.assert_allclose(l2, [2e4, 0.0])
     with pytest.raises(ValueError, match=r"label value of 4 which is outside the valid range "
                                          r"of \[0, 4\)"):
-        K.sparse_softmax_cross_entropy_with_logits(logits, np.array([0, 4, 1, 1, 2]))
+        N.sparse_softmax_cross_entropy_with_logits(logits, np.array([0, 4, 1, 1, 2]))
     with pytest.raises(ValueError, match=r"label value of -1 .*\[0, 4\)"):
-        K.sparse_softmax_cross_entropy_with_logits(logits, np.array([0, 1, -1, 1, 2]))
+        N.sparse_softmax_cross_entropy_with_logits(logits, np.array([0, 1, -1, 1, 2]))
     with pytest.raises(ValueError, match="1-D"):
-        K.sparse_softmax_cross_entropy_with_logits(logits, labels[:, None])
+        N.sparse_softmax_cross_entropy_with_logits(logits, labels[:, None])
 
 
 def test_empty_batch_and_empty_spatial():
