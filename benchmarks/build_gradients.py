@@ -44,7 +44,7 @@ def run() -> None:
                  ("gradients", {"sessionflow": sf_grad, "tensorflow": tf_grad}),
                  ("total", {"sessionflow": sf_build + sf_grad,
                             "tensorflow": None if tf is None else tf_build + tf_grad})],
-                baseline="sessionflow", unit="ms")
+                baseline="tensorflow" if tf is not None else "sessionflow", unit="ms")
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def run() -> None:
     print_table("Training step, ms (best of 5)", [("MLP 784-512-512-10 SGD", mlp)],
                 baseline="numpy", unit="ms")
     print_table("Training step, ms (best of 5)", [("CNN tutorial, Adam", cnn)],
-                baseline="sessionflow", unit="ms")
+                baseline="tensorflow" if tf is not None else "sessionflow", unit="ms")
 
 
 if __name__ == "__main__":
