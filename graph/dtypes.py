@@ -83,7 +83,8 @@ class DType:
     @property
     def is_differentiable(self) -> bool:
         """Whether gradients flow through tensors of this type (floats and complex)."""
-        return self.is_floating or self.is_complex or self.base_dtype is resource or self.base_dtype is variant
+        base = self.base_dtype
+        return self.is_floating or self.is_complex or base is resource or base is variant
 
     @property
     def size(self) -> int:

@@ -63,7 +63,8 @@ def _subclass(name: str, code: int) -> type:
     def __init__(self, node_def: Any, op: Any, message: str, *args: Any) -> None:
         OpError.__init__(self, node_def, op, message, code)
 
-    return type(name, (OpError,), {"__init__": __init__, "__doc__": f"TensorFlow's {name} (code {code})."})
+    doc = f"TensorFlow's {name} (code {code})."
+    return type(name, (OpError,), {"__init__": __init__, "__doc__": doc})
 
 
 CancelledError = _subclass("CancelledError", CANCELLED)

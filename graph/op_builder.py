@@ -68,7 +68,8 @@ def to_numpy(value: Any, dtype: dtypes.DType | None = None) -> np.ndarray:
         if arr.dtype == np.float64:
             return arr.astype(np.float32)
         if arr.dtype == np.int64:
-            if arr.size and (arr.max() > np.iinfo(np.int32).max or arr.min() < np.iinfo(np.int32).min):
+            info = np.iinfo(np.int32)
+            if arr.size and (arr.max() > info.max or arr.min() < info.min):
                 return arr
             return arr.astype(np.int32)
         return arr
@@ -127,7 +128,8 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Cons
     """``tf.constant``: a Const op holding ``value`` (broadcast/reshaped to ``shape``)."""
     dtype = dtypes.as_dtype(dtype) if dtype is not None else None
     if isinstance(value, Tensor):
-        raise TypeError(f"Expected a Python or numpy value for a constant, got Tensor {value.name}.")
+        raise TypeError(f"Expected a Python or numpy value for a constant, got Tensor "
+                        f"{value.name}.")
     arr = to_numpy(value, dtype)
     if shape is not None:
         shape = [int(d) for d in (shape.as_list() if isinstance(shape, TensorShape) else
@@ -243,7 +245,8 @@ def _bind_inputs(op_type: str, op_def, inputs: Sequence, attrs: dict):
                 raise TypeError(f"Expected list for '{arg.name}' argument to '{op_type}' Op, "
                                 f"not {value!r}.")
             n = len(value)
-            min_n = attr_defs[arg.number_attr].minimum if attr_defs[arg.number_attr].has_minimum else 0
+            number_def = attr_defs[arg.number_attr]
+            min_n = number_def.minimum if number_def.has_minimum else 0
             if n < min_n:
                 raise ValueError(f"List argument '{arg.name}' to '{op_type}' Op with length {n} "
                                  f"shorter than minimum length {min_n}.")
@@ -352,7 +355,9 @@ def _coerce_attr(op_type: str, attr_def, value: Any) -> Any:
                 raise TypeError
             return bool(value)
         if t == "string":
-            return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else str(value)
+            if isinstance(value, bytes):
+                return value.decode("utf-8", "surrogateescape")
+            return str(value)
         if t == "shape":
             return TensorShape(value) if not isinstance(value, TensorShape) else value
         if t == "list(shape)":
@@ -371,7 +376,8 @@ def _check_string_allowed(op_type: str, op_def, attrs: dict) -> None:
                 raise ValueError(f"Attr '{attr_def.name}' of '{op_type}' Op passed string "
                                  f"'{attrs[attr_def.name]}' not in: "
                                  f"{', '.join(repr(a) for a in allowed)}.")
-        if attr_def.type == "int" and attr_def.has_minimum and attrs[attr_def.name] < attr_def.minimum:
+        if attr_def.type == "int" and attr_def.has_minimum and \
+                attrs[attr_def.name] < attr_def.minimum:
             raise ValueError(f"Attr '{attr_def.name}' of '{op_type}' Op passed "
                              f"{attrs[attr_def.name]} less than minimum {attr_def.minimum}.")
 
@@ -498,4 +504,3 @@ def infer_shapes(op: Operation) -> None:
                          f"shapes: {input_shapes}.") from None
     for t, s in zip(op.outputs, shapes):
         t._shape = s if isinstance(s, TensorShape) else TensorShape(s)
-

@@ -94,7 +94,8 @@ class TensorShape:
             self._dims = None
         elif isinstance(dims, TensorShape):
             self._dims = dims._dims
-        elif isinstance(dims, (int, Dimension)) or hasattr(dims, "__index__") and not hasattr(dims, "__len__"):
+        elif isinstance(dims, (int, Dimension)) or \
+                hasattr(dims, "__index__") and not hasattr(dims, "__len__"):
             self._dims = (_dim_value(dims),)
         else:
             self._dims = tuple(_dim_value(d) for d in dims)
@@ -235,4 +236,3 @@ def unknown_shape(rank: int | None = None) -> TensorShape:
 
 def scalar() -> TensorShape:
     return TensorShape([])
-

@@ -207,12 +207,18 @@ def reshape(tensor, shape, name: str | None = None) -> Tensor:
     return apply_op("Reshape", [tensor, shape], name=name)
 
 
+def _rank_hint(shape: TensorShape, vector: Tensor) -> int | None:
+    """The rank of ``shape``, else the length of a 1-D argument with one entry per dim."""
+    if shape.rank is not None:
+        return shape.rank
+    return vector.shape[0] if vector.shape.rank == 1 else None
+
+
 def _transpose_shape(op):
     x = op.inputs[0].shape
     perm = constant_value(op.inputs[1])
     if perm is None:
-        r = x.rank if x.rank is not None else op.inputs[1].shape[0] if op.inputs[1].shape.rank == 1 else None
-        return [unknown_shape(r)]
+        return [unknown_shape(_rank_hint(x, op.inputs[1]))]
     perm = [int(p) for p in np.ravel(perm)]
     if x.rank is None:
         return [unknown_shape(len(perm))]
@@ -289,7 +295,8 @@ def _expand_dims_kernel(x, axis):
     axis = int(np.ravel(axis)[0])
     if not -np.ndim(x) - 1 <= axis <= np.ndim(x):
         raise errors.InvalidArgumentError(
-            None, None, f"Tried to expand dim index {axis} for tensor with {np.ndim(x)} dimensions.")
+            None, None, f"Tried to expand dim index {axis} for tensor with {np.ndim(x)} "
+                        "dimensions.")
     return np.expand_dims(x, axis)
 
 
@@ -515,7 +522,7 @@ def unstack(value, num: int | None = None, axis: int = 0, name: str = "unstack")
 def _slice_shape(op):
     x = op.inputs[0].shape
     begin, size_ = constant_value(op.inputs[1]), constant_value(op.inputs[2])
-    n = x.rank if x.rank is not None else (op.inputs[1].shape[0] if op.inputs[1].shape.rank == 1 else None)
+    n = _rank_hint(x, op.inputs[1])
     if size_ is None:
         return [unknown_shape(n)]
     dims = []
@@ -740,15 +747,10 @@ def _broadcast_to_kernel(x, shape_):
 
 
 def _BroadcastToGrad(op, grad):
+    from . import grad_util, reduction_ops
     x = op.inputs[0]
     if x.shape.is_fully_defined() and grad.shape.is_fully_defined():
-        xs, gs = x.shape.as_list(), grad.shape.as_list()
-        lead = len(gs) - len(xs)
-        axes = list(range(lead)) + [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
-        from . import reduction_ops
-        summed = reduction_ops.reduce_sum(grad, axes) if axes else grad
-        return [reshape(summed, xs), None]
-    from . import reduction_ops
+        return [grad_util.reduce_to(grad, x), None]
     sx = shape(x)
     rx, _ = broadcast_gradient_args(sx, op.inputs[1])
     return [reshape(reduction_ops.reduce_sum(grad, rx), sx), None]

@@ -20,7 +20,7 @@ def _static_reduction_axes(x_dims: list, out_dims: list) -> list[int]:
     return axes
 
 
-def _reduce_to(grad: Tensor, x: Tensor) -> Tensor:
+def reduce_to(grad: Tensor, x: Tensor) -> Tensor:
     """Static-shape reduction of ``grad`` to ``x``'s (fully known) shape."""
     xs, gs = x.shape.as_list(), grad.shape.as_list()
     if xs == gs:
@@ -39,7 +39,7 @@ def unbroadcast_pair(gx: Tensor, gy: Tensor, x: Tensor, y: Tensor) -> tuple[Tens
     """Like ``unbroadcast`` but with separate (broadcast-shaped) gradients for x and y."""
     static = all(t.shape.is_fully_defined() for t in (gx, gy, x, y))
     if static:
-        return _reduce_to(gx, x), _reduce_to(gy, y)
+        return reduce_to(gx, x), reduce_to(gy, y)
     sx, sy = array_ops.shape(x), array_ops.shape(y)
     rx, ry = array_ops.broadcast_gradient_args(sx, sy)
     return (array_ops.reshape(reduction_ops.reduce_sum(gx, rx), sx),

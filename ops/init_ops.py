@@ -119,7 +119,8 @@ class RandomUniform(Initializer):
 def _scaled(op_type: str, shape, dtype: dtypes.DType, seed, scale: float, shift: float):
     attrs = {"dtype": dtype, **_seed_attrs(seed)}
     sample = apply_op(op_type, [op_builder.constant(_shape_list(shape), dtypes.int32)], attrs)
-    return math_ops.add(math_ops.multiply(sample, op_builder.constant(scale, dtype)), op_builder.constant(shift, dtype))
+    scaled = math_ops.multiply(sample, op_builder.constant(scale, dtype))
+    return math_ops.add(scaled, op_builder.constant(shift, dtype))
 
 
 def _compute_fans(shape: list[int]) -> tuple[float, float]:

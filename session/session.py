@@ -43,7 +43,8 @@ class _FeedCheck:
         dims = self.dims
         if dims is not None:
             shape = arr.shape
-            if len(shape) != len(dims) or any(d is not None and d != s for d, s in zip(dims, shape)):
+            if len(shape) != len(dims) or \
+                    any(d is not None and d != s for d, s in zip(dims, shape)):
                 raise errors.InvalidArgumentError(
                     None, self.tensor.op,
                     f"Cannot feed value of shape {shape} for Tensor '{self.tensor.name}', "

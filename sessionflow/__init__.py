@@ -23,9 +23,9 @@ from .graph.op_builder import (  # noqa: F401
 from .graph.op_registry import NotDifferentiable, RegisterGradient, no_gradient  # noqa: F401
 from .graph.tensor_shape import Dimension, TensorShape  # noqa: F401
 from .ops.array_ops import (  # noqa: F401
-    broadcast_to, concat, expand_dims, fill, identity, identity_n, invert_permutation, no_op, ones, ones_like, placeholder,
-    placeholder_with_default, rank, reshape, shape, shape_n, size, slice, squeeze, stack,
-    stop_gradient, transpose, unstack, zeros, zeros_like)
+    broadcast_to, concat, expand_dims, fill, identity, identity_n, invert_permutation, no_op,
+    ones, ones_like, placeholder, placeholder_with_default, rank, reshape, shape, shape_n, size,
+    slice, squeeze, stack, stop_gradient, transpose, unstack, zeros, zeros_like)
 from .ops.math_ops import (  # noqa: F401
     abs, add, add_n, atan2, cast, ceil, cos, div, div_no_nan, divide, equal, erf, exp, expm1,
     floor, floordiv, floormod, greater, greater_equal, is_finite, is_inf, is_nan, less,

@@ -2,5 +2,5 @@
 
 
 def __getattr__(name: str):
-    raise AttributeError(f"module 'sessionflow.layers' has no attribute '{name}': sessionflow "
-                         f"does not implement tf.layers.{name} yet.")
+    raise AttributeError(f"module 'sessionflow.layers' has no attribute '{name}': "
+                         f"sessionflow does not implement tf.layers.{name} yet.")

@@ -2,5 +2,5 @@
 
 
 def __getattr__(name: str):
-    raise AttributeError(f"module 'sessionflow.math' has no attribute '{name}': sessionflow "
-                         f"does not implement tf.math.{name} yet.")
+    raise AttributeError(f"module 'sessionflow.math' has no attribute '{name}': "
+                         f"sessionflow does not implement tf.math.{name} yet.")
