@@ -179,3 +179,41 @@ def test_sparse_read_gradient_is_indexed_slices(graph):
     for r in (2, 0, 2):
         want[r] += 2 * np.arange(12).reshape(4, 3)[r]
     np.testing.assert_array_equal(dense, want)
+
+
+def test_random_initializers_follow_tf1_scales(graph):
+    fan_in, fan_out = 200, 300
+    shape = [fan_in, fan_out]
+    tensors = {
+        "glorot_uniform": tf.glorot_uniform_initializer(seed=1)(shape),
+        "glorot_normal": tf.glorot_normal_initializer(seed=2)(shape),
+        "he_normal": tf.initializers.he_normal(seed=3)(shape),
+        "he_uniform": tf.initializers.he_uniform(seed=4)(shape),
+        "truncated": tf.truncated_normal_initializer(mean=1.0, stddev=0.5, seed=5)(shape),
+        "uniform": tf.random_uniform_initializer(-2.0, 3.0, seed=6)(shape),
+        "normal": tf.random_normal_initializer(0.5, 2.0, seed=7)(shape),
+    }
+    with tf.Session() as sess:
+        v = sess.run(tensors)
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    assert np.abs(v["glorot_uniform"]).max() <= limit
+    assert v["glorot_uniform"].std() == pytest.approx(limit / np.sqrt(3), rel=0.05)
+    # Truncated normals (TF1's default for VarianceScaling) keep the requested stddev.
+    assert v["glorot_normal"].std() == pytest.approx(np.sqrt(2.0 / (fan_in + fan_out)), rel=0.05)
+    assert v["he_normal"].std() == pytest.approx(np.sqrt(2.0 / fan_in), rel=0.05)
+    assert np.abs(v["he_uniform"]).max() <= np.sqrt(6.0 / fan_in)
+    t = v["truncated"]
+    assert t.min() >= 0.0 and t.max() <= 2.0 and t.mean() == pytest.approx(1.0, abs=0.02)
+    assert v["uniform"].min() >= -2.0 and v["uniform"].max() < 3.0
+    assert v["normal"].mean() == pytest.approx(0.5, abs=0.05)
+    assert v["normal"].std() == pytest.approx(2.0, rel=0.05)
+
+
+def test_seeded_initializer_is_reproducible_across_sessions(graph):
+    tf.set_random_seed(42)
+    init = tf.glorot_uniform_initializer()([3, 4])
+    with tf.Session() as s1:
+        a = s1.run(init)
+    with tf.Session() as s2:
+        b = s2.run(init)
+    np.testing.assert_array_equal(a, b)
