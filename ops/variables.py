@@ -20,6 +20,26 @@ from ..graph.tensor_shape import TensorShape, as_shape
 from . import array_ops, math_ops
 
 
+# Whether ``Variable(use_resource=None)`` makes a resource variable. TF 1.x defaulted to ref
+# variables; we default to resource variables (what TF recommends and its optimizers and
+# checkpoints expect); ``tf.disable_resource_variables()`` switches to TF1's ref variables.
+_use_resource_default = True
+
+
+def enable_resource_variables() -> None:
+    global _use_resource_default
+    _use_resource_default = True
+
+
+def disable_resource_variables() -> None:
+    global _use_resource_default
+    _use_resource_default = False
+
+
+def resource_variables_enabled() -> bool:
+    return _use_resource_default
+
+
 class Variable:
     """A TF1 graph-mode variable (``tf.compat.v1.Variable``)."""
 
@@ -42,7 +62,7 @@ class Variable:
             collections.append(GraphKeys.TRAINABLE_VARIABLES)
         self._trainable = trainable
         self._constraint = constraint
-        self._use_resource = True if use_resource is None else use_resource
+        self._use_resource = _use_resource_default if use_resource is None else use_resource
         graph = get_default_graph()
         self._graph = graph
         init_from_fn = callable(initial_value)
@@ -166,9 +186,13 @@ class Variable:
             return apply_op("ReadVariableOp", [self._handle], {"dtype": self._dtype})
 
     def initialized_value(self) -> Tensor:
-        """The value, initializing first if needed (TF1's cond on is_initialized)."""
-        with self._graph.control_dependencies([self._initializer_op]):
-            return self.read_value()
+        """The value the variable is initialized with, for initializing other variables.
+
+        TF1 builds ``cond(is_initialized, read, initial_value)``; without control-flow ops
+        this returns the initial value itself, which is what that cond yields whenever it
+        is evaluated to initialize other variables (the documented use).
+        """
+        return array_ops.identity(self._initial_value)
 
     def eval(self, session: Any = None):
         return self._graph_element.eval(session=session)
@@ -386,7 +410,8 @@ def report_uninitialized_variables(var_list: list | None = None,
         return apply_op("GatherV2", [names, indices, 0])
 
 
-EXPORTS = {"": ["Variable", "global_variables", "all_variables", "trainable_variables",
+EXPORTS = {"": ["enable_resource_variables", "disable_resource_variables",
+                "resource_variables_enabled", "Variable", "global_variables", "all_variables", "trainable_variables",
                 "local_variables", "model_variables", "group", "variables_initializer",
                 "global_variables_initializer", "initialize_all_variables",
                 "local_variables_initializer", "is_variable_initialized",

@@ -100,11 +100,23 @@ def _export_families() -> None:
                 setattr(target, export, getattr(family, export))
 
 
-from . import (debugging, graph_util, initializers, layers, losses, math, random,  # noqa: E402,F401
-               summary, test, train)
+from . import (compat, debugging, gfile, graph_util, initializers, layers,  # noqa: E402,F401
+               logging, losses, math, random, summary, test, train)
 from .graph.explain_gradient import explain_gradient as _explain_gradient  # noqa: E402
 _export_families()
 debugging.explain_gradient = _explain_gradient
+
+
+def disable_eager_execution() -> None:
+    """No-op: sessionflow always builds graphs (TF1 behaviour)."""
+
+
+def disable_v2_behavior() -> None:
+    """No-op: sessionflow always behaves as TF1 (graphs, sessions, collections)."""
+
+
+def executing_eagerly() -> bool:
+    return False
 
 
 def __getattr__(name: str):

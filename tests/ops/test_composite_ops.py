@@ -1,0 +1,95 @@
+"""Composite TF1 functions (no op types of their own) and the small facade modules."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sessionflow as tf
+
+
+@pytest.fixture
+def graph():
+    g = tf.Graph()
+    with g.as_default():
+        yield g
+
+
+def _run(*fetches, feed=None):
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        return sess.run(list(fetches), feed)
+
+
+def test_assign_functions_on_resource_and_ref_variables(graph):
+    v = tf.Variable([1.0, 2.0], name="v")
+    r = tf.Variable([1.0, 2.0], name="r", use_resource=False)
+    out = _run(tf.assign(v, [5.0, 6.0]), tf.assign_add(r, [1.0, 1.0]))
+    np.testing.assert_array_equal(out[0], [5.0, 6.0])
+    np.testing.assert_array_equal(out[1], [2.0, 3.0])
+    with pytest.raises(TypeError, match="variable"):
+        tf.assign(tf.constant(1.0), 2.0)
+
+
+def test_embedding_lookup_and_its_gradient(graph):
+    table = tf.Variable(np.arange(12, dtype=np.float32).reshape(4, 3))
+    rows = tf.nn.embedding_lookup(table, [3, 1, 3], max_norm=None)
+    g, = tf.gradients(tf.reduce_sum(rows), table)
+    value, grad = _run(rows, tf.convert_to_tensor(g))
+    np.testing.assert_array_equal(value, np.arange(12).reshape(4, 3)[[3, 1, 3]])
+    np.testing.assert_array_equal(grad, [[0] * 3, [1] * 3, [0] * 3, [2] * 3])
+
+
+def test_conv2d_transpose_is_the_adjoint_of_conv2d(graph):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 5, 6, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 4, 3)).astype(np.float32)   # [h, w, out_c, in_c]
+    y = rng.standard_normal((2, 10, 12, 4)).astype(np.float32)
+    up = tf.nn.conv2d_transpose(tf.constant(x), tf.constant(w), [2, 10, 12, 4], [1, 2, 2, 1])
+    down = tf.nn.conv2d(tf.constant(y), tf.constant(w), [1, 2, 2, 1], "SAME")
+    u, d = _run(up, down)
+    assert u.shape == (2, 10, 12, 4)
+    assert np.vdot(u, y) == pytest.approx(np.vdot(x, d), rel=1e-4)
+
+
+def test_tensordot_eye_norm_count_nonzero_sequence_mask_xw_plus_b(graph):
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    b = np.arange(20, dtype=np.float32).reshape(4, 5)
+    c = np.arange(12, dtype=np.float32).reshape(3, 4)
+    td1 = tf.tensordot(a, b, 1)
+    td2 = tf.tensordot(a, c, [[1, 2], [0, 1]])
+    out = _run(td1, td2, tf.eye(2, 3), tf.norm([3.0, 4.0]),
+               tf.norm([[1.0, -2.0]], ord=1, axis=1), tf.count_nonzero([[0, 1], [2, 0]], 1),
+               tf.sequence_mask([1, 3], 4), tf.nn.xw_plus_b(c[:1], b[:4, :2], [1.0, 2.0]))
+    np.testing.assert_allclose(out[0], np.tensordot(a, b, 1))
+    np.testing.assert_allclose(out[1], np.tensordot(a, c, [[1, 2], [0, 1]]))
+    np.testing.assert_array_equal(out[2], np.eye(2, 3))
+    assert out[3] == pytest.approx(5.0)
+    np.testing.assert_array_equal(out[4], [3.0])
+    np.testing.assert_array_equal(out[5], [1, 1])
+    np.testing.assert_array_equal(out[6], [[True, False, False, False],
+                                           [True, True, True, False]])
+    np.testing.assert_allclose(out[7], c[:1] @ b[:4, :2] + [1.0, 2.0])
+    assert td1.shape.as_list() == [2, 3, 5]
+
+
+def test_facade_modules(tmp_path):
+    assert tf.compat.v1 is tf
+    assert not tf.executing_eagerly()
+    tf.disable_eager_execution()
+    tf.logging.set_verbosity(tf.logging.WARN)
+    assert tf.logging.get_verbosity() == tf.logging.WARN
+    path = str(tmp_path / "d" / "f.txt")
+    tf.gfile.MakeDirs(str(tmp_path / "d"))
+    with tf.gfile.GFile(path, "w") as f:
+        f.write("hello")
+    assert tf.gfile.Exists(path) and tf.gfile.ListDirectory(str(tmp_path / "d")) == ["f.txt"]
+    with pytest.raises(tf.errors.AlreadyExistsError):
+        tf.gfile.Copy(path, path)
+    tf.disable_resource_variables()
+    try:
+        with tf.Graph().as_default():
+            assert tf.Variable(1.0).op.type == "VariableV2"
+    finally:
+        tf.enable_resource_variables()
+    with tf.Graph().as_default():
+        assert tf.Variable(1.0).op.type == "VarHandleOp"
