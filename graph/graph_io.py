@@ -252,35 +252,60 @@ def _safe_join(logdir: str, name: str) -> str:
     return path
 
 
+def write_proto_file(path: str, message, as_text: bool) -> None:
+    """Writes ``message`` (text or binary) atomically: a temp file, then a rename."""
+    data = text_format.MessageToString(message).encode() if as_text else \
+        message.SerializeToString()
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def read_proto_file(path: str, message, text: bool | None = None):
+    """Parses ``path`` into ``message``; typed errors for a missing or malformed file.
+
+    ``text=None`` reads ``.pbtxt``/``.txt`` as text and anything else as binary, falling
+    back to text when the binary parse fails (as TF's loaders do).
+    """
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise errors.NotFoundError(None, None, f"{path}; No such file or directory") from None
+    kind = type(message).__name__
+    if text is None and not path.endswith((".pbtxt", ".txt")):
+        try:
+            message.ParseFromString(data)
+            return message
+        except (pb_message.DecodeError, RuntimeError, ValueError):
+            message.Clear()
+    if text is False:
+        try:
+            message.ParseFromString(data)
+            return message
+        except (pb_message.DecodeError, RuntimeError, ValueError) as e:
+            raise errors.InvalidArgumentError(None, None, f"Invalid {kind} in {path}: {e}") \
+                from None
+    try:
+        text_format.Parse(data.decode("utf-8"), message)
+    except (text_format.ParseError, UnicodeDecodeError) as e:
+        raise errors.InvalidArgumentError(
+            None, None, f"{path} is not a valid binary or text-format {kind}: {e}") from None
+    return message
+
+
 def write_graph(graph_or_graph_def: Any, logdir: str, name: str, as_text: bool = True) -> str:
     """Writes a GraphDef to ``logdir/name`` (text format by default), atomically."""
     graph_def = graph_or_graph_def.as_graph_def() if isinstance(graph_or_graph_def, Graph) \
         else graph_or_graph_def
     os.makedirs(logdir, exist_ok=True)
     path = _safe_join(logdir, name)
-    data = text_format.MessageToString(graph_def).encode() if as_text else \
-        graph_def.SerializeToString()
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    write_proto_file(path, graph_def, as_text)
     return path
 
 
 def read_graph_def(path: str):
     """Reads a binary or text-format GraphDef file (``.pbtxt`` is parsed as text)."""
     from ..proto import graph_pb2
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise errors.NotFoundError(None, None, f"{path}; No such file or directory") from None
-    if path.endswith((".pbtxt", ".txt")):
-        graph_def = graph_pb2.GraphDef()
-        try:
-            text_format.Parse(data.decode("utf-8"), graph_def)
-        except (text_format.ParseError, UnicodeDecodeError) as e:
-            raise errors.InvalidArgumentError(
-                None, None, f"Invalid text-format GraphDef in {path}: {e}") from None
-        return graph_def
-    return parse_graph_def(data)
+    return read_proto_file(path, graph_pb2.GraphDef())

@@ -6,16 +6,12 @@ MetaGraph written here loads in TensorFlow and vice versa.
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from google.protobuf import message as pb_message
-from google.protobuf import text_format
 
-from ..graph import errors
 from ..graph.core import Operation, Tensor
 from ..graph.graph import get_default_graph
-from ..graph.graph_io import import_graph_def
+from ..graph.graph_io import import_graph_def, read_proto_file, write_proto_file
 from ..graph.graph_keys import GraphKeys
 from .variables import Variable
 
@@ -79,35 +75,14 @@ def export_meta_graph(filename: str | None = None, meta_info_def=None, graph_def
     if meta_info_def is not None:
         meta.meta_info_def.MergeFrom(meta_info_def)
     if filename:
-        data = text_format.MessageToString(meta).encode() if as_text else \
-            meta.SerializeToString()
-        tmp = filename + ".tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, filename)
+        write_proto_file(filename, meta, as_text)
     return meta
 
 
 def read_meta_graph_file(filename: str):
     """Reads a binary (or text) MetaGraphDef; bad bytes are an InvalidArgumentError."""
     from ..proto import meta_graph_pb2
-    try:
-        with open(filename, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise errors.NotFoundError(None, None, f"File {filename} does not exist.") from None
-    meta = meta_graph_pb2.MetaGraphDef()
-    try:
-        meta.ParseFromString(data)
-        return meta
-    except (pb_message.DecodeError, RuntimeError):
-        pass
-    try:
-        text_format.Parse(data.decode("utf-8"), meta)
-    except (text_format.ParseError, UnicodeDecodeError) as e:
-        raise errors.InvalidArgumentError(
-            None, None, f"{filename} is neither a binary nor a text MetaGraphDef: {e}") from None
-    return meta
+    return read_proto_file(filename, meta_graph_pb2.MetaGraphDef())
 
 
 def _restore_collection(graph, key: str, collection, import_scope: str | None) -> None:

@@ -13,11 +13,11 @@ import time
 from typing import Any
 
 import numpy as np
-from google.protobuf import text_format
 
 from ..graph import dtypes, errors
 from ..graph.core import Tensor
 from ..graph.graph import get_default_graph
+from ..graph.graph_io import read_proto_file, write_proto_file
 from ..graph.graph_keys import GraphKeys
 from ..graph.op_builder import apply_op, convert_to_tensor
 from . import array_ops, meta_graph
@@ -228,11 +228,8 @@ def update_checkpoint_state(save_dir: str, model_checkpoint_path: str,
     state = checkpoint_state_pb2.CheckpointState(
         model_checkpoint_path=rel(model_checkpoint_path),
         all_model_checkpoint_paths=[rel(p) for p in paths])
-    path = os.path.join(save_dir, latest_filename or CHECKPOINT_STATE)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text_format.MessageToString(state))
-    os.replace(tmp, path)
+    write_proto_file(os.path.join(save_dir, latest_filename or CHECKPOINT_STATE), state,
+                     as_text=True)
 
 
 def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None):
@@ -241,11 +238,9 @@ def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None
     path = os.path.join(checkpoint_dir, latest_filename or CHECKPOINT_STATE)
     if not os.path.exists(path):
         return None
-    state = checkpoint_state_pb2.CheckpointState()
     try:
-        with open(path, encoding="utf-8") as f:
-            text_format.Parse(f.read(), state)
-    except (text_format.ParseError, UnicodeDecodeError) as e:
+        state = read_proto_file(path, checkpoint_state_pb2.CheckpointState(), text=True)
+    except errors.InvalidArgumentError as e:
         raise errors.DataLossError(None, None, f"Unable to parse {path}: {e}") from None
     if not state.model_checkpoint_path:
         raise ValueError(f"Invalid checkpoint state loaded from {checkpoint_dir}")
