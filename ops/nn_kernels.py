@@ -40,6 +40,10 @@ Implementation notes
   result stays in cache) added into the strided slice of the padded input gradient that the
   tap read (kh*kw iterations, each over the whole batch); for few input channels one GEMM
   for all the columns followed by the same tap-wise col2im.
+* Stride-1 ``conv2d`` and both backprops with one group, >= ``_FFT_MIN_CHANNELS`` channels
+  and an estimated flop saving of >= ``_FFT_MIN_SPEEDUP`` run through a DFT: small dense
+  DFT matrices applied as complex GEMMs, and one complex GEMM per frequency bin.  See the
+  "DFT convolution" section below for the details.
 * Depthwise convolutions are single ``einsum`` calls over the zero-copy window view
   (the input gradient with stride 1 is the correlation of the padded output gradient with
   the flipped filter; other strides use the tap-wise col2im).
@@ -483,6 +487,181 @@ def _hmajor_rows(cols, g: _Geom, i):
     return cols[r0:r0 + g.Ho].reshape(-1, cols.shape[2])
 
 
+# ----------------------------------------------------------------------------------------
+# DFT ("FFT") convolution for stride 1
+# ----------------------------------------------------------------------------------------
+#
+# A stride-1 convolution is a product per frequency bin after a 2-D DFT over H and W.  With
+# a period P >= max(H + pad_before, Ho + (k-1)*d - pad_before) per axis, the *circular*
+# correlation of the input (stored at positions 0..H-1, zeros elsewhere) with the filter
+# (tap i at position i*d) equals the zero-padded one at outputs oh - pad_before: every
+# padded cell an output reads lands, modulo P, in the zero region [H, P).  So, with
+# X[u] = sum_h x[h] e^{-2pi i u h/P} and Wf[u] = sum_i w[i] e^{+2pi i u i d/P}:
+#
+#   Conv2D               Y[u] = X[u] Wf[u]         y[oh] = 1/P sum_u Y[u] e^{+2pi i u (oh-pt)/P}
+#   Conv2DBackpropInput  DX[u] = DY[u] conj(Wf[u])  dx[h]  = 1/P sum_u DX[u] e^{+2pi i u h/P}
+#   Conv2DBackpropFilter Q[u] = conj(X[u]) DY[u]    dw[i]  = 1/P sum_u Q[u] e^{-2pi i u i d/P}
+#
+# with DY[u] = sum_oh dy[oh] e^{-2pi i u (oh-pt)/P}; in 2-D the products are (bins, N, C) x
+# (bins, C, O) complex GEMMs.  The transforms are small dense DFT matrices applied as
+# complex GEMMs on a (H, W, N*C) layout (zero padding, shifts, dilation and cropping are
+# folded into the matrices, so P needs no FFT-friendly factorisation and no padded buffer
+# is built); along W only the P//2+1 non-negative frequencies are kept (the signals are
+# real) and the inverse takes the real part with weight 2 for the mirrored bins.  For 5x5
+# filters on 14x14 maps this needs ~4x fewer flops than the direct GEMM, and numpy's FFT
+# itself is slow on many short rows (per-row overhead), which the DFT GEMMs avoid.
+#
+# Heuristic: used only for stride 1, one group, at least ``_FFT_MIN_CHANNELS`` input and
+# output channels, and when the estimated flops of the direct GEMM are at least
+# ``_FFT_MIN_SPEEDUP`` times those of the DFT path (transforms + per-bin GEMMs, complex
+# flops counted 4x).  Dense DFT transforms cost O(P) per element, so large maps or small
+# filters keep the direct path.
+
+_FFT_MIN_CHANNELS = 16
+_FFT_MIN_SPEEDUP = 2.0
+
+
+def _fft_periods(g: _Geom):
+    ph = max(g.H + g.pt, g.Ho + (g.kh - 1) * g.dh - g.pt, 1)
+    pw = max(g.W + g.pl, g.Wo + (g.kw - 1) * g.dw - g.pl, 1)
+    return ph, pw
+
+
+def _fft_flops(g: _Geom, o: int):
+    """(direct GEMM flops, estimated DFT-path flops) of a stride-1 convolution."""
+    ph, pw = _fft_periods(g)
+    kw_ = pw // 2 + 1
+    mi, mo = g.N * g.C, g.N * o
+    direct = 2 * g.N * g.Ho * g.Wo * g.kh * g.kw * g.C * o
+    transforms = (g.H * kw_ * g.W + ph * g.H * kw_) * mi + (g.Ho * ph + g.Ho * g.Wo) * kw_ * mo
+    fft = 8 * (transforms + ph * kw_ * g.N * g.C * o)
+    return direct, fft
+
+
+def _use_fft(g: _Geom, groups: int, o: int) -> bool:
+    if groups != 1 or g.sh != 1 or g.sw != 1 or g.kh * g.kw < 2:
+        return False
+    if min(g.N, g.H, g.W, g.Ho, g.Wo, g.C, o) <= 0 or min(g.C, o) < _FFT_MIN_CHANNELS:
+        return False
+    direct, fft = _fft_flops(g, o)
+    return direct >= _FFT_MIN_SPEEDUP * fft
+
+
+def _complex_dtype(cdt):
+    return np.dtype(np.complex128 if np.dtype(cdt) == np.float64 else np.complex64)
+
+
+_DFT_CACHE: dict = {}
+
+
+def _dft(n_freq, start, count, step, period, sign, ctype, scale=1.0, half=False,
+         transpose=False):
+    """DFT matrix E[k, p] = scale * c_k * exp(sign * 2 pi i * k * (start + p*step) / period)
+    for k < n_freq, p < count ((count, n_freq) when ``transpose``); c_k = 2 for the mirrored
+    frequencies of a half spectrum (``half``), else 1.  Cached (tiny, read-only)."""
+    key = (n_freq, start, count, step, period, sign, ctype, scale, half, transpose)
+    m = _DFT_CACHE.get(key)
+    if m is None:
+        k = np.arange(n_freq, dtype=np.int64)[:, None]
+        pos = start + step * np.arange(count, dtype=np.int64)[None, :]
+        phase = (k * pos) % period                      # exact integer phase
+        m = np.exp((sign * 2j * np.pi / period) * phase) * scale
+        if half:
+            c = np.full(n_freq, 2.0)
+            c[0] = 1.0
+            if period % 2 == 0:
+                c[period // 2] = 1.0
+            m *= c[:, None]
+        m = np.ascontiguousarray(m.T if transpose else m).astype(ctype)
+        m.setflags(write=False)
+        if len(_DFT_CACHE) > 256:
+            _DFT_CACHE.clear()
+        _DFT_CACHE[key] = m
+    return m
+
+
+def _spectrum(a, ph, pw, h0, w0, sign, ctype):
+    """a: (H, W, A, B) real or complex (any strides) -> (ph, pw//2+1, A*B) complex with
+    sum_{h, w} a[h, w] e^{sign 2pi i (u (h+h0)/ph + v (w+w0)/pw)}.  One layout copy."""
+    hh, ww = a.shape[:2]
+    ac = a.astype(ctype, order="C").reshape(hh, ww, -1)
+    m = ac.shape[2]
+    kw_ = pw // 2 + 1
+    t = np.matmul(_dft(kw_, w0, ww, 1, pw, sign, ctype), ac)            # (H, kw_, M)
+    return (_dft(ph, h0, hh, 1, ph, sign, ctype) @ t.reshape(hh, kw_ * m)).reshape(ph, kw_, m)
+
+
+def _inverse_real(spec, ph, pw, h0, hcount, hstep, w0, wcount, wstep, sign):
+    """Real part of sum_{u, v} c_v spec[u, v] e^{sign 2pi i (u (h0+h*hstep)/ph +
+    v (w0+w*wstep)/pw)} / (ph*pw) at the (hcount, wcount) requested positions, as a
+    (hcount, wcount, M) real strided view; ``spec`` is (ph, pw//2+1, M)."""
+    kw_, m = spec.shape[1], spec.shape[2]
+    ctype = spec.dtype
+    gh = _dft(ph, h0, hcount, hstep, ph, sign, ctype, 1.0 / (ph * pw), transpose=True)
+    t = (gh @ spec.reshape(ph, kw_ * m)).reshape(hcount, kw_, m)
+    gw = _dft(kw_, w0, wcount, wstep, pw, sign, ctype, half=True, transpose=True)
+    return np.matmul(gw, t).real
+
+
+def _filter_spectrum(w, g: _Geom, ph, pw, sign, ctype):
+    """(ph*(pw//2+1), C, O) spectrum of the (kh, kw, C, O) filter with tap (i, j) at
+    position (i*dh, j*dw): sum_{i, j} w[i, j] e^{sign 2pi i (u i dh/ph + v j dw/pw)}."""
+    kh, kw, c, o = w.shape
+    kw_ = pw // 2 + 1
+    wc = w.astype(ctype).reshape(kh, kw, c * o)
+    t = np.matmul(_dft(kw_, 0, kw, g.dw, pw, sign, ctype), wc)
+    return (_dft(ph, 0, kh, g.dh, ph, sign, ctype) @ t.reshape(kh, kw_ * c * o)).reshape(
+        ph * kw_, c, o)
+
+
+def _input_spectrum(xn, g: _Geom, ph, pw, sign, ctype):
+    """(bins, N, C) spectrum of the NHWC input, cell (h, w) at position (h, w)."""
+    return _spectrum(xn.transpose(1, 2, 0, 3), ph, pw, 0, 0, sign, ctype).reshape(
+        -1, g.N, g.C)
+
+
+def _grad_spectrum(dyn, g: _Geom, ph, pw, ctype):
+    """(bins, N, O) spectrum (sign -) of the NHWC output gradient, output (oh, ow) at
+    position (oh - pt, ow - pl)."""
+    return _spectrum(dyn.transpose(1, 2, 0, 3), ph, pw, -g.pt, -g.pl, -1, ctype).reshape(
+        -1, g.N, dyn.shape[3])
+
+
+def _conv2d_fft(xn, w, g: _Geom):
+    """Stride-1 ``Conv2D`` of NHWC ``xn`` via the DFT: NHWC result (strided view)."""
+    o = w.shape[3]
+    ph, pw = _fft_periods(g)
+    ctype = _complex_dtype(xn.dtype)
+    ys = np.matmul(_input_spectrum(xn, g, ph, pw, -1, ctype),
+                   _filter_spectrum(w, g, ph, pw, 1, ctype))
+    y = _inverse_real(ys.reshape(ph, pw // 2 + 1, g.N * o), ph, pw, -g.pt, g.Ho, 1, -g.pl,
+                      g.Wo, 1, 1)
+    return y.reshape(g.Ho, g.Wo, g.N, o).transpose(2, 0, 1, 3)
+
+
+def _conv2d_backprop_input_fft(dyn, w, g: _Geom):
+    """Stride-1 ``Conv2DBackpropInput`` via the DFT: NHWC result (strided view)."""
+    ph, pw = _fft_periods(g)
+    ctype = _complex_dtype(w.dtype)
+    wt = _filter_spectrum(w, g, ph, pw, -1, ctype).transpose(0, 2, 1)   # conj(Wf)^T
+    dxs = np.matmul(_grad_spectrum(dyn, g, ph, pw, ctype), wt)
+    dx = _inverse_real(dxs.reshape(ph, pw // 2 + 1, g.N * g.C), ph, pw, 0, g.H, 1, 0, g.W,
+                       1, 1)
+    return dx.reshape(g.H, g.W, g.N, g.C).transpose(2, 0, 1, 3)
+
+
+def _conv2d_backprop_filter_fft(xn, dyn, g: _Geom):
+    """Stride-1 ``Conv2DBackpropFilter`` via the DFT: (kh, kw, C, O) result."""
+    ph, pw = _fft_periods(g)
+    o = dyn.shape[3]
+    ctype = _complex_dtype(xn.dtype)
+    xs = _input_spectrum(xn, g, ph, pw, 1, ctype)                     # conj(X)
+    q = np.matmul(xs.transpose(0, 2, 1), _grad_spectrum(dyn, g, ph, pw, ctype))
+    dw = _inverse_real(q.reshape(ph, pw // 2 + 1, g.C * o), ph, pw, 0, g.kh, g.dh, 0, g.kw,
+                       g.dw, -1)
+    return dw.reshape(g.kh, g.kw, g.C, o)
+
+
 def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC",
            dilations=(1, 1, 1, 1)):
     """``Conv2D``: ``x`` [N,H,W,C] (or NCHW), ``filter`` [kh, kw, C/groups, O]."""
@@ -499,6 +678,8 @@ def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC"
     xn = xn.astype(cdt, copy=False)
     w = np.ascontiguousarray(w, dtype=cdt)
     o = w.shape[3]
+    if _use_fft(g, groups, o):
+        return _from_nhwc(_conv2d_fft(xn, w, g), fmt).astype(out_dtype, copy=False)
     if _use_hmajor(g, groups):
         cols = _hmajor_cols(xn, g)
         wr = w.reshape(g.kh, g.kw * g.C, o)
@@ -553,6 +734,9 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
     out_dtype = np.result_type(w.dtype, dy.dtype)
     cdt = _compute_dtype(out_dtype)
     w = np.ascontiguousarray(w, dtype=cdt)
+    if _use_fft(g, groups, o):
+        dx = _conv2d_backprop_input_fft(dyn.astype(cdt, copy=False), w, g)
+        return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
     m = g.N * g.Ho * g.Wo
     dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(m, o)
     shape4 = (g.N, g.Ho, g.Wo, g.C)
@@ -597,6 +781,10 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
     _check_out_backprop(dyn, g, o, "Conv2DBackpropFilter")
     out_dtype = np.result_type(x.dtype, dy.dtype)
     cdt = _compute_dtype(out_dtype)
+    if _use_fft(g, groups, o):
+        dw = _conv2d_backprop_filter_fft(xn.astype(cdt, copy=False),
+                                         dyn.astype(cdt, copy=False), g)
+        return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
     if _use_hmajor(g, groups):
         cols = _hmajor_cols(xn.astype(cdt, copy=False), g)
         dyh = np.ascontiguousarray(dyn.transpose(1, 0, 2, 3), dtype=cdt).reshape(-1, o)

@@ -308,9 +308,16 @@ def test_depthwise_and_pool_output_shape():
 # conv2d
 # ----------------------------------------------------------------------------------------
 
-@pytest.fixture(params=["im2col+col2im", "rowpatch+pertap"])
+@pytest.fixture(params=["im2col+col2im", "rowpatch+pertap", "fft"])
 def strategy(request, monkeypatch):
-    """Force each of the kernels' internal code paths regardless of the size heuristics."""
+    """Force each of the kernels' internal code paths regardless of the size heuristics
+    ("fft" applies where the DFT path exists, i.e. stride 1 and one group; the direct
+    paths cover the rest)."""
+    if request.param == "fft":
+        monkeypatch.setattr(K, "_FFT_MIN_CHANNELS", 0)
+        monkeypatch.setattr(K, "_FFT_MIN_SPEEDUP", 0)
+        return request.param
+    monkeypatch.setattr(K, "_FFT_MIN_CHANNELS", 10 ** 9)
     if request.param == "im2col+col2im":
         monkeypatch.setattr(K, "_HMAJOR_MIN_DEPTH", 10 ** 9)
         monkeypatch.setattr(K, "_PER_TAP_MIN_CHANNELS", 10 ** 9)
@@ -318,6 +325,108 @@ def strategy(request, monkeypatch):
         monkeypatch.setattr(K, "_HMAJOR_MIN_DEPTH", 1)
         monkeypatch.setattr(K, "_PER_TAP_MIN_CHANNELS", 1)
     return request.param
+
+
+@pytest.fixture
+def force_fft(monkeypatch):
+    monkeypatch.setattr(K, "_FFT_MIN_CHANNELS", 0)
+    monkeypatch.setattr(K, "_FFT_MIN_SPEEDUP", 0)
+
+
+def _spy_fft(monkeypatch):
+    """Count calls of the three DFT kernels (to check the path is really taken)."""
+    calls = []
+    for name in ("_conv2d_fft", "_conv2d_backprop_input_fft", "_conv2d_backprop_filter_fft"):
+        orig = getattr(K, name)
+
+        def spy(*a, _orig=orig, _name=name):
+            calls.append(_name)
+            return _orig(*a)
+        monkeypatch.setattr(K, name, spy)
+    return calls
+
+
+# (N, H, W, C, O, kh, kw, dilations, padding, explicit ((t, b), (l, r)))
+FFT_CASES = [
+    (2, 6, 6, 3, 4, 3, 3, (1, 1), "SAME", None),
+    (3, 7, 5, 2, 5, 3, 2, (1, 1), "SAME", None),          # non-square, even filter width
+    (2, 5, 9, 4, 3, 4, 4, (1, 1), "SAME", None),          # asymmetric SAME split
+    (2, 7, 6, 3, 2, 3, 3, (1, 1), "VALID", None),
+    (1, 6, 8, 2, 3, 2, 5, (1, 1), "VALID", None),
+    (2, 4, 4, 3, 2, 4, 4, (1, 1), "VALID", None),         # filter == input
+    (2, 5, 6, 3, 4, 3, 3, (1, 1), "EXPLICIT", ((1, 2), (0, 3))),
+    (2, 4, 5, 2, 3, 3, 2, (1, 1), "EXPLICIT", ((4, 0), (0, 5))),  # pads > filter
+    (2, 9, 8, 2, 3, 3, 3, (2, 2), "SAME", None),          # dilated filter
+    (2, 9, 10, 2, 2, 3, 2, (2, 3), "VALID", None),
+    (2, 6, 7, 2, 3, 2, 3, (3, 1), "EXPLICIT", ((2, 1), (1, 2))),
+    (3, 14, 14, 6, 5, 5, 5, (1, 1), "SAME", None),        # the tutorial CNN's geometry
+    (2, 1, 7, 3, 2, 1, 3, (1, 1), "SAME", None),          # a single row
+    (2, 5, 5, 2, 2, 1, 1, (1, 1), "SAME", None),          # 1x1: always the direct path
+]
+
+
+@pytest.mark.parametrize("case", FFT_CASES)
+@pytest.mark.parametrize("fmt", ["NHWC", "NCHW"])
+def test_conv2d_fft_path_vs_reference(case, fmt, force_fft, monkeypatch):
+    n, h, w, c, o, kh, kw, d, padding, ep = case
+    calls = _spy_fft(monkeypatch)
+    x = rand(n, h, w, c)
+    f = rand(kh, kw, c, o)
+    e = ep or ((0, 0), (0, 0))
+    args = dict(strides=attr4((1, 1), fmt), padding=padding,
+                explicit_paddings=flat_explicit(ep, fmt), data_format=fmt,
+                dilations=attr4(d, fmt))
+    ref = ref_conv(x, f, (1, 1), d, padding, e)
+    y = K.conv2d(to_fmt(x, fmt), f, **args)
+    assert y.shape == tuple(shape_fmt(ref.shape, fmt)) and y.flags.c_contiguous
+    close(from_fmt(y, fmt), ref)
+    dy = rand(*ref.shape)
+    dx = K.conv2d_backprop_input(shape_fmt(x.shape, fmt), f, to_fmt(dy, fmt), **args)
+    assert dx.flags.c_contiguous
+    close(from_fmt(dx, fmt), ref_conv_bp_input(x.shape, f, dy, (1, 1), d, padding, e))
+    dw = K.conv2d_backprop_filter(to_fmt(x, fmt), list(f.shape), to_fmt(dy, fmt), **args)
+    assert dw.shape == f.shape and dw.flags.c_contiguous
+    close(dw, ref_conv_bp_filter(x, f.shape, dy, (1, 1), d, padding, e))
+    assert calls == ([] if kh * kw == 1 else
+                     ["_conv2d_fft", "_conv2d_backprop_input_fft", "_conv2d_backprop_filter_fft"])
+
+
+def test_conv2d_fft_float32_matches_direct(monkeypatch):
+    """float32 on the tutorial CNN's conv2 geometry (smaller batch): the DFT path stays
+    within ~1e-5 of the direct path relative to the output scale."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((8, 14, 14, 32)).astype(np.float32)
+    f = (rng.standard_normal((5, 5, 32, 64)) * 0.1).astype(np.float32)
+    dy = rng.standard_normal((8, 14, 14, 64)).astype(np.float32)
+    s = [1, 1, 1, 1]
+
+    def run():
+        return (K.conv2d(x, f, s, "SAME"), K.conv2d_backprop_input(x.shape, f, dy, s, "SAME"),
+                K.conv2d_backprop_filter(x, f.shape, dy, s, "SAME"))
+    monkeypatch.setattr(K, "_FFT_MIN_CHANNELS", 10 ** 9)
+    direct = run()
+    monkeypatch.setattr(K, "_FFT_MIN_CHANNELS", 0)
+    monkeypatch.setattr(K, "_FFT_MIN_SPEEDUP", 0)
+    calls = _spy_fft(monkeypatch)
+    fft = run()
+    assert len(calls) == 3
+    for a, b in zip(direct, fft):
+        assert b.dtype == np.float32 and b.shape == a.shape
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-5 * float(np.abs(a).max()))
+
+
+def test_conv2d_fft_heuristic():
+    def geom(n, h, w, c, kh, kw, s=1, padding="SAME"):
+        return K._conv_setup((n, h, w, c), (kh, kw, c, 8), [1, s, s, 1], padding, (),
+                             "NHWC", (1, 1, 1, 1))[1]
+    # the tutorial CNN: conv2 (5x5, 32 -> 64 on 14x14) uses the DFT; conv1 (1 input
+    # channel) does not
+    assert K._use_fft(geom(128, 14, 14, 32, 5, 5), 1, 64)
+    assert not K._use_fft(geom(128, 28, 28, 1, 5, 5), 1, 32)
+    assert not K._use_fft(geom(128, 14, 14, 32, 5, 5, s=2), 1, 64)   # strided
+    assert not K._use_fft(geom(128, 14, 14, 32, 5, 5), 2, 64)        # grouped
+    assert not K._use_fft(geom(128, 14, 14, 32, 1, 1), 1, 64)        # 1x1
+    assert not K._use_fft(geom(8, 224, 224, 64, 3, 3), 1, 64)        # large map, 3x3
 
 
 @pytest.mark.parametrize("case", CONV_CASES)
