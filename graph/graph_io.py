@@ -132,7 +132,7 @@ def import_graph_def(graph_def: Any, input_map: dict | None = None,
         prefix = scope
         created: dict[str, Operation] = {}
         for node in _topological_nodes(graph_def.node):
-            op = _import_node(graph, node, prefix, created, input_map, used_keys)
+            op = import_node(graph, node, prefix, created, input_map, used_keys)
             created[node.name] = op
     missing = set(input_map) - used_keys
     if missing:
@@ -155,8 +155,9 @@ def import_graph_def(graph_def: Any, input_map: dict | None = None,
     return results
 
 
-def _import_node(graph: Graph, node, prefix: str, created: dict, input_map: dict,
+def import_node(graph: Graph, node, prefix: str, created: dict, input_map: dict,
                  used_keys: set) -> Operation:
+    """Validates one NodeDef and adds it to ``graph`` (inputs resolved through ``created``)."""
     op_def = op_registry.OP_DEFS.get(node.op)
     if op_def is None:
         if graph._get_function(node.op) is None:

@@ -19,8 +19,9 @@ from .tensor_shape import TensorShape
 
 # (type, fn) pairs for objects convertible to tensors, highest priority first.
 _CONVERSION_FUNCTIONS: list[tuple[int, type, Callable]] = []
-# Set by ``eager`` support: fn(op_type, inputs, attrs, name) -> outputs or NotImplemented.
-_op_interceptors: list[Callable] = []
+# Hooks run before an op is built: fn(op_type, op_def, inputs, attrs, name) -> outputs, or
+# NotImplemented to build normally (function tracing captures outer tensors this way).
+op_interceptors: list[Callable] = []
 
 
 def register_tensor_conversion_function(base_type, conversion_func: Callable,
@@ -406,7 +407,7 @@ def apply_op(op_type: str, inputs: Sequence = (), attrs: dict | None = None,
     """
     op_def = op_registry.get_op_def(op_type)
     attrs = dict(attrs) if attrs else {}
-    for intercept in _op_interceptors:
+    for intercept in op_interceptors:
         result = intercept(op_type, op_def, inputs, attrs, name)
         if result is not NotImplemented:
             return result

@@ -36,6 +36,11 @@ class KernelContext:
         self.resource_mgr = resource_mgr
         self.session = session
 
+    def sub_plan(self, graph, feeds: Sequence[Tensor], fetches: Sequence[Tensor],
+                 targets: Sequence[Operation] = ()) -> "Plan":
+        """A plan over a function body graph sharing this context (control-flow kernels)."""
+        return Plan(graph, feeds, fetches, targets, self)
+
 
 def op_error(op: Operation, exc: BaseException, input_values: Sequence | None = None):
     """Wraps a kernel failure in TF's error class, naming the op, type, shapes, origin."""
