@@ -11,7 +11,7 @@ import numpy as np
 
 from ..graph import dtypes
 from ..graph.core import Tensor
-from ..graph.graph import name_scope
+from ..graph.graph import get_default_graph, name_scope
 from ..graph.op_builder import apply_op, constant, convert_to_tensor
 from . import array_ops, math_ops, matmul_ops, reduction_ops
 from .indexing_ops import gather
@@ -167,9 +167,93 @@ def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool_, name: str | None = N
         return mask if dtypes.as_dtype(dtype) == dtypes.bool_ else math_ops.cast(mask, dtype)
 
 
+def tuple_(tensors, name: str | None = None, control_inputs=None) -> list:
+    """``tf.tuple``: the tensors, each available only after all of them are computed."""
+    tensors = [convert_to_tensor(t) if t is not None and not isinstance(t, Tensor) else t
+               for t in tensors]
+    present = [t for t in tensors if t is not None]
+    if not present:
+        return list(tensors)
+    graph = present[0].graph
+    with name_scope(name, "tuple", present):
+        gate = [t.op for t in present] + list(control_inputs or [])
+        with graph.control_dependencies(gate):
+            return [array_ops.identity(t) if t is not None else None for t in tensors]
+
+
+def case(pred_fn_pairs, default=None, exclusive: bool = False, strict: bool = False,
+         name: str = "case"):
+    """``tf.case``: the first pair whose predicate holds, else ``default`` (nested conds)."""
+    from .control_flow_ops import cond
+    pairs = list(pred_fn_pairs.items() if isinstance(pred_fn_pairs, dict) else pred_fn_pairs)
+    if not pairs:
+        raise ValueError("pred_fn_pairs must not be empty")
+    if default is None:  # as TF: the last pair's function serves as the default
+        *pairs, (_, default) = pairs
+    with name_scope(name, "case", [p for p, _ in pairs]):
+        if exclusive and len(pairs) > 1:
+            count = math_ops.add_n([math_ops.cast(p, dtypes.int32) for p, _ in pairs])
+            from .logging_ops import Assert
+            check = Assert(math_ops.less_equal(count, 1),
+                           ["Input error: exclusive=True and more than 1 conditions evaluated "
+                            "as True:", count])
+            with get_default_graph().control_dependencies([check]):
+                pairs = [(array_ops.identity(p), fn) for p, fn in pairs]
+        result = default
+        for pred, fn in reversed(pairs):
+            result = _bind_cond(cond, pred, fn, result, strict)
+        return result() if callable(result) else result
+
+
+def _bind_cond(cond, pred, fn, otherwise, strict: bool):
+    """A callable building ``cond(pred, fn, otherwise)`` (so conds nest lazily)."""
+    return lambda: cond(pred, fn, otherwise, strict=strict)
+
+
+def unique(x, out_idx=dtypes.int32, name: str | None = None) -> list:
+    """``tf.unique``: (y, idx) with y the unique values in order of first occurrence."""
+    return apply_op("Unique", [x], {"out_idx": out_idx}, name=name)
+
+
+def segment_sum(data, segment_ids, name: str | None = None) -> Tensor:
+    """``tf.math.segment_sum`` for sorted ids: an UnsortedSegmentSum over max(id)+1 rows."""
+    with name_scope(name, "SegmentSum", [data, segment_ids]) as scope:
+        ids = convert_to_tensor(segment_ids)
+        rows = math_ops.add(reduction_ops.reduce_max(ids), constant(1, dtype=ids.dtype))
+        return apply_op("UnsortedSegmentSum", [data, ids, rows], name=scope)
+
+
+def diag(diagonal, name: str | None = None) -> Tensor:
+    """``tf.diag`` of a vector: the square matrix with it on the diagonal."""
+    with name_scope(name, "Diag", [diagonal]) as scope:
+        d = convert_to_tensor(diagonal)
+        n = array_ops.size(d)
+        eye_ = math_ops.cast(math_ops.equal(array_ops.expand_dims(array_ops.range_(0, n), 1),
+                                            array_ops.range_(0, n)), d.dtype)
+        return math_ops.multiply(eye_, array_ops.expand_dims(d, 0), name=scope)
+
+
+def trace(x, name: str | None = None) -> Tensor:
+    """``tf.linalg.trace``: the sum of the main diagonal of the last two dimensions."""
+    with name_scope(name, "Trace", [x]) as scope:
+        x = convert_to_tensor(x)
+        rows, cols = array_ops.shape(x)[-2], array_ops.shape(x)[-1]
+        mask = math_ops.cast(math_ops.equal(array_ops.expand_dims(array_ops.range_(0, rows), 1),
+                                            array_ops.range_(0, cols)), x.dtype)
+        return reduction_ops.reduce_sum(math_ops.multiply(x, mask), [-2, -1], name=scope)
+
+
 EXPORTS = {
     "": ["assign", "assign_add", "assign_sub", "tensordot", "eye", "norm", "count_nonzero",
-         "sequence_mask"],
+         "sequence_mask", "tuple", "case", "unique", "segment_sum", "diag", "trace"],
     "nn": ["embedding_lookup", "conv2d_transpose", "xw_plus_b"],
-    "math": ["count_nonzero"],
+    "math": ["count_nonzero", "segment_sum", "unique"],
 }
+
+
+def __getattr__(name: str) -> Any:
+    # ``tf.tuple`` is served without binding ``tuple`` in this module's namespace, so the
+    # builtin stays usable inside it.
+    if name == "tuple":
+        return tuple_
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

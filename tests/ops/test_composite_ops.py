@@ -93,3 +93,23 @@ def test_facade_modules(tmp_path):
         tf.enable_resource_variables()
     with tf.Graph().as_default():
         assert tf.Variable(1.0).op.type == "VarHandleOp"
+
+
+def test_tuple_case_unique_segment_sum_diag_trace(graph):
+    a, b = tf.constant(1.0), tf.constant(2.0)
+    ta, tb = tf.tuple([a, b])
+    assert [op.name for op in ta.op.control_inputs] == [b.op.name]   # a is its data input
+    assert [op.name for op in tb.op.control_inputs] == [a.op.name]
+    x = tf.placeholder(tf.int32, [])
+    c = tf.case([(tf.less(x, 0), lambda: tf.constant(-1)),
+                 (tf.equal(x, 0), lambda: tf.constant(0))], default=lambda: tf.constant(1))
+    y, idx = tf.unique([4, 1, 4, 2, 1])
+    seg = tf.segment_sum([1.0, 2.0, 3.0, 4.0], [0, 0, 1, 2])
+    out = _run(tf.diag([1.0, 2.0]), tf.trace(np.arange(9.0).reshape(3, 3)), y, idx, seg)
+    np.testing.assert_array_equal(out[0], [[1.0, 0.0], [0.0, 2.0]])
+    assert out[1] == 12.0
+    np.testing.assert_array_equal(out[2], [4, 1, 2])
+    np.testing.assert_array_equal(out[3], [0, 1, 0, 2, 1])
+    np.testing.assert_array_equal(out[4], [3.0, 3.0, 4.0])
+    with tf.Session() as sess:
+        assert [sess.run(c, {x: v}) for v in (-5, 0, 7)] == [-1, 0, 1]
