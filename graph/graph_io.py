@@ -74,6 +74,11 @@ def _parse_input(spec: str) -> tuple[str, int, bool]:
     return spec, 0, False
 
 
+def _is_back_edge(node, src) -> bool:
+    """A while loop's NextIteration -> Merge edge (the one edge allowed to close a cycle)."""
+    return node.op == "Merge" and src.op == "NextIteration"
+
+
 def _topological_nodes(nodes: Sequence) -> list:
     """Nodes ordered so inputs come first; a cycle is an InvalidArgumentError."""
     by_name = {}
@@ -87,7 +92,7 @@ def _topological_nodes(nodes: Sequence) -> list:
         deps = set()
         for spec in node.input:
             src, _, _ = _parse_input(spec)
-            if src in by_name:
+            if src in by_name and not _is_back_edge(node, by_name[src]):
                 deps.add(src)
         pending[node.name] = len(deps)
         for d in deps:
@@ -131,9 +136,16 @@ def import_graph_def(graph_def: Any, input_map: dict | None = None,
     with graph.name_scope(name if name is not None else "import") as scope:
         prefix = scope
         created: dict[str, Operation] = {}
+        back_edges = []
+        loops = {n.name for n in graph_def.node if n.op == "NextIteration"}
         for node in _topological_nodes(graph_def.node):
+            node, deferred = _defer_back_edges(node, loops) if node.op == "Merge" else (node, [])
             op = import_node(graph, node, prefix, created, input_map, used_keys)
             created[node.name] = op
+            back_edges.extend((op, i, spec) for i, spec in deferred)
+        for op, i, spec in back_edges:
+            src, index, _ = _parse_input(spec)
+            update_input(op, i, created[src].outputs[index])
     missing = set(input_map) - used_keys
     if missing:
         raise ValueError(f"Attempted to map inputs that were not found in graph_def: "
@@ -153,6 +165,33 @@ def import_graph_def(graph_def: Any, input_map: dict | None = None,
         else:
             results.append(op)
     return results
+
+
+def _defer_back_edges(node, loops: set) -> tuple[Any, list]:
+    """A copy of Merge ``node`` whose loop back-edge inputs (not imported yet) are replaced by
+    its first input (Merge inputs share one type), plus (position, real input) to patch."""
+    srcs = [_parse_input(spec) for spec in node.input]
+    deferred = [(i, spec) for i, (spec, (src, _, ctl)) in enumerate(zip(node.input, srcs))
+                if not ctl and src in loops and i > 0]
+    if not deferred:
+        return node, []
+    copy = type(node)()
+    copy.CopyFrom(node)
+    for i, _ in deferred:
+        copy.input[i] = node.input[0]
+    return copy, deferred
+
+
+def update_input(op: Operation, index: int, tensor: Tensor) -> None:
+    """Replaces data input ``index`` of ``op`` (TF's ``Operation._update_input``; closes loops)."""
+    old = op._inputs[index]
+    if old.dtype.base_dtype != tensor.dtype.base_dtype:
+        raise TypeError(f"Cannot update input {index} of '{op.name}' from {old.dtype.name} to "
+                        f"{tensor.dtype.name}")
+    old._consumers.remove(op)
+    op._inputs = op._inputs[:index] + (tensor,) + op._inputs[index + 1:]
+    tensor._consumers.append(op)
+    op._graph._version += 1
 
 
 def import_node(graph: Graph, node, prefix: str, created: dict, input_map: dict,

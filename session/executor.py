@@ -128,7 +128,14 @@ class Plan:
         self.feed_tensors = list(feed_tensors)
         self.fetch_tensors = list(fetch_tensors)
         fed = set(feed_tensors)
-        order = prune([t._op for t in fetch_tensors if t not in fed] + list(target_ops), fed)
+        fetch_ops = [t._op for t in fetch_tensors if t not in fed] + list(target_ops)
+        from . import dataflow_executor  # late: it builds on this module's helpers
+        if dataflow_executor.uses_control_flow_v1(fetch_ops, fed):  # decided once, per plan
+            dataflow = dataflow_executor.DataflowPlan(feed_tensors, fetch_tensors, fetch_ops,
+                                                      fed, ctx)
+            self.run, self.run_instrumented = dataflow.run, dataflow.run_instrumented
+            return
+        order = prune(fetch_ops, fed)
         self._build(order, fed, ctx)
 
     # -- building -------------------------------------------------------------------------
