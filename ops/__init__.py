@@ -10,7 +10,7 @@ from . import (array_ops, array_ops_extra, indexing_ops, logging_ops, math_ops, 
                state_ops, variables, init_ops, variable_scope, summary_ops,
                summary_writer, layers, losses_impl, sort_scan_ops, training_ops, optimizers,
                training_util, learning_rate_decay, io_ops, saver, meta_graph, composite_ops,
-               control_flow_ops, control_flow_v1_ops)
+               control_flow_ops, control_flow_v1_ops, list_ops)
 
 FAMILIES = (array_ops_extra, indexing_ops, logging_ops, nn_activation_ops, nn_conv_ops,
             random_ops, variables, init_ops, variable_scope, summary_ops, summary_writer,

@@ -617,7 +617,13 @@ def _reduce_sum_all(g):
     return reduction_ops.reduce_sum(g)
 
 
-declare("ZerosLike", shape=shape_fns.unchanged, kernel=np.zeros_like, not_differentiable=True)
+def _zeros_like(x):
+    """Zeros of x's shape and dtype; variant values (TensorLists) zero their elements."""
+    zeros = getattr(x, "zeros_like", None)
+    return zeros() if zeros is not None and not isinstance(x, np.ndarray) else np.zeros_like(x)
+
+
+declare("ZerosLike", shape=shape_fns.unchanged, kernel=_zeros_like, not_differentiable=True)
 declare("OnesLike", shape=shape_fns.unchanged, kernel=np.ones_like, not_differentiable=True)
 
 
