@@ -8,7 +8,10 @@ cond_v2/while_v2 do (always building the op, even for a statically known predica
 Gradients of If and PartitionedCall are an If (PartitionedCall) over gradient functions
 built with ``gradients()`` on the body graphs and added to the library. Unlike TF, which
 makes the forward op output its intermediates, a gradient function takes the forward
-inputs and recomputes the body before differentiating it. While has no gradient yet.
+inputs and recomputes the body before differentiating it. A While's gradient likewise
+re-runs the loop, pushing each iteration's changing loop variables onto TensorLists, then
+runs a backward While that pops them and applies the body's gradient function (a stateful
+body, e.g. one drawing random numbers, thus runs again rather than being replayed).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from ..graph.graph import get_default_graph
 from ..graph.op_builder import apply_op, convert_to_tensor
 from ..graph.tensor_shape import TensorShape
 from ..proto import attr_value_pb2
-from . import array_ops, math_ops
+from . import array_ops, list_ops, math_ops
 from .declare import declare
 
 
@@ -105,6 +108,14 @@ def _dense(g: Any) -> Tensor:
     return g if isinstance(g, Tensor) else convert_to_tensor(g)
 
 
+def _inline(func: Any, args: Sequence[Tensor]) -> tuple[list[Tensor], list[Operation]]:
+    """Library function ``func``'s body added to the default graph on ``args``."""
+    graph = get_default_graph()
+    name = func if isinstance(func, str) else func.name
+    attrs = {} if isinstance(func, str) else dict(func.attr)
+    return function_graph.import_function_body(graph._get_function(name), graph, args, attrs)
+
+
 def _grad_function(graph, func: Any, diff_in: list[int], diff_out: list[int]) -> str:
     """The library function (inputs..., d outputs...) -> d inputs[diff_in] of ``func``."""
     fwd = function_graph.function_graph(graph, func)
@@ -112,13 +123,11 @@ def _grad_function(graph, func: Any, diff_in: list[int], diff_out: list[int]) ->
     key = (function_graph._func_key(func), tuple(diff_in), tuple(diff_out))
     if key in cache:
         return cache[key]
-    fdef = graph._get_function(fwd.name)
     name = function_graph.unique_function_name(graph, f"{fwd.name}_grad")
     fg = function_graph.FunctionGraph(name, function_graph.root_graph(graph))
     with fg.as_default():
         xs = [fg.add_placeholder(t.dtype, t.shape, t.op.name) for t in fwd.inputs]
-        attrs = {} if isinstance(func, str) else dict(func.attr)
-        ys, _ = function_graph.import_function_body(fdef, fg, xs, attrs)
+        ys, _ = _inline(func, xs)
         dys = [fg.add_placeholder(ys[j].dtype, ys[j].shape, f"d_{j}") for j in diff_out]
         grads = gradients([ys[j] for j in diff_out], [xs[i] for i in diff_in], grad_ys=dys,
                           unconnected_gradients="zero")
@@ -165,10 +174,128 @@ def _PartitionedCallGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's nam
     return result
 
 
+def _build_function(graph, base: str, specs: Sequence[tuple], build: Callable) -> str:
+    """Registers the function whose outputs ``build(*args)`` returns as (outputs, controls)
+    for arguments ``specs`` ((dtype, shape, name) each); returns its name."""
+    fg = function_graph.FunctionGraph(function_graph.unique_function_name(graph, base),
+                                      function_graph.root_graph(graph))
+    with fg.as_default():
+        args = [fg.add_placeholder(dt, shape, arg) for dt, shape, arg in specs]
+        fg.outputs, fg.control_outputs = build(*args)
+    return function_graph.register_function(fg)
+
+
+def _shape_arg(shape: TensorShape) -> np.ndarray:
+    """A TensorList element_shape input: -1 for unknown rank or dimensions."""
+    if shape.rank is None:
+        return np.asarray(-1, np.int32)
+    return np.asarray([-1 if d is None else d for d in shape.as_list()], np.int32)
+
+
+_COUNT_SPEC = (dtypes.int32, [], "count")
+
+
+def _recording_functions(op: Operation, stored: list[int]) -> tuple[str, str]:
+    """cond and body of the forward loop re-run that also counts its iterations and pushes
+    the loop variables ``stored`` onto one TensorList each, before every iteration."""
+    body = function_graph.function_graph(op.graph, op.attrs["body"])
+    n = len(op.inputs)
+    specs = [(t.dtype, t.shape, t.op.name) for t in body.inputs]
+    specs += [_COUNT_SPEC] + [(dtypes.variant, [], f"acc_{j}") for j in stored]
+
+    def cond_fn(*args):
+        return _inline(op.attrs["cond"], args[:n])
+
+    def body_fn(*args):
+        outs, controls = _inline(op.attrs["body"], args[:n])
+        pushed = [apply_op("TensorListPushBack", [lst, args[j]],
+                           {"element_dtype": args[j].dtype.base_dtype})
+                  for j, lst in zip(stored, args[n + 1:])]
+        return outs + [math_ops.add(args[n], 1)] + pushed, controls
+
+    return (_build_function(op.graph, body.name + "_record_cond", specs, cond_fn),
+            _build_function(op.graph, body.name + "_record_body", specs, body_fn))
+
+
+def _backward_functions(op: Operation, stored: list[int], diff: list[int]) -> tuple[str, str]:
+    """cond and body of the backward loop over (k, count, lists, invariants, d loop vars):
+    each iteration pops the latest recorded state and applies the body's gradient."""
+    body = function_graph.function_graph(op.graph, op.attrs["body"])
+    n = len(op.inputs)
+    kept = [j for j in range(n) if j not in stored]
+    specs = [(dtypes.int32, [], "k"), _COUNT_SPEC]
+    specs += [(dtypes.variant, [], f"acc_{j}") for j in stored]
+    specs += [(body.inputs[j].dtype, body.inputs[j].shape, body.inputs[j].op.name)
+              for j in kept]
+    specs += [(op.outputs[j].dtype, op.outputs[j].shape, f"d_{j}") for j in diff]
+    grad_fn = _grad_function(op.graph, op.attrs["body"], diff, diff)
+
+    def cond_fn(k, count, *_):
+        return [math_ops.less(k, count)], []
+
+    def body_fn(k, count, *args):
+        lists, kept_args = args[:len(stored)], args[len(stored):len(stored) + len(kept)]
+        state = dict(zip(kept, kept_args))
+        popped = []
+        for j, lst in zip(stored, lists):
+            rest, state[j] = apply_op(
+                "TensorListPopBack", [lst, _shape_arg(body.inputs[j].shape)],
+                {"element_dtype": body.inputs[j].dtype.base_dtype})
+            popped.append(rest)
+        d_vars, _ = _inline(grad_fn, [state[j] for j in range(n)] +
+                            list(args[len(stored) + len(kept):]))
+        return [math_ops.add(k, 1), count] + popped + list(kept_args) + d_vars, []
+
+    return (_build_function(op.graph, body.name + "_backward_cond", specs, cond_fn),
+            _build_function(op.graph, body.name + "_backward_body", specs, body_fn))
+
+
+def _while_grad_functions(op: Operation, stored: list[int], diff: list[int]) -> tuple:
+    """The four loop functions of ``op``'s gradient, built once per loop and ``diff``."""
+    cache = function_graph.root_graph(op.graph)._caches.setdefault("while_grads", {})
+    key = (function_graph._func_key(op.attrs["cond"]),
+           function_graph._func_key(op.attrs["body"]), tuple(diff))
+    if key not in cache:
+        cache[key] = _recording_functions(op, stored) + _backward_functions(op, stored, diff)
+    return cache[key]
+
+
+def _loop_like(op: Operation, inputs: list, cond: str, body: str, shapes: list) -> list:
+    """A While of ``op``'s type and parallelism over library functions ``cond``/``body``."""
+    return apply_op(op.type, [inputs], {"cond": _func(cond), "body": _func(body),
+                                        "output_shapes": shapes,
+                                        "parallel_iterations":
+                                            op.attrs.get("parallel_iterations", 10)})
+
+
 def _WhileGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's name)
-    raise LookupError(f"No gradient implemented for operation '{op.name}' (op type: "
-                      f"{op.type}): gradients of TF2 while loops need TensorList "
-                      "accumulators, which sessionflow does not implement yet.")
+    """Re-runs the loop recording the loop variables the body changes, then a backward loop
+    pops them in reverse and applies the body's vector-Jacobian product; captured
+    (pass-through) inputs accumulate their gradient like any other loop variable."""
+    body = function_graph.function_graph(op.graph, op.attrs["body"])
+    n = len(op.inputs)
+    stored = [j for j in range(n) if body.outputs[j] is not body.inputs[j]]
+    if any(op.inputs[j].dtype.base_dtype == dtypes.variant for j in stored):
+        raise LookupError(f"No gradient implemented for operation '{op.name}' (op type: "
+                          f"{op.type}): its body changes a variant (TensorList) loop "
+                          "variable, e.g. a second-order gradient of a while loop.")
+    diff = _differentiable(op.inputs)
+    result: list = [None] * n
+    if not diff:
+        return result
+    names = _while_grad_functions(op, stored, diff)
+    kept = [j for j in range(n) if j not in stored]
+    lists = [list_ops.empty_tensor_list(-1, op.inputs[j].dtype.base_dtype) for j in stored]
+    scalars = [TensorShape([])] * (1 + len(stored))     # the count and the lists
+    record = _loop_like(op, list(op.inputs) + [convert_to_tensor(0)] + lists, *names[:2],
+                        [t.shape for t in op.outputs] + scalars)
+    inputs = [convert_to_tensor(0), record[n]] + record[n + 1:] + [op.inputs[j] for j in kept]
+    backward = _loop_like(op, inputs + [_dense(grads[j]) for j in diff], *names[2:],
+                          [TensorShape([])] + scalars + [op.inputs[j].shape for j in kept] +
+                          [op.outputs[j].shape for j in diff])
+    for j, g in zip(diff, backward[len(backward) - len(diff):]):
+        result[j] = g
+    return result
 
 
 for _t in ("If", "StatelessIf"):

@@ -45,13 +45,11 @@ SPECS = [
     OpSpec("If", lambda p, x: tf.cond(p, lambda: _stateful_branch(x), lambda: tf.exp(x)),
            [Arg([], "bool", diff=False), Arg([3, 2])],
            lambda p, x: x * 3.0 if p else np.exp(x), rtol=1e-5),
-    OpSpec("StatelessWhile", _while, [Arg([2, 3])], _while_ref, grad=False),
-    OpSpec("While", _stateful_while, [Arg([3, 2])], _while_ref, grad=False),
+    OpSpec("StatelessWhile", _while, [Arg([2, 3])], _while_ref),
+    OpSpec("While", _stateful_while, [Arg([3, 2])], _while_ref),
     OpSpec("PartitionedCall", _call(False), [Arg([2, 3]), Arg([2, 3])],
            lambda x, y: np.sin(x) * y, grad2=True),
     OpSpec("StatefulPartitionedCall", _call(True), [Arg([3, 2]), Arg([3, 2])],
            lambda x, y: x * 3.0 * y),
 ]
-_NO_WHILE_GRAD = ("gradient not implemented (needs TensorList accumulators); "
-                  "tests/ops/test_control_flow.py checks the LookupError")
-EXEMPT = {"While": _NO_WHILE_GRAD, "StatelessWhile": _NO_WHILE_GRAD}
+EXEMPT: dict[str, str] = {}

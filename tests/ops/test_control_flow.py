@@ -135,11 +135,105 @@ def test_while_loop_shape_checks():
         tf.while_loop(lambda v: True, lambda v: tf.constant([1]), [v])
 
 
-def test_while_gradient_is_a_clear_lookup_error():
-    x = tf.placeholder(tf.float32, [])
-    y = tf.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, [x])
-    with pytest.raises(LookupError, match="StatelessWhile"):
-        tf.gradients(y, x)
+def _jacobian_error(xs, values, y, feed=None):
+    """Max |theoretical - central-difference| Jacobian entry of ``y`` w.r.t. ``xs``."""
+    return tf.test.compute_gradient_error(xs, [v.shape for v in values], y, y.shape.as_list(),
+                                          x_init_value=values, delta=1e-5,
+                                          extra_feed_dict=feed)
+
+
+def _tanh_loop(x, w, **kwargs):
+    return tf.while_loop(lambda i, v: i < 5, lambda i, v: (i + 1, tf.tanh(v * w)),
+                         [tf.constant(0), x], **kwargs)[1]
+
+
+def test_while_gradient_wrt_initial_value_and_capture():
+    x = tf.placeholder(tf.float64, [2, 3])
+    w = tf.placeholder(tf.float64, [3])
+    y = _tanh_loop(x, w)
+    rng = np.random.default_rng(1)
+    values = [rng.uniform(-1, 1, [2, 3]), rng.uniform(0.8, 1.6, [3])]
+    assert _jacobian_error([x, w], values, y) < 1e-7
+    gi, = tf.gradients(y, y.op.inputs[0].op.inputs[0])   # the int counter
+    assert gi is None
+
+
+def test_while_gradient_with_maximum_iterations_and_counter_use():
+    x = tf.placeholder(tf.float64, [3, 2])
+    w = tf.placeholder(tf.float64, [])
+    _, y = tf.while_loop(lambda i, v: tf.reduce_max(v) < 1e9,
+                         lambda i, v: (i + 1, v * w + tf.sin(tf.cast(i, tf.float64) * v)),
+                         [tf.constant(0), x], maximum_iterations=3)
+    rng = np.random.default_rng(2)
+    values = [rng.uniform(-1, 1, [3, 2]), np.array(1.3)]
+    assert _jacobian_error([x, w], values, y) < 1e-7
+
+
+def test_while_gradient_of_a_loop_running_zero_times():
+    x = tf.placeholder(tf.float64, [2])
+    w = tf.placeholder(tf.float64, [2])
+    n = tf.placeholder(tf.int32, [])
+    _, y = tf.while_loop(lambda i, v: i < n, lambda i, v: (i + 1, v * w), [tf.constant(0), x])
+    gx, gw = tf.gradients(tf.reduce_sum(y * y), [x, w])
+    xv, wv = np.array([1.5, -2.0]), np.array([0.5, 3.0])
+    got_x, got_w = _run([gx, gw], {x: xv, w: wv, n: 0})
+    np.testing.assert_array_equal(got_x, 2 * xv)
+    np.testing.assert_array_equal(got_w, [0.0, 0.0])
+    got_x, got_w = _run([gx, gw], {x: xv, w: wv, n: 2})
+    np.testing.assert_allclose(got_x, 2 * xv * wv ** 4)
+    np.testing.assert_allclose(got_w, 4 * xv ** 2 * wv ** 3)
+
+
+def test_while_gradient_through_nested_cond_and_data_dependent_trip_count():
+    x = tf.placeholder(tf.float64, [2])
+    w = tf.placeholder(tf.float64, [2])
+
+    def body(v):
+        return tf.cond(v[0] > 0.0, lambda: v * w + 1.0, lambda: tf.sin(v) * w + 1.0)
+    y = tf.while_loop(lambda v: tf.reduce_sum(v) < 20.0, body, [x])
+    values = [np.array([-0.2, 0.4]), np.array([1.7, 2.1])]
+    assert _run(y, {x: values[0], w: values[1]})[0] > 0
+    assert _jacobian_error([x, w], values, y) < 1e-7
+
+
+def test_while_gradient_through_nested_while_and_growing_shape():
+    x = tf.placeholder(tf.float64, [2])
+    w = tf.placeholder(tf.float64, [])
+
+    def body(i, v):
+        inner = tf.while_loop(lambda j, u: j < i, lambda j, u: (j + 1, tf.cos(u) * w),
+                              [tf.constant(0), v])[1]
+        return i + 1, tf.concat([inner, v * w], 0)
+    _, y = tf.while_loop(lambda i, v: i < 3, body, [tf.constant(0), x],
+                         shape_invariants=[tf.TensorShape([]), tf.TensorShape([None])])
+    assert y.shape.as_list() == [None] and _run(tf.shape(y), {x: [1.0, 2.0], w: 1.0}) == [16]
+    values = [np.array([0.3, -0.8]), np.array(0.9)]
+    y.set_shape([16])
+    assert _jacobian_error([x, w], values, y) < 1e-7
+
+
+def test_stateful_while_gradient_and_imported_graph_def():
+    x = tf.placeholder(tf.float64, [2], name="x")
+
+    def body(i, v):
+        with tf.control_dependencies([tf.Assert(i < 10, [i])]):
+            return i + 1, v * v * 0.5
+    _, y = tf.while_loop(lambda i, v: i < 3, body, [tf.constant(0), x], name="loop")
+    assert y.op.inputs[0].op.type == "While"
+    graph_def = tf.get_default_graph().as_graph_def()
+    want = _run(tf.gradients(y, x)[0], {x: [1.0, 1.5]})
+    np.testing.assert_allclose(want, np.array([1.0, 1.5]) ** 7 / 16)
+    with tf.Graph().as_default() as g2:
+        tf.import_graph_def(graph_def, name="")
+        gx, = tf.gradients(g2.get_tensor_by_name(y.name), g2.get_tensor_by_name("x:0"))
+        np.testing.assert_allclose(_run(gx, {"x:0": [1.0, 1.5]}, graph=g2), want)
+
+
+def test_second_order_while_gradient_is_a_clear_lookup_error():
+    x = tf.placeholder(tf.float64, [])
+    g, = tf.gradients(_tanh_loop(x, tf.constant(2.0, tf.float64)), x)
+    with pytest.raises(LookupError, match="variant"):
+        tf.gradients(g, x)
 
 
 def _numeric_grad(loss, x, xv, feed):
