@@ -26,9 +26,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..graph import errors, op_registry
+from ..graph import errors
 from ..graph.core import Operation, Tensor
-from ..graph.op_builder import is_list_output
 from ..ops.control_flow_v1_ops import CONTROL_FLOW_V1_TYPES
 from . import executor as _ex
 
@@ -153,7 +152,7 @@ class DataflowPlan:
         if node.kind == "Enter":
             self._enter_counts[_frame_name(op)] += 1
         if node.kind is None:
-            node.kernel = _bind_kernel(op, ctx)
+            node.kernel = _ex.bind_kernel(op, ctx)
 
     # -- running --------------------------------------------------------------------------
     def run(self, feed_values: Sequence) -> list:
@@ -224,25 +223,6 @@ def _check_root_frame(node: _Node, t: Tensor, frames: dict) -> None:
         raise errors.InvalidArgumentError(
             None, node.op, f"Cannot fetch '{t.name}': it is computed inside the while-loop "
                            f"frame '{frame}'; fetch a value that leaves the loop through Exit")
-
-
-def _bind_kernel(op: Operation, ctx: Any) -> Callable:
-    """The op's kernel bound as in the static executor (auto-deref, list outputs)."""
-    factory = op_registry.KERNELS.get(op._type)
-    if factory is None:
-        raise errors.NotFoundError(
-            None, op, f"No registered kernel for op type '{op._type}' (node {op.name}, "
-                      f"defined at {op.where()}).")
-    try:
-        kernel = factory(op, ctx)
-    except errors.OpError as e:
-        raise _ex.op_error(op, e) from None
-    ref_positions = _ex._deref_positions(op)
-    if ref_positions:
-        kernel = _ex._dereferencing(kernel, ref_positions)
-    if len(op._outputs) == 1 and is_list_output(op._op_def):
-        kernel = _ex._first_of(kernel)
-    return kernel
 
 
 class _Run:

@@ -163,7 +163,6 @@ class Plan:
                 s = slot_of[op._outputs[0]] = new_slot()
                 constants[s] = _read_only(value)
                 continue
-            ref_positions = _deref_positions(op)
             stateful = op_registry.is_stateful(op._type) or op._type in _NO_FOLD or \
                 any(t._dtype.is_ref_dtype for t in op._inputs)
             if not stateful:
@@ -175,19 +174,7 @@ class Plan:
                             slot_of[a] = slot_of[b]
                         continue
                     cse[key] = op
-            factory = op_registry.KERNELS.get(op._type)
-            if factory is None:
-                raise errors.NotFoundError(
-                    None, op, f"No registered kernel for op type '{op._type}' (node "
-                              f"{op.name}, defined at {op.where()}).")
-            try:
-                kernel = factory(op, ctx)
-            except errors.OpError as e:
-                raise op_error(op, e) from None
-            if ref_positions:
-                kernel = _dereferencing(kernel, ref_positions)
-            if len(op._outputs) == 1 and is_list_output(op._op_def):
-                kernel = _first_of(kernel)  # list-typed outputs come back as sequences
+            kernel = bind_kernel(op, ctx)
             out_slots = tuple(new_slot() for _ in op._outputs)
             for t, s in zip(op._outputs, out_slots):
                 slot_of[t] = s
@@ -292,6 +279,26 @@ class Plan:
         if any(self.fetch_refs):
             out = [state_ops.deref(v) if is_ref else v for v, is_ref in zip(out, self.fetch_refs)]
         return out
+
+
+def bind_kernel(op: Operation, ctx: KernelContext) -> Callable:
+    """The op's kernel bound to its attrs, with ref inputs dereferenced and a one-element
+    list output unwrapped (both executors bind kernels this way)."""
+    factory = op_registry.KERNELS.get(op._type)
+    if factory is None:
+        raise errors.NotFoundError(
+            None, op, f"No registered kernel for op type '{op._type}' (node {op.name}, "
+                      f"defined at {op.where()}).")
+    try:
+        kernel = factory(op, ctx)
+    except errors.OpError as e:
+        raise op_error(op, e) from None
+    ref_positions = _deref_positions(op)
+    if ref_positions:
+        kernel = _dereferencing(kernel, ref_positions)
+    if len(op._outputs) == 1 and is_list_output(op._op_def):
+        kernel = _first_of(kernel)  # list-typed outputs come back as sequences
+    return kernel
 
 
 def _deref_positions(op: Operation) -> tuple:
