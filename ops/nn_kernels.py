@@ -58,6 +58,7 @@ import numpy as np
 
 from .nn_kernels_dft import (conv2d_backprop_filter_fft, conv2d_backprop_input_fft, conv2d_fft,
                              fft_periods)
+from .parallel import for_each_chunk, rows_per_chunk
 from numpy.lib.stride_tricks import as_strided
 
 __all__ = [
@@ -85,6 +86,9 @@ _PER_TAP_MIN_CHANNELS = 8
 # Row-patch ("H-major") convolution: used for stride 1 along H when kw*C (the GEMM depth of
 # each of the kh row GEMMs) is at least this; otherwise the full im2col with one GEMM.
 _HMAJOR_MIN_DEPTH = 64
+# Tap-major patches (see ``_tap_major_cols``) for inputs with at most this many channels
+# (measured: faster than im2col for 1 channel only).
+_TAP_MAJOR_MAX_CHANNELS = 1
 
 
 # ----------------------------------------------------------------------------------------
@@ -350,6 +354,13 @@ class _Geom:
         self.Wo, self.pl, self.pr = windowed_output_size_and_padding(
             self.W, kw, sw, dw, padding, *pads_w)
 
+    def replace(self, **changes) -> "_Geom":
+        """A copy with some fields changed (e.g. ``N`` for a chunk of the batch)."""
+        out = object.__new__(_Geom)
+        for name in _Geom.__slots__:
+            setattr(out, name, changes.get(name, getattr(self, name)))
+        return out
+
     @property
     def padded_shape(self):
         return (self.N, self.H + self.pt + self.pb, self.W + self.pl + self.pr, self.C)
@@ -487,6 +498,22 @@ def _hmajor_rows(cols, g: _Geom, i):
     return cols[r0:r0 + g.Ho].reshape(-1, cols.shape[2])
 
 
+def _use_tap_major(g: _Geom, groups: int) -> bool:
+    return groups == 1 and g.C <= _TAP_MAJOR_MAX_CHANNELS
+
+
+def _tap_major_cols(x, g: _Geom):
+    """Patches in tap-major layout (kh*kw*C, N*Ho*Wo): one copy per filter tap of a strided
+    view whose rows are long runs along W, where im2col's rows of C values are too short to
+    copy fast.  ``cols.T`` is the im2col matrix (BLAS takes it transposed for free)."""
+    xp = _pad(x, g)
+    cols = np.empty((g.kh, g.kw, g.C, g.N, g.Ho, g.Wo), dtype=x.dtype)
+    for i in range(g.kh):
+        for j in range(g.kw):
+            cols[i, j] = np.moveaxis(xp[g.tap_slices(i, j)], 3, 0)
+    return cols.reshape(g.kh * g.kw * g.C, -1)
+
+
 # ----------------------------------------------------------------------------------------
 # DFT ("FFT") convolution for stride 1: the math is in nn_kernels_dft
 # ----------------------------------------------------------------------------------------
@@ -549,6 +576,9 @@ def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC"
             out += tmp
         out = out.reshape(g.Ho, g.N, g.Wo, o).transpose(1, 0, 2, 3)
         return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
+    if _use_tap_major(g, groups):
+        out = (_tap_major_cols(xn, g).T @ w.reshape(-1, o)).reshape(g.N, g.Ho, g.Wo, o)
+        return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
     cols = _im2col(xn, g)
     if groups == 1:
         out = cols @ w.reshape(-1, o)
@@ -607,10 +637,17 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
             np.matmul(dy2, w[i, j].T, out=buf)
             return buf.reshape(shape4)
     elif groups == 1:
-        dcols = (dy2 @ w.reshape(-1, o).T).reshape(g.N, g.Ho, g.Wo, g.kh, g.kw, g.C)
-
-        def tap(i, j):
-            return dcols[:, :, :, i, j, :]
+        # Few channels: tap-major columns (kh, kw, C, N, Ho, Wo) summed into a channels-first
+        # padded gradient, so every add runs along rows of W instead of C values.
+        dcols = (w.reshape(-1, o) @ dy2.T).reshape(g.kh, g.kw, g.C, g.N, g.Ho, g.Wo)
+        hp, wp = g.padded_shape[1:3]
+        dxp = np.zeros((g.C, g.N, hp, wp), dtype=cdt)
+        for i in range(g.kh):
+            for j in range(g.kw):
+                rows, cols = g.tap_slices(i, j)[1:3]
+                dxp[:, :, rows, cols] += dcols[i, j]
+        dx = dxp[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W].transpose(1, 2, 3, 0)
+        return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
     else:
         og, cg = o // groups, g.C // groups
         dy3 = dy2.reshape(m, groups, og).transpose(1, 0, 2)
@@ -652,6 +689,10 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
             np.matmul(dyh.T, _hmajor_rows(cols, g, i), out=dwt[i])
         dw = dwt.transpose(0, 2, 1).reshape(fshape)
         return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
+    if _use_tap_major(g, groups):
+        cols = _tap_major_cols(xn.astype(cdt, copy=False), g)
+        dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(-1, o)
+        return (cols @ dy2).reshape(fshape).astype(out_dtype, copy=False)
     cols = _im2col(xn.astype(cdt, copy=False), g)
     m = cols.shape[0]
     dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(m, o)
@@ -683,14 +724,6 @@ def _depthwise_setup(input_shape_nhwc, filter_shape, strides, padding, explicit_
     return _Geom(input_shape_nhwc, kh, kw, sh, sw, dh, dw, padding, pads_h, pads_w)
 
 
-def _with_channels(g: _Geom, c: int) -> _Geom:
-    out = object.__new__(_Geom)
-    for name in _Geom.__slots__:
-        setattr(out, name, getattr(g, name))
-    out.C = c
-    return out
-
-
 # A channel multiplier m > 1 is reduced to m == 1 over C*m channels: output channel c*m + k
 # reads input channel c with filter [:, :, c, k], i.e. the input repeated m times along depth
 # (np.repeat order) convolved with the filter reshaped to [kh, kw, C*m].
@@ -712,7 +745,7 @@ def depthwise_conv2d_native(x, filter, strides, padding, explicit_paddings=(),
     xn = xn.astype(cdt, copy=False)
     if mult != 1:
         xn = np.repeat(xn, mult, axis=3)
-        g = _with_channels(g, g.C * mult)
+        g = g.replace(C=g.C * mult)
     w3 = w.astype(cdt, copy=False).reshape(g.kh, g.kw, g.C)
     # One einsum over the (read-only, zero-copy) window view: there is no GEMM structure
     # (each channel has its own filter) and this beats materialising the patches.
@@ -737,7 +770,7 @@ def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, st
     _check_out_backprop(dyn, g, c * mult, "DepthwiseConv2dNativeBackpropInput")
     out_dtype = np.result_type(w.dtype, dy.dtype)
     cdt = _compute_dtype(out_dtype)
-    ge = _with_channels(g, c * mult)
+    ge = g.replace(C=c * mult)
     w3 = w.astype(cdt, copy=False).reshape(g.kh, g.kw, c * mult)
     dyc = dyn.astype(cdt, copy=False)
     if g.sh == 1 and g.sw == 1 and g.Ho and g.Wo:
@@ -777,7 +810,7 @@ def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, s
     xn = xn.astype(cdt, copy=False)
     if mult != 1:
         xn = np.repeat(xn, mult, axis=3)
-        g = _with_channels(g, g.C * mult)
+        g = g.replace(C=g.C * mult)
     dw = np.einsum("nhwijc,nhwc->ijc", _windows(_pad(xn, g), g), dyn.astype(cdt, copy=False))
     return np.ascontiguousarray(dw.reshape(fshape)).astype(out_dtype, copy=False)
 
@@ -841,10 +874,90 @@ def _nonoverlapping(g: _Geom):
     return g.no_padding and g.sh >= g.kh and g.sw >= g.kw
 
 
+def _tiled(g: _Geom) -> bool:
+    """Windows tile the input exactly: no padding, stride = window, no cell left over."""
+    return (g.no_padding and g.sh == g.kh and g.sw == g.kw and g.H == g.Ho * g.kh
+            and g.W == g.Wo * g.kw and g.kh * g.kw < 256)
+
+
+def _tiled_max_pool_grad(xn, dyn, g: _Geom, out) -> bool:
+    """``MaxPoolGrad`` into ``out`` when the windows tile the input, on rows of W*C
+    contiguous values (~2.5x faster than the per-cell scan).  Each cell equal to its
+    window's maximum sets bit ``t`` (its row-major index in the window) of the window's
+    mask; the lowest set bit is TF's winner, the first maximum.  False (nothing written)
+    when some window's maximum is NaN or not above the lowest finite value, where TF's scan
+    finds no winner: then the scan decides."""
+    n = xn.shape[0]
+    bits_t = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                  if np.iinfo(t).bits >= g.kh * g.kw)
+    rows = xn.reshape(n, g.Ho, g.kh, g.W, g.C)
+    row_max = rows[:, :, 0] if g.kh == 1 else np.maximum(rows[:, :, 0], rows[:, :, 1])
+    for i in range(2, g.kh):
+        np.maximum(row_max, rows[:, :, i], out=row_max)
+    cells = row_max.reshape(n, g.Ho, g.Wo, g.kw, g.C)
+    win_max = cells[:, :, :, 0].copy()
+    for j in range(1, g.kw):
+        np.maximum(win_max, cells[:, :, :, j], out=win_max)
+    if not (win_max > _lowest(xn.dtype, finite=True)).all():      # also False for NaN
+        return False
+    shifts = (np.arange(g.kh)[:, None] * g.kw + np.arange(g.W)[None, :] % g.kw)
+    shifts = np.repeat(shifts.astype(bits_t)[:, :, None], g.C, axis=2)     # (kh, W, C)
+    hit = np.equal(rows, np.repeat(win_max, g.kw, axis=2)[:, :, None])
+    tap_bits = np.left_shift(hit.view(np.uint8).astype(bits_t, copy=False), shifts)
+    mask = tap_bits[:, :, 0].copy()
+    for i in range(1, g.kh):
+        mask |= tap_bits[:, :, i]
+    mask = mask.reshape(n, g.Ho, g.Wo, g.kw, g.C)
+    bits = mask[:, :, :, 0].copy()
+    for j in range(1, g.kw):
+        bits |= mask[:, :, :, j]
+    first = bits & np.negative(bits)                                 # lowest set bit
+    won = np.equal(np.repeat(first, g.kw, axis=2)[:, :, None], np.left_shift(bits_t(1), shifts))
+    np.multiply(won, np.repeat(dyn, g.kw, axis=2)[:, :, None], out=out.reshape(rows.shape))
+    return True
+
+
+def _scan_max_pool_grad(xn, dyn, g: _Geom, finite: bool):
+    """``MaxPoolGrad`` for any window geometry, scanning the window cells as TF's CPU
+    kernel does: start from the lowest finite value with no winner (-1) and take a cell
+    only when strictly greater, row-major: ties go to the first maximum, NaN and padded
+    (-inf) cells never win.  Because the scan index only grows, "idx = t where updated" is
+    idx = max(idx, t * updated)."""
+    taps = _window_taps(_pad(xn, g, _lowest(xn.dtype)), g)
+    n_taps = len(taps)
+    idt = np.int8 if n_taps < 127 else np.int32
+    best = np.full(taps[0].shape, _lowest(xn.dtype, finite=True), dtype=xn.dtype)
+    upd = np.greater(taps[0], best)
+    idx = upd.astype(idt)
+    idx -= 1                            # 0 where the first cell beats "lowest", else -1
+    np.fmax(best, taps[0], out=best)
+    for t in range(1, n_taps):
+        np.greater(taps[t], best, out=upd)
+        np.maximum(idx, upd * idt(t), out=idx)
+        np.fmax(best, taps[t], out=best)
+    # Scatter: cell t of each window receives the output gradient where it won.
+    zero = np.zeros((), dtype=dyn.dtype)
+
+    def routed(t):
+        hit = idx == t
+        return dyn * hit if finite else np.where(hit, dyn, zero)
+    if _nonoverlapping(g):
+        dx = np.zeros(xn.shape, dtype=dyn.dtype)
+        for t in range(n_taps):
+            dx[g.tap_slices(t // g.kw, t % g.kw)] = routed(t)
+        return dx
+    return _col2im(lambda i, j: routed(i * g.kw + j), g, dyn.dtype)
+
+
 def _window_taps(xp, g: _Geom):
     """The kh*kw strided (N, Ho, Wo, C) views of the padded input, one per window cell, in
     row-major window order."""
     return [xp[g.tap_slices(i, j)] for i in range(g.kh) for j in range(g.kw)]
+
+
+def _image_chunks(xn, fn) -> None:
+    """Runs ``fn(lo, hi)`` over cache-sized chunks of the batch, in parallel."""
+    for_each_chunk(xn.shape[0], rows_per_chunk(xn.itemsize * int(np.prod(xn.shape[1:]))), fn)
 
 
 def max_pool(x, ksize, strides, padding, data_format="NHWC", explicit_paddings=()):
@@ -860,12 +973,18 @@ def max_pool(x, ksize, strides, padding, data_format="NHWC", explicit_paddings=(
                              f"divide the input depth ({g.C} vs {kd})")
         out = xn.reshape(g.N, g.H, g.W, g.C // kd, kd).max(axis=4)
         return _from_nhwc(out, fmt)
-    # Elementwise maximum over the kh*kw window cells, each a strided view of the whole
-    # batch: several times faster than numpy's reduction over the 6-D window view.
-    taps = _window_taps(_pad(xn, g, _lowest(x.dtype)), g)
-    out = taps[0].copy()
-    for tap in taps[1:]:
-        np.maximum(out, tap, out=out)
+    # Elementwise maximum over the kh*kw window cells, each a strided view of a chunk of
+    # the batch: several times faster than numpy's reduction over the 6-D window view.
+    out = np.empty((g.N, g.Ho, g.Wo, g.C), dtype=x.dtype)
+
+    def chunk(lo, hi):
+        gc = g.replace(N=hi - lo)
+        taps = _window_taps(_pad(xn[lo:hi], gc, _lowest(x.dtype)), gc)
+        res = out[lo:hi]
+        np.copyto(res, taps[0])
+        for tap in taps[1:]:
+            np.maximum(res, tap, out=res)
+    _image_chunks(xn, chunk)
     return _from_nhwc(out, fmt)
 
 
@@ -888,35 +1007,15 @@ def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_f
                          f"pooled output shape {[g.N, g.Ho, g.Wo, g.C]} (NHWC)")
     cdt = _compute_dtype(np.result_type(x.dtype, dy.dtype))
     dyn = dyn.astype(cdt, copy=False)
-    taps = _window_taps(_pad(xn, g, _lowest(x.dtype)), g)
-    # Arg-max as TF's CPU kernel computes it: start from the lowest finite value with no
-    # winner (-1) and take a cell only when strictly greater, scanning the window row-major:
-    # ties go to the first maximum, NaN and padded (-inf) cells never win.  Because the scan
-    # index only grows, "idx = t where updated" is idx = max(idx, t * updated).
-    n_taps = len(taps)
-    idt = np.int8 if n_taps < 127 else np.int32
-    best = np.full(taps[0].shape, _lowest(x.dtype, finite=True), dtype=x.dtype)
-    upd = np.greater(taps[0], best)
-    idx = upd.astype(idt)
-    idx -= 1                            # 0 where the first cell beats "lowest", else -1
-    np.fmax(best, taps[0], out=best)
-    for t in range(1, n_taps):
-        np.greater(taps[t], best, out=upd)
-        np.maximum(idx, upd * idt(t), out=idx)
-        np.fmax(best, taps[t], out=best)
-    # Scatter: cell t of each window receives the output gradient where it won.
     finite = dyn.dtype.kind != "f" or bool(np.isfinite(dyn).all())
-    zero = np.zeros((), dtype=cdt)
+    tiled = finite and _tiled(g)
+    dx = np.empty(xn.shape, dtype=cdt)
 
-    def routed(t):
-        hit = idx == t
-        return dyn * hit if finite else np.where(hit, dyn, zero)
-    if _nonoverlapping(g):
-        dx = np.zeros(xn.shape, dtype=cdt)
-        for t in range(n_taps):
-            dx[g.tap_slices(t // g.kw, t % g.kw)] = routed(t)
-    else:
-        dx = _col2im(lambda i, j: routed(i * g.kw + j), g, cdt)
+    def chunk(lo, hi):
+        gc = g.replace(N=hi - lo)
+        if not (tiled and _tiled_max_pool_grad(xn[lo:hi], dyn[lo:hi], gc, dx[lo:hi])):
+            dx[lo:hi] = _scan_max_pool_grad(xn[lo:hi], dyn[lo:hi], gc, finite)
+    _image_chunks(xn, chunk)
     return _from_nhwc(dx, fmt).astype(dy.dtype, copy=False)
 
 

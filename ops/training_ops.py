@@ -25,6 +25,7 @@ from ..graph import dtypes, errors
 from ..graph.tensor_shape import TensorShape
 from . import shape_fns
 from .declare import declare, load_op_defs
+from .parallel import for_each_chunk, rows_per_chunk
 from .state_ops import RefVar, handle_shape, lookup_var
 
 
@@ -260,10 +261,28 @@ def _dense_kernel(update: Callable) -> Callable:
             if grad.shape != bufs[0].shape:
                 raise _invalid(f"var and {layout.names[layout.grad]} do not have the same "
                                f"shape{_dbg(bufs[0].shape)} {_dbg(grad.shape)}")
-            fn(*layout.arguments(bufs, args, grad))
+            _apply_in_chunks(fn, layout, bufs, args, grad)
             return args[0] if returns_ref else None
         return kernel
     return make
+
+
+def _apply_in_chunks(fn: Callable, layout: _Layout, bufs: list, args, grad) -> None:
+    """Applies an elementwise dense update over cache-sized flat chunks, in parallel:
+    each formula's several passes then run in cache instead of memory."""
+    if not all(buf.flags.c_contiguous for buf in bufs):
+        fn(*layout.arguments(bufs, args, grad))
+        return
+    full = layout.arguments([buf.reshape(-1) for buf in bufs], args, grad.reshape(-1))
+    split = layout.states + [layout.grad]
+    per_item = bufs[0].itemsize * (len(split) + 1)
+
+    def chunk(lo, hi):
+        part = list(full)
+        for i in split:
+            part[i] = full[i][lo:hi]
+        fn(*part)
+    for_each_chunk(bufs[0].size, rows_per_chunk(per_item), chunk)
 
 
 def _rounds(indices: np.ndarray) -> list:

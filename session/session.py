@@ -18,6 +18,7 @@ from ..graph.core import Operation, Tensor
 from ..graph.graph import _default_session_stack, get_default_graph
 from . import fetches as fetches_lib
 from .executor import KernelContext, Plan
+from .heap import keep_freed_buffers
 from .resources import ResourceMgr
 
 _MAX_CACHED_PLANS = 1024
@@ -121,6 +122,7 @@ class BaseSession:
             raise errors.UnimplementedError(
                 None, None, f"Session target {target!r}: remote (grpc://) sessions are not "
                             "implemented yet; use the in-process target \"\".")
+        keep_freed_buffers()
         self._graph = graph
         self._target = target
         self._config = config
