@@ -15,6 +15,7 @@ from ..graph.core import Tensor
 from ..graph.op_builder import apply_op, convert_to_tensor
 from . import array_ops, grad_util, shape_fns
 from .declare import declare
+from .parallel import elementwise
 
 # -- kernels that need more than a bare ufunc ----------------------------------------------
 
@@ -222,9 +223,10 @@ _NOT_DIFFERENTIABLE_UNARY = {"Floor", "Ceil", "Round", "IsNan", "IsFinite", "IsI
 
 for _op_type, _kernel in _UNARY_KERNELS.items():
     if _op_type in _NOT_DIFFERENTIABLE_UNARY:
-        declare(_op_type, shape=shape_fns.unchanged, kernel=_kernel, not_differentiable=True)
+        declare(_op_type, shape=shape_fns.unchanged, make_kernel=elementwise(_kernel),
+                not_differentiable=True)
     else:
-        declare(_op_type, shape=shape_fns.unchanged, kernel=_kernel,
+        declare(_op_type, shape=shape_fns.unchanged, make_kernel=elementwise(_kernel),
                 grad=_unary_grad(_UNARY_GRADS[_op_type]))
 
 
@@ -268,18 +270,20 @@ def _SoftplusGradGrad(op, grad):
     return [ddy, realdiv(multiply(grad, dy), denom)]
 
 
-declare("TanhGrad", shape=shape_fns.unchanged, kernel=lambda y, dy: dy * (1 - y * y),
-        grad=_TanhGradGrad)
-declare("SigmoidGrad", shape=shape_fns.unchanged, kernel=lambda y, dy: dy * y * (1 - y),
-        grad=_SigmoidGradGrad)
+declare("TanhGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: dy * (1 - y * y)), grad=_TanhGradGrad)
+declare("SigmoidGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: dy * y * (1 - y)), grad=_SigmoidGradGrad)
 declare("SqrtGrad", shape=shape_fns.unchanged,
-        kernel=_quiet(lambda y, dy: dy * np.asarray(0.5, y.dtype) / y), grad=_SqrtGradGrad)
+        make_kernel=elementwise(_quiet(lambda y, dy: dy * np.asarray(0.5, y.dtype) / y)),
+        grad=_SqrtGradGrad)
 declare("RsqrtGrad", shape=shape_fns.unchanged,
-        kernel=lambda y, dy: dy * (y * y * y) * np.asarray(-0.5, y.dtype), grad=_RsqrtGradGrad)
-declare("ReciprocalGrad", shape=shape_fns.unchanged, kernel=lambda y, dy: -dy * y * y,
-        grad=_ReciprocalGradGrad)
+        make_kernel=elementwise(lambda y, dy: dy * (y * y * y) * np.asarray(-0.5, y.dtype)),
+        grad=_RsqrtGradGrad)
+declare("ReciprocalGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: -dy * y * y), grad=_ReciprocalGradGrad)
 declare("SoftplusGrad", shape=shape_fns.unchanged,
-        kernel=_quiet(lambda dy, x: dy * _sigmoid(x)), grad=_SoftplusGradGrad)
+        make_kernel=elementwise(_quiet(lambda dy, x: dy * _sigmoid(x))), grad=_SoftplusGradGrad)
 
 
 # -- binary ops -----------------------------------------------------------------------------
@@ -297,9 +301,10 @@ _BINARY = {
 }
 for _op_type, (_kernel, _grad) in _BINARY.items():
     if _grad is None:
-        declare(_op_type, shape=shape_fns.broadcast, kernel=_kernel, not_differentiable=True)
+        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel),
+                not_differentiable=True)
     else:
-        declare(_op_type, shape=shape_fns.broadcast, kernel=_kernel, grad=_grad)
+        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel), grad=_grad)
 
 
 _COMPARISONS = {"Less": np.less, "LessEqual": np.less_equal, "Greater": np.greater,

@@ -7,7 +7,7 @@ from ..graph import errors
 from ..graph.core import Tensor
 from ..graph.op_builder import apply_op, convert_to_tensor
 from ..graph.tensor_shape import TensorShape
-from . import array_ops, reduction_ops, shape_fns
+from . import array_ops, blas, reduction_ops, shape_fns
 from .declare import declare
 
 
@@ -37,7 +37,7 @@ def _matmul_kernel(op, ctx):
             raise errors.InvalidArgumentError(
                 None, None, f"Matrix size-incompatible: In[0]: {list(a.shape)}, In[1]: "
                             f"{list(b.shape)}")
-        return np.matmul(a, b)
+        return blas.matmul(a, b)
     return kernel
 
 
@@ -77,7 +77,7 @@ def _batch_matmul_kernel(op, ctx):
         if ay:
             y = np.conj(np.swapaxes(y, -1, -2))
         try:
-            return np.matmul(x, y)
+            return blas.matmul(x, y)
         except ValueError:
             raise errors.InvalidArgumentError(
                 None, None, f"Matrix size-incompatible or batch dimensions not broadcastable: "

@@ -58,6 +58,7 @@ import numpy as np
 
 from .nn_kernels_dft import (conv2d_backprop_filter_fft, conv2d_backprop_input_fft, conv2d_fft,
                              fft_periods)
+from . import blas
 from .parallel import for_each_chunk, rows_per_chunk
 from numpy.lib.stride_tricks import as_strided
 
@@ -569,21 +570,21 @@ def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC"
     if _use_hmajor(g, groups):
         cols = _hmajor_cols(xn, g)
         wr = w.reshape(g.kh, g.kw * g.C, o)
-        out = np.matmul(_hmajor_rows(cols, g, 0), wr[0])
+        out = blas.matmul(_hmajor_rows(cols, g, 0), wr[0])
         tmp = np.empty_like(out)
         for i in range(1, g.kh):
-            np.matmul(_hmajor_rows(cols, g, i), wr[i], out=tmp)
+            blas.matmul(_hmajor_rows(cols, g, i), wr[i], out=tmp)
             out += tmp
         out = out.reshape(g.Ho, g.N, g.Wo, o).transpose(1, 0, 2, 3)
         return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
     if _use_tap_major(g, groups):
-        out = (_tap_major_cols(xn, g).T @ w.reshape(-1, o)).reshape(g.N, g.Ho, g.Wo, o)
+        out = blas.matmul(_tap_major_cols(xn, g).T, w.reshape(-1, o)).reshape(g.N, g.Ho, g.Wo, o)
         return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
     cols = _im2col(xn, g)
     if groups == 1:
-        out = cols @ w.reshape(-1, o)
+        out = blas.matmul(cols, w.reshape(-1, o))
     else:
-        out = np.matmul(_grouped_cols(cols, g, groups), _grouped_filter(w, groups))
+        out = blas.matmul(_grouped_cols(cols, g, groups), _grouped_filter(w, groups))
         out = out.transpose(1, 0, 2).reshape(-1, o)
     out = out.reshape(g.N, g.Ho, g.Wo, o)
     return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
@@ -634,12 +635,12 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
         buf = np.empty((m, g.C), dtype=cdt)
 
         def tap(i, j):
-            np.matmul(dy2, w[i, j].T, out=buf)
+            blas.matmul(dy2, w[i, j].T, out=buf)
             return buf.reshape(shape4)
     elif groups == 1:
         # Few channels: tap-major columns (kh, kw, C, N, Ho, Wo) summed into a channels-first
         # padded gradient, so every add runs along rows of W instead of C values.
-        dcols = (w.reshape(-1, o) @ dy2.T).reshape(g.kh, g.kw, g.C, g.N, g.Ho, g.Wo)
+        dcols = blas.matmul(w.reshape(-1, o), dy2.T).reshape(g.kh, g.kw, g.C, g.N, g.Ho, g.Wo)
         hp, wp = g.padded_shape[1:3]
         dxp = np.zeros((g.C, g.N, hp, wp), dtype=cdt)
         for i in range(g.kh):
@@ -651,7 +652,7 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
     else:
         og, cg = o // groups, g.C // groups
         dy3 = dy2.reshape(m, groups, og).transpose(1, 0, 2)
-        dcols = np.matmul(dy3, _grouped_filter(w, groups).transpose(0, 2, 1))
+        dcols = blas.matmul(dy3, _grouped_filter(w, groups).transpose(0, 2, 1))
         dcols = dcols.reshape(groups, g.N, g.Ho, g.Wo, g.kh, g.kw, cg)
 
         def tap(i, j):
@@ -686,22 +687,23 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
         dyh = np.ascontiguousarray(dyn.transpose(1, 0, 2, 3), dtype=cdt).reshape(-1, o)
         dwt = np.empty((g.kh, o, g.kw * g.C), dtype=cdt)
         for i in range(g.kh):
-            np.matmul(dyh.T, _hmajor_rows(cols, g, i), out=dwt[i])
+            blas.matmul(dyh.T, _hmajor_rows(cols, g, i), out=dwt[i])
         dw = dwt.transpose(0, 2, 1).reshape(fshape)
         return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
     if _use_tap_major(g, groups):
         cols = _tap_major_cols(xn.astype(cdt, copy=False), g)
         dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(-1, o)
-        return (cols @ dy2).reshape(fshape).astype(out_dtype, copy=False)
+        return blas.matmul(cols, dy2).reshape(fshape).astype(out_dtype, copy=False)
     cols = _im2col(xn.astype(cdt, copy=False), g)
     m = cols.shape[0]
     dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(m, o)
     if groups == 1:
-        dw = (dy2.T @ cols).T
+        dw = blas.matmul(dy2.T, cols).T
     else:
         og = o // groups
         gcols = _grouped_cols(cols, g, groups)
-        dwg = np.matmul(gcols.transpose(0, 2, 1), dy2.reshape(m, groups, og).transpose(1, 0, 2))
+        dwg = blas.matmul(gcols.transpose(0, 2, 1),
+                          dy2.reshape(m, groups, og).transpose(1, 0, 2))
         dw = dwg.reshape(groups, g.kh * g.kw, fshape[2], og).transpose(1, 2, 0, 3)
     return np.ascontiguousarray(dw.reshape(fshape)).astype(out_dtype, copy=False)
 

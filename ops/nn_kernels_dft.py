@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import blas
+
 if TYPE_CHECKING:
     from .nn_kernels import _Geom
 
@@ -76,8 +78,9 @@ def _spectrum(a, ph, pw, h0, w0, sign, ctype):
     ac = a.astype(ctype, order="C").reshape(hh, ww, -1)
     m = ac.shape[2]
     kw_ = pw // 2 + 1
-    t = np.matmul(_dft(kw_, w0, ww, 1, pw, sign, ctype), ac)            # (H, kw_, M)
-    return (_dft(ph, h0, hh, 1, ph, sign, ctype) @ t.reshape(hh, kw_ * m)).reshape(ph, kw_, m)
+    t = blas.matmul(_dft(kw_, w0, ww, 1, pw, sign, ctype), ac)            # (H, kw_, M)
+    return blas.matmul(_dft(ph, h0, hh, 1, ph, sign, ctype), t.reshape(hh, kw_ * m)).reshape(
+        ph, kw_, m)
 
 
 def _inverse_real(spec, ph, pw, h0, hcount, hstep, w0, wcount, wstep, sign):
@@ -87,9 +90,9 @@ def _inverse_real(spec, ph, pw, h0, hcount, hstep, w0, wcount, wstep, sign):
     kw_, m = spec.shape[1], spec.shape[2]
     ctype = spec.dtype
     gh = _dft(ph, h0, hcount, hstep, ph, sign, ctype, 1.0 / (ph * pw), transpose=True)
-    t = (gh @ spec.reshape(ph, kw_ * m)).reshape(hcount, kw_, m)
+    t = blas.matmul(gh, spec.reshape(ph, kw_ * m)).reshape(hcount, kw_, m)
     gw = _dft(kw_, w0, wcount, wstep, pw, sign, ctype, half=True, transpose=True)
-    return np.matmul(gw, t).real
+    return blas.matmul(gw, t).real
 
 
 def _filter_spectrum(w, g: _Geom, ph, pw, sign, ctype):
@@ -98,8 +101,8 @@ def _filter_spectrum(w, g: _Geom, ph, pw, sign, ctype):
     kh, kw, c, o = w.shape
     kw_ = pw // 2 + 1
     wc = w.astype(ctype).reshape(kh, kw, c * o)
-    t = np.matmul(_dft(kw_, 0, kw, g.dw, pw, sign, ctype), wc)
-    return (_dft(ph, 0, kh, g.dh, ph, sign, ctype) @ t.reshape(kh, kw_ * c * o)).reshape(
+    t = blas.matmul(_dft(kw_, 0, kw, g.dw, pw, sign, ctype), wc)
+    return blas.matmul(_dft(ph, 0, kh, g.dh, ph, sign, ctype), t.reshape(kh, kw_ * c * o)).reshape(
         ph * kw_, c, o)
 
 
@@ -121,7 +124,7 @@ def conv2d_fft(xn, w, g: _Geom):
     o = w.shape[3]
     ph, pw = fft_periods(g)
     ctype = _complex_dtype(xn.dtype)
-    ys = np.matmul(_input_spectrum(xn, g, ph, pw, -1, ctype),
+    ys = blas.matmul(_input_spectrum(xn, g, ph, pw, -1, ctype),
                    _filter_spectrum(w, g, ph, pw, 1, ctype))
     y = _inverse_real(ys.reshape(ph, pw // 2 + 1, g.N * o), ph, pw, -g.pt, g.Ho, 1, -g.pl,
                       g.Wo, 1, 1)
@@ -133,7 +136,7 @@ def conv2d_backprop_input_fft(dyn, w, g: _Geom):
     ph, pw = fft_periods(g)
     ctype = _complex_dtype(w.dtype)
     wt = _filter_spectrum(w, g, ph, pw, -1, ctype).transpose(0, 2, 1)   # conj(Wf)^T
-    dxs = np.matmul(_grad_spectrum(dyn, g, ph, pw, ctype), wt)
+    dxs = blas.matmul(_grad_spectrum(dyn, g, ph, pw, ctype), wt)
     dx = _inverse_real(dxs.reshape(ph, pw // 2 + 1, g.N * g.C), ph, pw, 0, g.H, 1, 0, g.W,
                        1, 1)
     return dx.reshape(g.H, g.W, g.N, g.C).transpose(2, 0, 1, 3)
@@ -145,7 +148,7 @@ def conv2d_backprop_filter_fft(xn, dyn, g: _Geom):
     o = dyn.shape[3]
     ctype = _complex_dtype(xn.dtype)
     xs = _input_spectrum(xn, g, ph, pw, 1, ctype)                     # conj(X)
-    q = np.matmul(xs.transpose(0, 2, 1), _grad_spectrum(dyn, g, ph, pw, ctype))
+    q = blas.matmul(xs.transpose(0, 2, 1), _grad_spectrum(dyn, g, ph, pw, ctype))
     dw = _inverse_real(q.reshape(ph, pw // 2 + 1, g.C * o), ph, pw, 0, g.kh, g.dh, 0, g.kw,
                        g.dw, -1)
     return dw.reshape(g.kh, g.kw, g.C, o)

@@ -9,6 +9,7 @@ import numpy as np
 from ..graph.op_builder import apply_op
 from . import array_ops, math_ops, reduction_ops, shape_fns
 from .declare import declare
+from .parallel import elementwise
 
 
 def _relu(x):
@@ -27,9 +28,10 @@ def _ReluGradGrad(op, grad):
     return [apply_op("ReluGrad", [grad, x]), array_ops.zeros_like(x)]
 
 
-declare("Relu", shape=shape_fns.unchanged, kernel=_relu,
+declare("Relu", shape=shape_fns.unchanged, make_kernel=elementwise(_relu),
         grad=lambda op, g: [apply_op("ReluGrad", [g, op.outputs[0]])])
-declare("ReluGrad", shape=shape_fns.unchanged, kernel=_relu_grad, grad=_ReluGradGrad)
+declare("ReluGrad", shape=shape_fns.unchanged, make_kernel=elementwise(_relu_grad),
+        grad=_ReluGradGrad)
 
 
 def _softmax(x):

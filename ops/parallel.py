@@ -14,6 +14,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+import numpy as np
+
 # Chunks of about this many bytes of the largest operand keep a kernel's scratch arrays in
 # the per-core L2 cache.
 CHUNK_BYTES = 1 << 20
@@ -66,26 +68,77 @@ def rows_per_chunk(row_bytes: int) -> int:
     return max(1, CHUNK_BYTES // max(1, row_bytes))
 
 
-def for_each_chunk(n: int, grain: int, fn: Callable[[int, int], None]) -> None:
-    """Calls ``fn(lo, hi)`` for consecutive ranges of at most ``grain`` items covering
-    ``[0, n)``.  The ranges are dealt out in contiguous runs, one run per thread, the first
-    on the calling thread (inside a pool thread everything runs there, so nested use cannot
-    deadlock).  Exceptions propagate."""
-    grain = max(1, int(grain))
-    ranges = [(lo, min(lo + grain, n)) for lo in range(0, n, grain)]
-    threads = 1 if getattr(_in_worker, "active", False) else min(num_threads(), len(ranges))
-
-    def run(part):
-        for lo, hi in part:
+def run_parts(parts: list) -> None:
+    """Runs ``fn(lo, hi)`` for each ``(fn, lo, hi)`` in ``parts``: the first on the calling
+    thread, the others on the pool (all on the calling thread inside a pool thread, so
+    nested use cannot deadlock).  Waits for all; exceptions propagate."""
+    if len(parts) <= 1 or getattr(_in_worker, "active", False) or num_threads() == 1:
+        for fn, lo, hi in parts:
             fn(lo, hi)
-    if threads <= 1:
-        run(ranges)
         return
-    per = -(-len(ranges) // threads)
-    parts = [ranges[i:i + per] for i in range(0, len(ranges), per)]
-    futures = [_get_pool().submit(run, part) for part in parts[1:]]
+    pool = _get_pool()
+    futures = [pool.submit(fn, lo, hi) for fn, lo, hi in parts[1:]]
     try:
-        run(parts[0])
+        fn, lo, hi = parts[0]
+        fn(lo, hi)
     finally:
         for future in futures:
             future.result()
+
+
+def for_each_chunk(n: int, grain: int, fn: Callable[[int, int], None]) -> None:
+    """Calls ``fn(lo, hi)`` for consecutive ranges of at most ``grain`` items covering
+    ``[0, n)``, dealt out in contiguous runs, one run per pool thread.  Exceptions
+    propagate."""
+    grain = max(1, int(grain))
+    ranges = [(lo, min(lo + grain, n)) for lo in range(0, n, grain)]
+    per = -(-len(ranges) // min(num_threads(), max(len(ranges), 1))) if ranges else 1
+
+    def run(first, last):
+        for lo, hi in ranges[first:last]:
+            fn(lo, hi)
+    run_parts([(run, i, i + per) for i in range(0, len(ranges), per)])
+
+
+# Elementwise kernels split their work from this many output elements on.
+ELEMENTWISE_MIN_ELEMENTS = 1 << 18
+
+
+def elementwise(fn: Callable) -> Callable:
+    """make_kernel for an elementwise kernel ``fn(*arrays)``: ops whose static output size
+    is known and small get ``fn`` itself (no overhead); others a kernel whose large calls
+    run over chunks of the output's leading axis (flat chunks when all operands share its
+    shape) on the pool, operands broadcast along that axis passed whole."""
+    def make(op, ctx):
+        n = op.outputs[0].shape.num_elements()
+        return fn if n is not None and n < ELEMENTWISE_MIN_ELEMENTS else split_kernel
+
+    def split_kernel(*args):
+        for a in args:
+            if getattr(a, "size", 0) >= ELEMENTWISE_MIN_ELEMENTS:
+                break
+        else:                                   # small: no split (the common, cheap path)
+            return fn(*args)
+        arrays = [np.asarray(a) for a in args]
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        size = int(np.prod(shape))
+        if num_threads() == 1:
+            return fn(*args)
+        if all(a.shape == shape and a.flags.c_contiguous for a in arrays):
+            arrays, lead, rest = [a.reshape(-1) for a in arrays], size, ()
+        else:
+            lead, rest = shape[0], shape[1:]
+        split = [a.ndim == len(rest) + 1 and a.shape[0] == lead for a in arrays]
+        first_hi = min(lead, rows_per_chunk(max(1, size // max(lead, 1)) * 8))
+        head = np.asarray(fn(*[a[:first_hi] if s else a for a, s in zip(arrays, split)]))
+        if head.shape != (first_hi,) + rest:        # not elementwise after all
+            return fn(*args)
+        out = np.empty((lead,) + rest, dtype=head.dtype)
+        out[:first_hi] = head
+
+        def chunk(lo, hi):
+            out[first_hi + lo:first_hi + hi] = fn(*[a[first_hi + lo:first_hi + hi] if s else a
+                                                    for a, s in zip(arrays, split)])
+        for_each_chunk(lead - first_hi, first_hi, chunk)
+        return out.reshape(shape)
+    return make

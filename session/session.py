@@ -20,6 +20,7 @@ from . import fetches as fetches_lib
 from .executor import KernelContext, Plan
 from .heap import keep_freed_buffers
 from .resources import ResourceMgr
+from .threading_tuner import ThreadingTuner
 
 _MAX_CACHED_PLANS = 1024
 
@@ -101,10 +102,11 @@ class _FeedCheck:
 class _RunSignature:
     """A cached plan plus what maps its inputs and outputs to the user's structures."""
 
-    __slots__ = ("plan", "mapper", "feed_checks", "fetch_is_op")
+    __slots__ = ("plan", "mapper", "feed_checks", "fetch_is_op", "threading")
 
     def __init__(self, plan: Plan, mapper, feed_checks: list, fetch_elements: list):
         self.plan = plan
+        self.threading = ThreadingTuner()
         self.mapper = mapper
         self.feed_checks = feed_checks
         self.fetch_is_op = [isinstance(e, Operation) for e in fetch_elements]
@@ -168,12 +170,12 @@ class BaseSession:
         trace = options is not None and options.trace_level and run_metadata is not None
         timeout_ms = options.timeout_in_ms if options is not None else 0
         if not trace and timeout_ms <= 0 and self._default_timeout_ms <= 0:
-            results = sig.plan.run(checked)
+            results = sig.threading.run(lambda: sig.plan.run(checked))
         else:
             timeout_ms = timeout_ms if timeout_ms > 0 else self._default_timeout_ms
             deadline = time.time() + timeout_ms / 1000.0 if timeout_ms > 0 else None
-            results = sig.plan.run_instrumented(
-                checked, run_metadata.step_stats if trace else None, deadline)
+            results = sig.threading.run(lambda: sig.plan.run_instrumented(
+                checked, run_metadata.step_stats if trace else None, deadline))
         out, it = [], iter(results)
         for is_op in sig.fetch_is_op:
             if is_op:
