@@ -86,6 +86,8 @@ class _FeedCheck:
             (src.kind in "biu" and target.kind in "fc") or (src.kind == "f" and target.kind == "c")
         if not ok and src.kind in "iu" and target.kind in "iu" and arr.ndim == 0:
             ok = True
+        if not ok and arr.size == 0 and src.kind in "biuf":
+            ok = True           # an empty list ([] is float64 to numpy) loses nothing
         if not ok:
             raise errors.InvalidArgumentError(
                 None, t.op, f"Cannot feed a value of dtype {src} to Tensor '{t.name}', which has "
