@@ -34,8 +34,8 @@ def _time_ms(lib, values) -> dict[str, float]:
     with graph.as_default():
         x, out, grads = _build(lib, w1_value, w2_value)
     with lib.Session(graph=graph) as sess:
-        return {"forward": best_us(lambda: sess.run(out, {x: x_value}), 5, 5) / 1e3,
-                "forward+backward": best_us(lambda: sess.run(grads, {x: x_value}), 3, 5)
+        return {"forward": best_us(lambda: sess.run(out, {x: x_value}), 5, 5, 15) / 1e3,
+                "forward+backward": best_us(lambda: sess.run(grads, {x: x_value}), 3, 5, 15)
                 / 1e3}
 
 

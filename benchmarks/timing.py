@@ -5,9 +5,12 @@ import timeit
 from typing import Callable
 
 
-def best_us(fn: Callable[[], object], number: int = 500, repeat: int = 7) -> float:
-    """Best per-call time in µs over ``repeat`` runs of ``number`` calls (after a warm-up)."""
-    fn()
+def best_us(fn: Callable[[], object], number: int = 500, repeat: int = 7,
+            warmup: int = 1) -> float:
+    """Best per-call time in µs over ``repeat`` runs of ``number`` calls (after ``warmup``
+    untimed calls: for plans, enough for sessionflow's threading choice to settle)."""
+    for _ in range(warmup):
+        fn()
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
 
 

@@ -14,8 +14,14 @@ import sessionflow as sf
 from .timing import print_table, try_import_tensorflow
 
 
+# Untimed steps first: caches, allocator and sessionflow's per-plan threading choice
+# (session/threading_tuner.py, decided within the first dozen runs) settle.
+WARMUP_STEPS = 15
+
+
 def _best_ms(fn, steps: int, repeat: int = 5) -> float:
-    fn()
+    for _ in range(WARMUP_STEPS):
+        fn()
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()

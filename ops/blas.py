@@ -16,7 +16,7 @@ import ctypes
 import threading
 import numpy as np
 
-from .parallel import num_threads, run_parts
+from .parallel import in_pool_thread, num_threads, run_parts
 
 # Products under this many multiply-adds are not worth splitting.
 _SPLIT_MIN_MACS = 1 << 20
@@ -96,6 +96,16 @@ class _SingleThreadedBlas:
 
 
 single_threaded_blas = _SingleThreadedBlas()
+
+
+def batch_ranges(n: int) -> list[tuple[int, int]]:
+    """The batch [0, n) as one range per pool thread when the pool owns the cores (during a
+    run in that mode, outside pool threads, at least two rows per thread), else whole:
+    kernels with several GEMMs per call (the DFT convolutions) then split once by batch."""
+    threads = num_threads()
+    if _active_runs == 0 or threads == 1 or n < 2 * threads or in_pool_thread():
+        return [(0, n)]
+    return _bounds(n, threads)
 
 
 def _bounds(extent: int, parts: int) -> list[tuple[int, int]]:

@@ -63,6 +63,12 @@ def _mark_worker() -> None:
     _in_worker.active = True
 
 
+def in_pool_thread() -> bool:
+    """Whether this thread is running a part of a split (a pool thread, or the caller
+    while it runs its own part)."""
+    return getattr(_in_worker, "active", False)
+
+
 def rows_per_chunk(row_bytes: int) -> int:
     """How many rows of ``row_bytes`` bytes make one chunk (at least one)."""
     return max(1, CHUNK_BYTES // max(1, row_bytes))
@@ -70,18 +76,20 @@ def rows_per_chunk(row_bytes: int) -> int:
 
 def run_parts(parts: list) -> None:
     """Runs ``fn(lo, hi)`` for each ``(fn, lo, hi)`` in ``parts``: the first on the calling
-    thread, the others on the pool (all on the calling thread inside a pool thread, so
-    nested use cannot deadlock).  Waits for all; exceptions propagate."""
-    if len(parts) <= 1 or getattr(_in_worker, "active", False) or num_threads() == 1:
+    thread, the others on the pool; waits for all; exceptions propagate.  Inside a part
+    (on any thread) nested calls run inline, so they neither deadlock nor oversubscribe."""
+    if len(parts) <= 1 or in_pool_thread() or num_threads() == 1:
         for fn, lo, hi in parts:
             fn(lo, hi)
         return
     pool = _get_pool()
     futures = [pool.submit(fn, lo, hi) for fn, lo, hi in parts[1:]]
+    _in_worker.active = True
     try:
         fn, lo, hi = parts[0]
         fn(lo, hi)
     finally:
+        _in_worker.active = False
         for future in futures:
             future.result()
 
