@@ -108,6 +108,37 @@ def batch_ranges(n: int) -> list[tuple[int, int]]:
     return _bounds(n, threads)
 
 
+def split_batch(n: int, part, tail: tuple, dtype):
+    """``part(lo, hi)`` (an NHWC result for batch rows [lo, hi)) over the whole batch: one
+    call, whose result may be a strided view, unless the batch is split over the pool
+    (``batch_ranges``): then one call per thread, each written into one fresh array."""
+    ranges = batch_ranges(n)
+    if len(ranges) == 1:
+        return part(0, n)
+    out = np.empty((n,) + tail, dtype=dtype)
+
+    def write(lo, hi):
+        out[lo:hi] = part(lo, hi)
+    run_parts([(write, lo, hi) for lo, hi in ranges])
+    return out
+
+
+def sum_over_batch(n: int, part):
+    """The sum of ``part(lo, hi)`` over the batch, split over the pool as above."""
+    ranges = batch_ranges(n)
+    if len(ranges) == 1:
+        return part(0, n)
+    results = [None] * len(ranges)
+
+    def keep(i, _):
+        results[i] = part(*ranges[i])
+    run_parts([(keep, i, i + 1) for i in range(len(ranges))])
+    total = results[0]
+    for r in results[1:]:
+        total += r
+    return total
+
+
 def _bounds(extent: int, parts: int) -> list[tuple[int, int]]:
     step = -(-extent // parts)
     return [(lo, min(lo + step, extent)) for lo in range(0, extent, step)]

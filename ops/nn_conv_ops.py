@@ -12,6 +12,7 @@ depthwise backprops and MaxPoolGradGrad) load from ``ops_nn_extra.pbtxt``.
 from __future__ import annotations
 
 import inspect
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -266,10 +267,57 @@ def _AvgPoolGradGrad(op, grad):
     return [None, apply_op("AvgPool", [grad], _attrs_for(op, "AvgPool"))]
 
 
-_declare("MaxPool", nn_kernels.max_pool, _windowed_shape(nn_kernels.pool_output_shape),
-         _MaxPoolGrad)
-_declare("MaxPoolGrad", nn_kernels.max_pool_grad, lambda op: [op.inputs[0].shape.with_rank(4)],
-         _max_pool_grad_of("MaxPoolGradGrad"))
+# -- MaxPool's winners, kept for the MaxPoolGrad of the same plan --------------------------
+# When a plan computes both a MaxPool and the MaxPoolGrad of exactly that pool (same input,
+# its output, same attrs), the forward kernel also finds where each window's gradient will
+# go (``nn_kernels.max_pool_with_winners``) and keeps it, keyed by its output array, until
+# that array is freed; the gradient kernel then scatters without reading the input again.
+# This is TensorFlow's oneDNN MaxPool workspace, kept out of the graph.
+
+_POOL_ATTRS = ("ksize", "strides", "padding", "data_format", "explicit_paddings")
+_winners: dict[int, tuple] = {}          # id(output) -> (output ref, input ref, winners)
+
+
+def _is_grad_of(grad_op, pool_op) -> bool:
+    return (grad_op.type == "MaxPoolGrad" and grad_op.inputs[0] is pool_op.inputs[0]
+            and grad_op.inputs[1] is pool_op.outputs[0]
+            and all(grad_op.attrs.get(a) == pool_op.attrs.get(a) for a in _POOL_ATTRS))
+
+
+def _max_pool_kernel(op, ctx):
+    plain = _kernel("MaxPool", nn_kernels.max_pool)(op, ctx)
+    if not any(c in ctx.plan_ops and _is_grad_of(c, op) for c in op.outputs[0].consumers()):
+        return plain
+    with_winners = _kernel("MaxPool", nn_kernels.max_pool_with_winners)(op, ctx)
+
+    def kernel(x):
+        out, winners = with_winners(x)
+        if winners is not None:
+            key = id(out)
+            _winners[key] = (weakref.ref(out), weakref.ref(x), winners)
+            weakref.finalize(out, _winners.pop, key, None)
+        return out
+    return kernel
+
+
+def _max_pool_grad_kernel(op, ctx):
+    plain = _kernel("MaxPoolGrad", nn_kernels.max_pool_grad)(op, ctx)
+    from_winners = _kernel("MaxPoolGrad", nn_kernels.max_pool_grad_from_winners)(op, ctx)
+
+    def kernel(orig_input, orig_output, grad):
+        kept = _winners.pop(id(orig_output), None)       # used once: the step's gradient
+        if kept is not None and kept[0]() is orig_output and kept[1]() is orig_input:
+            dx = from_winners(kept[2], grad)
+            if dx is not None:
+                return dx
+        return plain(orig_input, orig_output, grad)
+    return kernel
+
+
+declare("MaxPool", shape=_windowed_shape(nn_kernels.pool_output_shape),
+        make_kernel=_max_pool_kernel, grad=_MaxPoolGrad)
+declare("MaxPoolGrad", shape=lambda op: [op.inputs[0].shape.with_rank(4)],
+        make_kernel=_max_pool_grad_kernel, grad=_max_pool_grad_of("MaxPoolGradGrad"))
 _declare("MaxPoolGradGrad", _max_pool_grad_grad, _max_pool_grad_grad_shape,
          _max_pool_grad_of("MaxPoolGrad"))
 _declare("AvgPool", nn_kernels.avg_pool, _windowed_shape(nn_kernels.pool_output_shape),

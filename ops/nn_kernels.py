@@ -566,7 +566,16 @@ def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC"
     w = np.ascontiguousarray(w, dtype=cdt)
     o = w.shape[3]
     if _use_fft(g, groups, o):
-        return _from_nhwc(conv2d_fft(xn, w, g), fmt).astype(out_dtype, copy=False)
+        out = conv2d_fft(xn, w, g)
+    else:
+        out = blas.split_batch(g.N, lambda lo, hi: _conv2d_direct(
+            xn[lo:hi], w, g.replace(N=hi - lo), groups), (g.Ho, g.Wo, o), cdt)
+    return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
+
+
+def _conv2d_direct(xn, w, g: _Geom, groups: int):
+    """``Conv2D`` in NHWC by GEMMs on patches (row patches, tap-major patches or im2col)."""
+    o = w.shape[3]
     if _use_hmajor(g, groups):
         cols = _hmajor_cols(xn, g)
         wr = w.reshape(g.kh, g.kw * g.C, o)
@@ -575,19 +584,17 @@ def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC"
         for i in range(1, g.kh):
             blas.matmul(_hmajor_rows(cols, g, i), wr[i], out=tmp)
             out += tmp
-        out = out.reshape(g.Ho, g.N, g.Wo, o).transpose(1, 0, 2, 3)
-        return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
+        return out.reshape(g.Ho, g.N, g.Wo, o).transpose(1, 0, 2, 3)
     if _use_tap_major(g, groups):
-        out = blas.matmul(_tap_major_cols(xn, g).T, w.reshape(-1, o)).reshape(g.N, g.Ho, g.Wo, o)
-        return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
+        return blas.matmul(_tap_major_cols(xn, g).T, w.reshape(-1, o)).reshape(
+            g.N, g.Ho, g.Wo, o)
     cols = _im2col(xn, g)
     if groups == 1:
         out = blas.matmul(cols, w.reshape(-1, o))
     else:
         out = blas.matmul(_grouped_cols(cols, g, groups), _grouped_filter(w, groups))
         out = out.transpose(1, 0, 2).reshape(-1, o)
-    out = out.reshape(g.N, g.Ho, g.Wo, o)
-    return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
+    return out.reshape(g.N, g.Ho, g.Wo, o)
 
 
 def _sizes_nhwc(sizes, fmt, name, n_from, c_from):
@@ -624,11 +631,20 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
     out_dtype = np.result_type(w.dtype, dy.dtype)
     cdt = _compute_dtype(out_dtype)
     w = np.ascontiguousarray(w, dtype=cdt)
+    dyn = dyn.astype(cdt, copy=False)
     if _use_fft(g, groups, o):
-        dx = conv2d_backprop_input_fft(dyn.astype(cdt, copy=False), w, g)
-        return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
+        dx = conv2d_backprop_input_fft(dyn, w, g)
+    else:
+        dx = blas.split_batch(g.N, lambda lo, hi: _conv2d_backprop_input_direct(
+            dyn[lo:hi], w, g.replace(N=hi - lo), groups), (g.H, g.W, g.C), cdt)
+    return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
+
+
+def _conv2d_backprop_input_direct(dyn, w, g: _Geom, groups: int):
+    """``Conv2DBackpropInput`` in NHWC: GEMMs into patch gradients, summed into place."""
+    o, cdt = w.shape[3], w.dtype
     m = g.N * g.Ho * g.Wo
-    dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(m, o)
+    dy2 = np.ascontiguousarray(dyn).reshape(m, o)
     shape4 = (g.N, g.Ho, g.Wo, g.C)
     if groups == 1 and g.C >= _PER_TAP_MIN_CHANNELS:
         # One (M, O) x (O, C) GEMM per tap, added into the strided slice it came from.
@@ -647,8 +663,7 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
             for j in range(g.kw):
                 rows, cols = g.tap_slices(i, j)[1:3]
                 dxp[:, :, rows, cols] += dcols[i, j]
-        dx = dxp[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W].transpose(1, 2, 3, 0)
-        return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
+        return dxp[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W].transpose(1, 2, 3, 0)
     else:
         og, cg = o // groups, g.C // groups
         dy3 = dy2.reshape(m, groups, og).transpose(1, 0, 2)
@@ -657,8 +672,7 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
 
         def tap(i, j):
             return dcols[:, :, :, :, i, j, :].transpose(1, 2, 3, 0, 4).reshape(shape4)
-    dx = _col2im(tap, g, cdt)
-    return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
+    return _col2im(tap, g, cdt)
 
 
 def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
@@ -678,34 +692,37 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
     _check_out_backprop(dyn, g, o, "Conv2DBackpropFilter")
     out_dtype = np.result_type(x.dtype, dy.dtype)
     cdt = _compute_dtype(out_dtype)
+    xn, dyn = xn.astype(cdt, copy=False), dyn.astype(cdt, copy=False)
     if _use_fft(g, groups, o):
-        dw = conv2d_backprop_filter_fft(xn.astype(cdt, copy=False),
-                                         dyn.astype(cdt, copy=False), g)
-        return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
+        dw = conv2d_backprop_filter_fft(xn, dyn, g)
+    else:
+        dw = blas.sum_over_batch(g.N, lambda lo, hi: _conv2d_backprop_filter_direct(
+            xn[lo:hi], dyn[lo:hi], g.replace(N=hi - lo), groups, fshape))
+    return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
+
+
+def _conv2d_backprop_filter_direct(xn, dyn, g: _Geom, groups: int, fshape: tuple):
+    """``Conv2DBackpropFilter`` by GEMMs of the output gradient with the input patches."""
+    o = fshape[3]
     if _use_hmajor(g, groups):
-        cols = _hmajor_cols(xn.astype(cdt, copy=False), g)
-        dyh = np.ascontiguousarray(dyn.transpose(1, 0, 2, 3), dtype=cdt).reshape(-1, o)
-        dwt = np.empty((g.kh, o, g.kw * g.C), dtype=cdt)
+        cols = _hmajor_cols(xn, g)
+        dyh = np.ascontiguousarray(dyn.transpose(1, 0, 2, 3)).reshape(-1, o)
+        dwt = np.empty((g.kh, o, g.kw * g.C), dtype=xn.dtype)
         for i in range(g.kh):
             blas.matmul(dyh.T, _hmajor_rows(cols, g, i), out=dwt[i])
-        dw = dwt.transpose(0, 2, 1).reshape(fshape)
-        return np.ascontiguousarray(dw).astype(out_dtype, copy=False)
+        return dwt.transpose(0, 2, 1).reshape(fshape)
     if _use_tap_major(g, groups):
-        cols = _tap_major_cols(xn.astype(cdt, copy=False), g)
-        dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(-1, o)
-        return blas.matmul(cols, dy2).reshape(fshape).astype(out_dtype, copy=False)
-    cols = _im2col(xn.astype(cdt, copy=False), g)
+        cols = _tap_major_cols(xn, g)
+        return blas.matmul(cols, np.ascontiguousarray(dyn).reshape(-1, o)).reshape(fshape)
+    cols = _im2col(xn, g)
     m = cols.shape[0]
-    dy2 = np.ascontiguousarray(dyn, dtype=cdt).reshape(m, o)
+    dy2 = np.ascontiguousarray(dyn).reshape(m, o)
     if groups == 1:
-        dw = blas.matmul(dy2.T, cols).T
-    else:
-        og = o // groups
-        gcols = _grouped_cols(cols, g, groups)
-        dwg = blas.matmul(gcols.transpose(0, 2, 1),
-                          dy2.reshape(m, groups, og).transpose(1, 0, 2))
-        dw = dwg.reshape(groups, g.kh * g.kw, fshape[2], og).transpose(1, 2, 0, 3)
-    return np.ascontiguousarray(dw.reshape(fshape)).astype(out_dtype, copy=False)
+        return blas.matmul(dy2.T, cols).T.reshape(fshape)
+    og = o // groups
+    gcols = _grouped_cols(cols, g, groups)
+    dwg = blas.matmul(gcols.transpose(0, 2, 1), dy2.reshape(m, groups, og).transpose(1, 0, 2))
+    return dwg.reshape(groups, g.kh * g.kw, fshape[2], og).transpose(1, 2, 0, 3).reshape(fshape)
 
 
 # ----------------------------------------------------------------------------------------
@@ -882,16 +899,9 @@ def _tiled(g: _Geom) -> bool:
             and g.W == g.Wo * g.kw and g.kh * g.kw < 256)
 
 
-def _tiled_max_pool_grad(xn, dyn, g: _Geom, out) -> bool:
-    """``MaxPoolGrad`` into ``out`` when the windows tile the input, on rows of W*C
-    contiguous values (~2.5x faster than the per-cell scan).  Each cell equal to its
-    window's maximum sets bit ``t`` (its row-major index in the window) of the window's
-    mask; the lowest set bit is TF's winner, the first maximum.  False (nothing written)
-    when some window's maximum is NaN or not above the lowest finite value, where TF's scan
-    finds no winner: then the scan decides."""
+def _tiled_max(xn, g: _Geom):
+    """Window maxima (n, Ho, Wo, C) of tiling windows, by rows then columns (NaN wins)."""
     n = xn.shape[0]
-    bits_t = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
-                  if np.iinfo(t).bits >= g.kh * g.kw)
     rows = xn.reshape(n, g.Ho, g.kh, g.W, g.C)
     row_max = rows[:, :, 0] if g.kh == 1 else np.maximum(rows[:, :, 0], rows[:, :, 1])
     for i in range(2, g.kh):
@@ -900,8 +910,22 @@ def _tiled_max_pool_grad(xn, dyn, g: _Geom, out) -> bool:
     win_max = cells[:, :, :, 0].copy()
     for j in range(1, g.kw):
         np.maximum(win_max, cells[:, :, :, j], out=win_max)
+    return win_max
+
+
+def _tiled_winners(xn, win_max, g: _Geom):
+    """Where TF's MaxPoolGrad routes each window's gradient, for tiling windows: a bool
+    array shaped like the rows view (n, Ho, kh, W, C) of ``xn`` with one True per window,
+    on its first (row-major) maximum; None when some window's maximum is NaN or not above
+    the lowest finite value (TF's scan finds no winner there).  Each cell equal to its
+    window's maximum sets bit ``t`` (its index in the window) of the window's mask on rows
+    of W*C contiguous values; the lowest set bit is the winner."""
     if not (win_max > _lowest(xn.dtype, finite=True)).all():      # also False for NaN
-        return False
+        return None
+    n = xn.shape[0]
+    bits_t = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                  if np.iinfo(t).bits >= g.kh * g.kw)
+    rows = xn.reshape(n, g.Ho, g.kh, g.W, g.C)
     shifts = (np.arange(g.kh)[:, None] * g.kw + np.arange(g.W)[None, :] % g.kw)
     shifts = np.repeat(shifts.astype(bits_t)[:, :, None], g.C, axis=2)     # (kh, W, C)
     hit = np.equal(rows, np.repeat(win_max, g.kw, axis=2)[:, :, None])
@@ -914,8 +938,22 @@ def _tiled_max_pool_grad(xn, dyn, g: _Geom, out) -> bool:
     for j in range(1, g.kw):
         bits |= mask[:, :, :, j]
     first = bits & np.negative(bits)                                 # lowest set bit
-    won = np.equal(np.repeat(first, g.kw, axis=2)[:, :, None], np.left_shift(bits_t(1), shifts))
-    np.multiply(won, np.repeat(dyn, g.kw, axis=2)[:, :, None], out=out.reshape(rows.shape))
+    return np.equal(np.repeat(first, g.kw, axis=2)[:, :, None], np.left_shift(bits_t(1), shifts))
+
+
+def _route_to_winners(winners, dyn, g: _Geom, out) -> None:
+    """Writes each (finite) output gradient onto its window's winner, zeros elsewhere."""
+    np.multiply(winners, np.repeat(dyn, g.kw, axis=2)[:, :, None],
+                out=out.reshape(winners.shape))
+
+
+def _tiled_max_pool_grad(xn, dyn, g: _Geom, out) -> bool:
+    """``MaxPoolGrad`` into ``out`` for tiling windows (~2.5x faster than the per-cell
+    scan); False (nothing written) where ``_tiled_winners`` finds none."""
+    winners = _tiled_winners(xn, _tiled_max(xn, g), g)
+    if winners is None:
+        return False
+    _route_to_winners(winners, dyn, g, out)
     return True
 
 
@@ -1019,6 +1057,57 @@ def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_f
             dx[lo:hi] = _scan_max_pool_grad(xn[lo:hi], dyn[lo:hi], gc, finite)
     _image_chunks(xn, chunk)
     return _from_nhwc(dx, fmt).astype(dy.dtype, copy=False)
+
+
+def max_pool_with_winners(x, ksize, strides, padding, data_format="NHWC",
+                          explicit_paddings=()):
+    """``MaxPool`` plus, when the windows tile the input, the winners ``MaxPoolGrad`` would
+    find (``_tiled_winners``, kept by the caller as TF's oneDNN kernels keep a workspace);
+    winners are None for other geometries or where some window has no winner."""
+    x = np.asarray(x)
+    _check_rank(x, 4, "input")
+    fmt = _norm_format(data_format)
+    xn = _to_nhwc(x, fmt)
+    g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt, explicit_paddings)
+    if kd != 1 or not _tiled(g):
+        return max_pool(x, ksize, strides, padding, data_format, explicit_paddings), None
+    out = np.empty((g.N, g.Ho, g.Wo, g.C), dtype=x.dtype)
+    winners = np.empty((g.N, g.Ho, g.kh, g.W, g.C), dtype=bool)
+    complete = [True]
+
+    def chunk(lo, hi):
+        gc = g.replace(N=hi - lo)
+        out[lo:hi] = _tiled_max(xn[lo:hi], gc)
+        won = _tiled_winners(xn[lo:hi], out[lo:hi], gc) if complete[0] else None
+        if won is None:
+            complete[0] = False
+        else:
+            winners[lo:hi] = won
+    _image_chunks(xn, chunk)
+    return _from_nhwc(out, fmt), (winners if complete[0] else None)
+
+
+def max_pool_grad_from_winners(winners, grad, ksize, strides, padding, data_format="NHWC",
+                               explicit_paddings=()):
+    """``MaxPoolGrad`` from ``max_pool_with_winners``' winners (the input is not read
+    again); None when ``grad`` is not finite (0 * inf must not reach the losers)."""
+    dy = np.asarray(grad)
+    _check_rank(dy, 4, "grad")
+    fmt = _norm_format(data_format)
+    dyn = _to_nhwc(dy, fmt)
+    n, ho, kh, w, c = winners.shape
+    g, _ = _pool_setup((n, ho * kh, w, c), ksize, strides, padding, fmt, explicit_paddings)
+    if tuple(dyn.shape) != (g.N, g.Ho, g.Wo, g.C):
+        raise ValueError(f"MaxPoolGrad: grad shape {list(dyn.shape)} does not match the "
+                         f"pooled output shape {[g.N, g.Ho, g.Wo, g.C]} (NHWC)")
+    if dyn.dtype.kind == "f" and not np.isfinite(dyn).all():
+        return None
+    dx = np.empty((g.N, g.H, g.W, g.C), dtype=dyn.dtype)
+
+    def chunk(lo, hi):
+        _route_to_winners(winners[lo:hi], dyn[lo:hi], g, dx[lo:hi])
+    _image_chunks(dx, chunk)
+    return _from_nhwc(dx, fmt)
 
 
 def _window_counts(g: _Geom):

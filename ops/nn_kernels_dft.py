@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import blas
-from .parallel import run_parts
 
 if TYPE_CHECKING:
     from .nn_kernels import _Geom
@@ -120,37 +119,6 @@ def _grad_spectrum(dyn, g: _Geom, ph, pw, ctype):
         -1, g.N, dyn.shape[3])
 
 
-def _batch_concat(n: int, part, tail: tuple, dtype):
-    """``part(lo, hi)`` (an NHWC result for batch rows [lo, hi)) over the whole batch: one
-    call, whose result may be a strided view, unless the batch is split over the pool
-    (``blas.batch_ranges``): then one call per thread, each written into one fresh array."""
-    ranges = blas.batch_ranges(n)
-    if len(ranges) == 1:
-        return part(0, n)
-    out = np.empty((n,) + tail, dtype=dtype)
-
-    def write(lo, hi):
-        out[lo:hi] = part(lo, hi)
-    run_parts([(write, lo, hi) for lo, hi in ranges])
-    return out
-
-
-def _batch_sum(n: int, part):
-    """The sum of ``part(lo, hi)`` over the batch, split over the pool as above."""
-    ranges = blas.batch_ranges(n)
-    if len(ranges) == 1:
-        return part(0, n)
-    results = [None] * len(ranges)
-
-    def keep(i, _):
-        results[i] = part(*ranges[i])
-    run_parts([(keep, i, i + 1) for i in range(len(ranges))])
-    total = results[0]
-    for r in results[1:]:
-        total += r
-    return total
-
-
 def conv2d_fft(xn, w, g: _Geom):
     """Stride-1 ``Conv2D`` of NHWC ``xn`` via the DFT: NHWC result (maybe a strided view)."""
     o = w.shape[3]
@@ -164,7 +132,7 @@ def conv2d_fft(xn, w, g: _Geom):
         y = _inverse_real(ys.reshape(ph, pw // 2 + 1, gc.N * o), ph, pw, -g.pt, g.Ho, 1,
                           -g.pl, g.Wo, 1, 1)
         return y.reshape(g.Ho, g.Wo, gc.N, o).transpose(2, 0, 1, 3)
-    return _batch_concat(g.N, part, (g.Ho, g.Wo, o), xn.dtype)
+    return blas.split_batch(g.N, part, (g.Ho, g.Wo, o), xn.dtype)
 
 
 def conv2d_backprop_input_fft(dyn, w, g: _Geom):
@@ -179,7 +147,7 @@ def conv2d_backprop_input_fft(dyn, w, g: _Geom):
         dx = _inverse_real(dxs.reshape(ph, pw // 2 + 1, gc.N * g.C), ph, pw, 0, g.H, 1, 0,
                            g.W, 1, 1)
         return dx.reshape(g.H, g.W, gc.N, g.C).transpose(2, 0, 1, 3)
-    return _batch_concat(g.N, part, (g.H, g.W, g.C), w.dtype)
+    return blas.split_batch(g.N, part, (g.H, g.W, g.C), w.dtype)
 
 
 def conv2d_backprop_filter_fft(xn, dyn, g: _Geom):
@@ -192,7 +160,7 @@ def conv2d_backprop_filter_fft(xn, dyn, g: _Geom):
         gc = g.replace(N=hi - lo)
         xs = _input_spectrum(xn[lo:hi], gc, ph, pw, 1, ctype)            # conj(X)
         return blas.matmul(xs.transpose(0, 2, 1), _grad_spectrum(dyn[lo:hi], gc, ph, pw, ctype))
-    q = _batch_sum(g.N, part)
+    q = blas.sum_over_batch(g.N, part)
     dw = _inverse_real(q.reshape(ph, pw // 2 + 1, g.C * o), ph, pw, 0, g.kh, g.dh, 0, g.kw,
                        g.dw, -1)
     return dw.reshape(g.kh, g.kw, g.C, o)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -30,11 +31,23 @@ _NO_FOLD = frozenset({"Placeholder", "PlaceholderWithDefault", "CheckNumerics", 
 
 
 class KernelContext:
-    """What kernels may bind at plan time: the session's resources and seeds."""
+    """What kernels may bind at plan time: the session's resources and seeds, and the ops
+    of the plan being built (``plan_ops``: kernels may specialise on their consumers in
+    the same plan, as MaxPool keeps its winners for a MaxPoolGrad)."""
 
     def __init__(self, resource_mgr: Any = None, session: Any = None):
         self.resource_mgr = resource_mgr
         self.session = session
+        self.plan_ops: frozenset = frozenset()
+
+    @contextmanager
+    def building(self, ops: Sequence[Operation]) -> Iterator[None]:
+        """Sets ``plan_ops`` while a plan binds its kernels (nested plans restore it)."""
+        outer, self.plan_ops = self.plan_ops, frozenset(ops)
+        try:
+            yield
+        finally:
+            self.plan_ops = outer
 
     def sub_plan(self, graph, feeds: Sequence[Tensor], fetches: Sequence[Tensor],
                  targets: Sequence[Operation] = ()) -> "Plan":
@@ -136,7 +149,8 @@ class Plan:
             self.run, self.run_instrumented = dataflow.run, dataflow.run_instrumented
             return
         order = prune(fetch_ops, fed)
-        self._build(order, fed, ctx)
+        with ctx.building(order):
+            self._build(order, fed, ctx)
 
     # -- building -------------------------------------------------------------------------
     def _build(self, order: list[Operation], fed: set, ctx: KernelContext) -> None:
