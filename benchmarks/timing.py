@@ -1,6 +1,7 @@
 """Shared benchmark helpers: best-of-N timing and a side-by-side ratio table."""
 from __future__ import annotations
 
+import time
 import timeit
 from typing import Callable
 
@@ -12,6 +13,12 @@ def best_us(fn: Callable[[], object], number: int = 500, repeat: int = 7,
     for _ in range(warmup):
         fn()
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def settle(seconds: float = 1.0) -> None:
+    """Waits for other libraries' spinning worker threads (TensorFlow's OpenMP workers,
+    OpenBLAS's) to go to sleep before the next measurement."""
+    time.sleep(seconds)
 
 
 def try_import_tensorflow():

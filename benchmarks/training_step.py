@@ -11,7 +11,7 @@ import numpy as np
 
 import sessionflow as sf
 
-from .timing import print_table, try_import_tensorflow
+from .timing import print_table, settle, try_import_tensorflow
 
 
 # Untimed steps first: caches, allocator and sessionflow's per-plan threading choice
@@ -111,18 +111,24 @@ def _time_lib(lib, build, feeds_fn, steps: int) -> float:
 def run() -> None:
     rng = np.random.default_rng(0)
     x, y = _mlp_data(rng)
-    tf = try_import_tensorflow()
-    mlp = {"numpy": _best_ms(_numpy_mlp_step_fn(x, y, rng), 10),
-           "sessionflow": _time_lib(sf, _build_mlp, lambda: (x, y), 10),
-           "tensorflow": _time_lib(tf, _build_mlp, lambda: (x, y), 10) if tf else None}
     images = rng.random((128, 28, 28, 1), dtype=np.float32)
     labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 128)]
-    cnn = {"sessionflow": _time_lib(sf, _build_cnn, lambda: (images, labels), 3),
-           "tensorflow": _time_lib(tf, _build_cnn, lambda: (images, labels), 3) if tf else None}
+    cases = {"mlp": (_build_mlp, lambda: (x, y), 10),
+             "cnn": (_build_cnn, lambda: (images, labels), 3)}
+    mlp = {"numpy": _best_ms(_numpy_mlp_step_fn(x, y, rng), 10)}
+    cnn: dict = {}
+    # All sessionflow runs first: TensorFlow's oneDNN/OpenMP workers keep spinning after
+    # its runs and would take a core from whatever is measured next.
+    settle()
+    for system, lib in (("sessionflow", sf), ("tensorflow", try_import_tensorflow())):
+        for name, (build, feeds, steps) in cases.items():
+            result = _time_lib(lib, build, feeds, steps) if lib is not None else None
+            (mlp if name == "mlp" else cnn)[system] = result
+    has_tf = cnn["tensorflow"] is not None
     print_table("Training step, ms (best of 5)", [("MLP 784-512-512-10 SGD", mlp)],
                 baseline="numpy", unit="ms")
     print_table("Training step, ms (best of 5)", [("CNN tutorial, Adam", cnn)],
-                baseline="tensorflow" if tf is not None else "sessionflow", unit="ms")
+                baseline="tensorflow" if has_tf else "sessionflow", unit="ms")
 
 
 if __name__ == "__main__":
