@@ -16,7 +16,7 @@ import ctypes
 import threading
 import numpy as np
 
-from .parallel import in_pool_thread, num_threads, run_parts
+from .parallel import for_each_chunk, in_pool_thread, num_threads, run_parts
 
 # Products under this many multiply-adds are not worth splitting.
 _SPLIT_MIN_MACS = 1 << 20
@@ -108,18 +108,33 @@ def batch_ranges(n: int) -> list[tuple[int, int]]:
     return _bounds(n, threads)
 
 
-def split_batch(n: int, part, tail: tuple, dtype):
-    """``part(lo, hi)`` (an NHWC result for batch rows [lo, hi)) over the whole batch: one
-    call, whose result may be a strided view, unless the batch is split over the pool
-    (``batch_ranges``): then one call per thread, each written into one fresh array."""
+def split_batch(n: int, part, tail: tuple, dtype, epilogue=None, grain: int | None = None):
+    """``part(lo, hi, out)`` (an NHWC result for batch rows [lo, hi), written into ``out``
+    when it is not None, else returned, maybe as a strided view) over the whole batch,
+    then ``epilogue`` (in place) on each piece.  One call unless the pool owns the cores:
+    then the batch is split into one range per thread (``batch_ranges``), or into ranges
+    of ``grain`` rows dealt out to the threads (each piece still in cache for its
+    epilogue), all written into one fresh array."""
     ranges = batch_ranges(n)
     if len(ranges) == 1:
-        return part(0, n)
+        result = part(0, n, None)
+        if epilogue is not None:
+            result = np.ascontiguousarray(result)      # the epilogue's fast layout
+            epilogue(result)
+        return result
     out = np.empty((n,) + tail, dtype=dtype)
 
     def write(lo, hi):
-        out[lo:hi] = part(lo, hi)
-    run_parts([(write, lo, hi) for lo, hi in ranges])
+        piece = out[lo:hi]
+        result = part(lo, hi, piece)
+        if result is not piece:
+            piece[...] = result
+        if epilogue is not None:
+            epilogue(piece)
+    if grain is None:
+        run_parts([(write, lo, hi) for lo, hi in ranges])
+    else:
+        for_each_chunk(n, grain, write)
     return out
 
 

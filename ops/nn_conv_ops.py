@@ -24,7 +24,7 @@ from ..graph.graph import name_scope
 from ..graph.graph_keys import GraphKeys
 from ..graph.op_builder import apply_op, constant, convert_to_tensor
 from ..graph.tensor_shape import Dimension, TensorShape
-from . import (array_ops, array_ops_extra, init_ops, math_ops, nn_kernels, nn_kernels_norm,
+from . import (array_ops, array_ops_extra, init_ops, math_ops, nn_kernels, nn_kernels_norm, nn_ops,
                reduction_ops, shape_fns)
 from .deprecation import deprecated_argument_lookup
 from .declare import declare, load_op_defs
@@ -69,13 +69,24 @@ def _kernel(op_type: str, fn: Callable) -> Callable:
     def make_kernel(op, ctx):
         attrs = _pick(op, names)
 
-        def kernel(*inputs):
+        def kernel(*inputs, **extra):
             try:
-                return fn(*inputs, **attrs)
+                return fn(*inputs, **attrs, **extra)
             except ValueError as e:
                 raise errors.InvalidArgumentError(None, None, str(e)) from None
         return kernel
     return make_kernel
+
+
+def fused_conv2d_bias_relu_kernel(op, ctx) -> Callable:
+    """Kernel ``(input, filter, bias) -> max(conv2d + bias, 0)`` for a Conv2D op whose bias
+    add and Relu the plan fused (``session.remapper``); the epilogue runs on each piece of
+    the convolution's output while it is in cache."""
+    conv = _kernel("Conv2D", nn_kernels.conv2d)(op, ctx)
+
+    def kernel(x, w, bias):
+        return conv(x, w, epilogue=nn_ops.bias_relu_epilogue(bias))
+    return kernel
 
 
 def _declare(op_type: str, kernel_fn: Callable, shape: Callable, grad: Callable) -> None:

@@ -54,6 +54,8 @@ Implementation notes
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .nn_kernels_dft import (conv2d_backprop_filter_fft, conv2d_backprop_input_fft, conv2d_fft,
@@ -504,15 +506,11 @@ def _use_tap_major(g: _Geom, groups: int) -> bool:
 
 
 def _tap_major_cols(x, g: _Geom):
-    """Patches in tap-major layout (kh*kw*C, N*Ho*Wo): one copy per filter tap of a strided
-    view whose rows are long runs along W, where im2col's rows of C values are too short to
-    copy fast.  ``cols.T`` is the im2col matrix (BLAS takes it transposed for free)."""
-    xp = _pad(x, g)
-    cols = np.empty((g.kh, g.kw, g.C, g.N, g.Ho, g.Wo), dtype=x.dtype)
-    for i in range(g.kh):
-        for j in range(g.kw):
-            cols[i, j] = np.moveaxis(xp[g.tap_slices(i, j)], 3, 0)
-    return cols.reshape(g.kh * g.kw * g.C, -1)
+    """Patches in tap-major layout (kh*kw*C, N*Ho*Wo), copied in one pass from the window
+    view with W innermost, where im2col's rows of C values are too short to copy fast.
+    ``cols.T`` is the im2col matrix (BLAS takes it transposed for free)."""
+    windows = _windows(_pad(x, g), g).transpose(3, 4, 5, 0, 1, 2)
+    return np.ascontiguousarray(windows).reshape(g.kh * g.kw * g.C, -1)
 
 
 # ----------------------------------------------------------------------------------------
@@ -550,8 +548,10 @@ def _use_fft(g: _Geom, groups: int, o: int) -> bool:
 
 
 def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC",
-           dilations=(1, 1, 1, 1)):
-    """``Conv2D``: ``x`` [N,H,W,C] (or NCHW), ``filter`` [kh, kw, C/groups, O]."""
+           dilations=(1, 1, 1, 1), epilogue=None):
+    """``Conv2D``: ``x`` [N,H,W,C] (or NCHW), ``filter`` [kh, kw, C/groups, O].
+    ``epilogue`` (a fused bias add and activation) runs in place on each NHWC piece of the
+    result while it is still in cache."""
     x = np.asarray(x)
     w = np.asarray(filter)
     _check_rank(x, 4, "input")
@@ -566,16 +566,19 @@ def conv2d(x, filter, strides, padding, explicit_paddings=(), data_format="NHWC"
     w = np.ascontiguousarray(w, dtype=cdt)
     o = w.shape[3]
     if _use_fft(g, groups, o):
-        out = conv2d_fft(xn, w, g)
+        out = conv2d_fft(xn, w, g, epilogue)
     else:
-        out = blas.split_batch(g.N, lambda lo, hi: _conv2d_direct(
-            xn[lo:hi], w, g.replace(N=hi - lo), groups), (g.Ho, g.Wo, o), cdt)
+        out = blas.split_batch(g.N, lambda lo, hi, piece: _conv2d_direct(
+            xn[lo:hi], w, g.replace(N=hi - lo), groups, piece), (g.Ho, g.Wo, o), cdt,
+            epilogue, grain=rows_per_chunk(g.Ho * g.Wo * o * xn.itemsize))
     return _from_nhwc(out, fmt).astype(out_dtype, copy=False)
 
 
-def _conv2d_direct(xn, w, g: _Geom, groups: int):
-    """``Conv2D`` in NHWC by GEMMs on patches (row patches, tap-major patches or im2col)."""
+def _conv2d_direct(xn, w, g: _Geom, groups: int, out=None):
+    """``Conv2D`` in NHWC by GEMMs on patches (row patches, tap-major patches or im2col),
+    into ``out`` (contiguous NHWC) where the layout allows, else returned."""
     o = w.shape[3]
+    gemm_out = None if out is None else out.reshape(-1, o)
     if _use_hmajor(g, groups):
         cols = _hmajor_cols(xn, g)
         wr = w.reshape(g.kh, g.kw * g.C, o)
@@ -586,11 +589,11 @@ def _conv2d_direct(xn, w, g: _Geom, groups: int):
             out += tmp
         return out.reshape(g.Ho, g.N, g.Wo, o).transpose(1, 0, 2, 3)
     if _use_tap_major(g, groups):
-        return blas.matmul(_tap_major_cols(xn, g).T, w.reshape(-1, o)).reshape(
+        return blas.matmul(_tap_major_cols(xn, g).T, w.reshape(-1, o), out=gemm_out).reshape(
             g.N, g.Ho, g.Wo, o)
     cols = _im2col(xn, g)
     if groups == 1:
-        out = blas.matmul(cols, w.reshape(-1, o))
+        out = blas.matmul(cols, w.reshape(-1, o), out=gemm_out)
     else:
         out = blas.matmul(_grouped_cols(cols, g, groups), _grouped_filter(w, groups))
         out = out.transpose(1, 0, 2).reshape(-1, o)
@@ -635,7 +638,7 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
     if _use_fft(g, groups, o):
         dx = conv2d_backprop_input_fft(dyn, w, g)
     else:
-        dx = blas.split_batch(g.N, lambda lo, hi: _conv2d_backprop_input_direct(
+        dx = blas.split_batch(g.N, lambda lo, hi, _: _conv2d_backprop_input_direct(
             dyn[lo:hi], w, g.replace(N=hi - lo), groups), (g.H, g.W, g.C), cdt)
     return _from_nhwc(dx, fmt).astype(out_dtype, copy=False)
 
@@ -899,7 +902,7 @@ def _tiled(g: _Geom) -> bool:
             and g.W == g.Wo * g.kw and g.kh * g.kw < 256)
 
 
-def _tiled_max(xn, g: _Geom):
+def _tiled_max(xn, g: _Geom, out=None):
     """Window maxima (n, Ho, Wo, C) of tiling windows, by rows then columns (NaN wins)."""
     n = xn.shape[0]
     rows = xn.reshape(n, g.Ho, g.kh, g.W, g.C)
@@ -907,13 +910,28 @@ def _tiled_max(xn, g: _Geom):
     for i in range(2, g.kh):
         np.maximum(row_max, rows[:, :, i], out=row_max)
     cells = row_max.reshape(n, g.Ho, g.Wo, g.kw, g.C)
-    win_max = cells[:, :, :, 0].copy()
+    if out is None:
+        out = np.empty((n, g.Ho, g.Wo, g.C), dtype=xn.dtype)
+    np.copyto(out, cells[:, :, :, 0])
     for j in range(1, g.kw):
-        np.maximum(win_max, cells[:, :, :, j], out=win_max)
-    return win_max
+        np.maximum(out, cells[:, :, :, j], out=out)
+    return out
 
 
-def _tiled_winners(xn, win_max, g: _Geom):
+@functools.lru_cache(maxsize=64)
+def _tap_bit_patterns(kh: int, kw: int, width: int, c: int):
+    """(shifts, bits) of shape (kh, W, C): each cell's index t in its window and 1 << t."""
+    bits_t = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                  if np.iinfo(t).bits >= kh * kw)
+    shifts = np.arange(kh)[:, None] * kw + np.arange(width)[None, :] % kw
+    shifts = np.ascontiguousarray(np.repeat(shifts.astype(bits_t)[:, :, None], c, axis=2))
+    bits = np.left_shift(bits_t(1), shifts)
+    shifts.setflags(write=False)
+    bits.setflags(write=False)
+    return shifts, bits
+
+
+def _tiled_winners(xn, win_max, g: _Geom, out=None):
     """Where TF's MaxPoolGrad routes each window's gradient, for tiling windows: a bool
     array shaped like the rows view (n, Ho, kh, W, C) of ``xn`` with one True per window,
     on its first (row-major) maximum; None when some window's maximum is NaN or not above
@@ -923,13 +941,10 @@ def _tiled_winners(xn, win_max, g: _Geom):
     if not (win_max > _lowest(xn.dtype, finite=True)).all():      # also False for NaN
         return None
     n = xn.shape[0]
-    bits_t = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
-                  if np.iinfo(t).bits >= g.kh * g.kw)
+    shifts, tap_bit = _tap_bit_patterns(g.kh, g.kw, g.W, g.C)
     rows = xn.reshape(n, g.Ho, g.kh, g.W, g.C)
-    shifts = (np.arange(g.kh)[:, None] * g.kw + np.arange(g.W)[None, :] % g.kw)
-    shifts = np.repeat(shifts.astype(bits_t)[:, :, None], g.C, axis=2)     # (kh, W, C)
     hit = np.equal(rows, np.repeat(win_max, g.kw, axis=2)[:, :, None])
-    tap_bits = np.left_shift(hit.view(np.uint8).astype(bits_t, copy=False), shifts)
+    tap_bits = np.left_shift(hit.view(np.uint8).astype(shifts.dtype, copy=False), shifts)
     mask = tap_bits[:, :, 0].copy()
     for i in range(1, g.kh):
         mask |= tap_bits[:, :, i]
@@ -938,7 +953,7 @@ def _tiled_winners(xn, win_max, g: _Geom):
     for j in range(1, g.kw):
         bits |= mask[:, :, :, j]
     first = bits & np.negative(bits)                                 # lowest set bit
-    return np.equal(np.repeat(first, g.kw, axis=2)[:, :, None], np.left_shift(bits_t(1), shifts))
+    return np.equal(np.repeat(first, g.kw, axis=2)[:, :, None], tap_bit, out=out)
 
 
 def _route_to_winners(winners, dyn, g: _Geom, out) -> None:
@@ -1077,12 +1092,9 @@ def max_pool_with_winners(x, ksize, strides, padding, data_format="NHWC",
 
     def chunk(lo, hi):
         gc = g.replace(N=hi - lo)
-        out[lo:hi] = _tiled_max(xn[lo:hi], gc)
-        won = _tiled_winners(xn[lo:hi], out[lo:hi], gc) if complete[0] else None
-        if won is None:
+        _tiled_max(xn[lo:hi], gc, out=out[lo:hi])
+        if complete[0] and _tiled_winners(xn[lo:hi], out[lo:hi], gc, winners[lo:hi]) is None:
             complete[0] = False
-        else:
-            winners[lo:hi] = won
     _image_chunks(xn, chunk)
     return _from_nhwc(out, fmt), (winners if complete[0] else None)
 

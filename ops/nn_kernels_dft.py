@@ -119,20 +119,21 @@ def _grad_spectrum(dyn, g: _Geom, ph, pw, ctype):
         -1, g.N, dyn.shape[3])
 
 
-def conv2d_fft(xn, w, g: _Geom):
-    """Stride-1 ``Conv2D`` of NHWC ``xn`` via the DFT: NHWC result (maybe a strided view)."""
+def conv2d_fft(xn, w, g: _Geom, epilogue=None):
+    """Stride-1 ``Conv2D`` of NHWC ``xn`` via the DFT: NHWC result (maybe a strided view),
+    ``epilogue`` applied in place to each piece."""
     o = w.shape[3]
     ph, pw = fft_periods(g)
     ctype = _complex_dtype(xn.dtype)
     ws = _filter_spectrum(w, g, ph, pw, 1, ctype)
 
-    def part(lo, hi):
+    def part(lo, hi, _):
         gc = g.replace(N=hi - lo)
         ys = blas.matmul(_input_spectrum(xn[lo:hi], gc, ph, pw, -1, ctype), ws)
         y = _inverse_real(ys.reshape(ph, pw // 2 + 1, gc.N * o), ph, pw, -g.pt, g.Ho, 1,
                           -g.pl, g.Wo, 1, 1)
         return y.reshape(g.Ho, g.Wo, gc.N, o).transpose(2, 0, 1, 3)
-    return blas.split_batch(g.N, part, (g.Ho, g.Wo, o), xn.dtype)
+    return blas.split_batch(g.N, part, (g.Ho, g.Wo, o), xn.dtype, epilogue)
 
 
 def conv2d_backprop_input_fft(dyn, w, g: _Geom):
@@ -141,7 +142,7 @@ def conv2d_backprop_input_fft(dyn, w, g: _Geom):
     ctype = _complex_dtype(w.dtype)
     wt = _filter_spectrum(w, g, ph, pw, -1, ctype).transpose(0, 2, 1)   # conj(Wf)^T
 
-    def part(lo, hi):
+    def part(lo, hi, _):
         gc = g.replace(N=hi - lo)
         dxs = blas.matmul(_grad_spectrum(dyn[lo:hi], gc, ph, pw, ctype), wt)
         dx = _inverse_real(dxs.reshape(ph, pw // 2 + 1, gc.N * g.C), ph, pw, 0, g.H, 1, 0,

@@ -19,6 +19,7 @@ from ..graph import errors, op_registry
 from ..graph.core import Operation, Tensor
 from ..graph.op_builder import is_list_output
 from ..ops import state_ops
+from .remapper import FusedNode, remap
 
 # Values at least this large (bytes) are freed after their last use; tiny ones are
 # left for the end of the run, which is cheaper than freeing them one by one.
@@ -148,7 +149,7 @@ class Plan:
                                                       fed, ctx)
             self.run, self.run_instrumented = dataflow.run, dataflow.run_instrumented
             return
-        order = prune(fetch_ops, fed)
+        order = remap(prune(fetch_ops, fed), fed, fetch_tensors)
         with ctx.building(order):
             self._build(order, fed, ctx)
 
@@ -172,6 +173,12 @@ class Plan:
         cse: dict[tuple, Operation] = {}
         for op in order:
             in_slots = tuple(slot_of[t] for t in op._inputs)
+            if isinstance(op, FusedNode):
+                s = new_slot()
+                for t in op._outputs + op.aliases:
+                    slot_of[t] = s
+                steps_spec.append((op, op.bind(bind_kernel, ctx), in_slots, (s,)))
+                continue
             if op._type in ("Const",) and "value" in op._attrs:
                 value = op._attrs["value"]
                 s = slot_of[op._outputs[0]] = new_slot()
