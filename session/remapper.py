@@ -39,7 +39,8 @@ class FusedNode:
 
     @property
     def name(self) -> str:
-        return self.relu.name
+        """The product's name: errors and traces point at the op doing the work."""
+        return self.product.name
 
     @property
     def type(self) -> str:

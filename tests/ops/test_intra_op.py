@@ -4,6 +4,7 @@ paths they serve (tiled MaxPoolGrad, leading-axes Sum, one-channel convolutions)
 against the plain numpy computation it replaces."""
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -273,3 +274,88 @@ def test_one_channel_conv_tap_major(s, d, padding):
           ref_conv_bp_filter(x, f.shape, dy, s, d, padding))
     close(K.conv2d_backprop_input(x.shape, f, dy, *args, **kwargs),
           ref_conv_bp_input(x.shape, f, dy, s, d, padding))
+
+
+# -- batch-split convolutions and their epilogue -----------------------------------------
+
+@pytest.mark.parametrize("path", ["fft", "tap_major", "im2col", "hmajor"])
+def test_batch_split_convolutions_equal_whole_batch(path, monkeypatch, tiny_chunks):
+    if not blas.controls_blas():
+        pytest.skip("numpy's BLAS is not a controllable OpenBLAS here")
+    c = 1 if path == "tap_major" else 4
+    monkeypatch.setattr(K, "_FFT_MIN_CHANNELS", 0 if path == "fft" else 10 ** 9)
+    monkeypatch.setattr(K, "_FFT_MIN_SPEEDUP", 0)
+    monkeypatch.setattr(K, "_HMAJOR_MIN_DEPTH", 1 if path == "hmajor" else 10 ** 9)
+    x = RNG.standard_normal((7, 6, 5, c))
+    w = RNG.standard_normal((3, 2, c, 3))
+    bias = RNG.standard_normal(3)
+    args = ([1, 1, 1, 1], "SAME")
+    whole = [K.conv2d(x, w, *args), K.conv2d_backprop_input(x.shape, w, np.ones((7, 6, 5, 3)),
+                                                             *args),
+             K.conv2d_backprop_filter(x, w.shape, np.ones((7, 6, 5, 3)), *args)]
+    from sessionflow.ops import nn_ops
+    with blas.single_threaded_blas:
+        assert len(blas.batch_ranges(7)) == 2
+        split = [K.conv2d(x, w, *args, epilogue=nn_ops.bias_relu_epilogue(bias)),
+                 K.conv2d_backprop_input(x.shape, w, np.ones((7, 6, 5, 3)), *args),
+                 K.conv2d_backprop_filter(x, w.shape, np.ones((7, 6, 5, 3)), *args)]
+    np.testing.assert_allclose(split[0], np.maximum(whole[0] + bias, 0), rtol=1e-10, atol=1e-10)
+    for a, b in zip(split[1:], whole[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+# -- MaxPool's winners kept for its gradient ---------------------------------------------
+
+def _pool_graph():
+    x = sf.placeholder(sf.float32, [None, 6, 8, 3])
+    y = sf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    dy = sf.placeholder(sf.float32, [None, 3, 4, 3])
+    dx, = sf.gradients(y, x, grad_ys=dy)
+    return x, y, dy, dx
+
+
+def test_max_pool_grad_uses_the_forward_winners(monkeypatch):
+    from sessionflow.ops import nn_conv_ops
+    calls = []
+    orig = K.max_pool_grad_from_winners
+
+    @functools.wraps(orig)
+    def spy(*a, **k):
+        calls.append(1)
+        return orig(*a, **k)
+    monkeypatch.setattr(K, "max_pool_grad_from_winners", spy)
+    xv = np.maximum(RNG.standard_normal((5, 6, 8, 3)), 0).astype(np.float32)  # many ties
+    dyv = RNG.standard_normal((5, 3, 4, 3)).astype(np.float32)
+    with sf.Graph().as_default():
+        x, y, dy, dx = _pool_graph()
+        with sf.Session() as sess:
+            got = sess.run(dx, {x: xv, dy: dyv})
+            assert calls and not nn_conv_ops._winners          # used once, then dropped
+            sess.run(y, {x: xv})                               # forward-only plan: none kept
+            assert not nn_conv_ops._winners
+            dyv_inf = dyv.copy()
+            dyv_inf[0, 0, 0, 0] = np.inf                       # not finite: the scan decides
+            got_inf = sess.run(dx, {x: xv, dy: dyv_inf})
+    yv = K.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    np.testing.assert_array_equal(got, _scan_grad(xv, dyv, 2))
+    np.testing.assert_array_equal(got_inf, K.max_pool_grad(xv, yv, dyv_inf, [1, 2, 2, 1],
+                                                           [1, 2, 2, 1], "VALID"))
+
+
+def test_max_pool_winners_need_the_same_input_and_attrs():
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float32, [None, 6, 8, 3])
+        y = sf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+        other = sf.placeholder(sf.float32, [None, 6, 8, 3])
+        from sessionflow.graph.op_builder import apply_op
+        g = apply_op("MaxPoolGrad", [other, y, sf.ones_like(y)],
+                     {"ksize": [1, 2, 2, 1], "strides": [1, 2, 2, 1], "padding": "VALID"})
+        from sessionflow.ops import nn_conv_ops
+        assert not nn_conv_ops._is_grad_of(g.op, y.op)
+        xv = RNG.standard_normal((2, 6, 8, 3)).astype(np.float32)
+        ov = RNG.standard_normal((2, 6, 8, 3)).astype(np.float32)
+        with sf.Session() as sess:
+            got = sess.run(g, {x: xv, other: ov})
+    yv = K.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    np.testing.assert_array_equal(got, K.max_pool_grad(ov, yv, np.ones_like(yv), [1, 2, 2, 1],
+                                                       [1, 2, 2, 1], "VALID"))

@@ -1,0 +1,120 @@
+"""The plan remapper: Conv2D/MatMul + bias add + Relu chains run as one fused step with
+the unfused values, and chains that must stay visible are left alone."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sessionflow as sf
+from sessionflow.session import remapper
+from sessionflow.session.executor import Plan
+
+RNG = np.random.default_rng(3)
+
+
+def _fused_types(sess, fetches, feeds) -> list[str]:
+    """Types of the fused steps in the plan ``sess.run(fetches, feeds)`` uses."""
+    sess.run(fetches, feeds)
+    sig = list(sess._signatures.values())[-1]
+    return [op.type for op, _ in sig.plan._step_ops.values()
+            if isinstance(op, remapper.FusedNode)]
+
+
+def _conv_net(bias_op: str, batch=None):
+    x = sf.placeholder(sf.float32, [batch, 9, 8, 2])
+    w = sf.Variable(RNG.standard_normal((3, 3, 2, 5)).astype(np.float32))
+    b = sf.Variable(RNG.standard_normal(5).astype(np.float32))
+    conv = sf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME")
+    pre = sf.nn.bias_add(conv, b) if bias_op == "BiasAdd" else \
+        (conv + b if bias_op == "Add" else b + conv)
+    return x, w, b, conv, pre, sf.nn.relu(pre)
+
+
+@pytest.mark.parametrize("bias_op", ["BiasAdd", "Add", "AddReversed"])
+def test_fused_conv_matches_unfused_values_and_gradients(bias_op):
+    xv = RNG.standard_normal((4, 9, 8, 2)).astype(np.float32)
+    with sf.Graph().as_default():
+        x, w, b, conv, pre, y = _conv_net(bias_op)
+        loss = sf.reduce_sum(y * y)
+        grads = sf.gradients(loss, [x, w, b])
+        with sf.Session() as sess:
+            sess.run(sf.global_variables_initializer())
+            assert _fused_types(sess, [y] + grads, {x: xv}) == ["_FusedConv2D"]
+            fused = sess.run([y] + grads, {x: xv})
+            # fetching the pre-activation keeps the chain unfused: the reference values
+            assert _fused_types(sess, [y, pre] + grads, {x: xv}) == []
+            plain = sess.run([y] + grads, {x: xv})
+    for a, b_ in zip(fused, plain):
+        np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-5)
+
+
+def test_fused_matmul_dense_layer():
+    xv = RNG.standard_normal((6, 7)).astype(np.float32)
+    wv = RNG.standard_normal((7, 3)).astype(np.float32)
+    bv = RNG.standard_normal(3).astype(np.float32)
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float32, [None, 7])
+        y = sf.nn.relu(sf.matmul(x, sf.constant(wv)) + sf.constant(bv))
+        with sf.Session() as sess:
+            assert _fused_types(sess, y, {x: xv}) == ["_FusedMatMul"]
+            got = sess.run(y, {x: xv})
+    np.testing.assert_allclose(got, np.maximum(xv @ wv + bv, 0), rtol=1e-5, atol=1e-6)
+
+
+def test_not_fused_when_product_feeds_another_op_or_is_nchw_or_scalar_bias():
+    xv = RNG.standard_normal((2, 9, 8, 2)).astype(np.float32)
+    with sf.Graph().as_default():
+        x, w, b, conv, pre, y = _conv_net("Add")
+        other = sf.reduce_sum(conv)                  # the product has a second user
+        with sf.Session() as sess:
+            sess.run(sf.global_variables_initializer())
+            assert _fused_types(sess, [y, other], {x: xv}) == []
+            assert _fused_types(sess, y, {x: xv}) == ["_FusedConv2D"]
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float32, [2, 9, 8, 2])
+        w = sf.constant(RNG.standard_normal((3, 3, 2, 5)).astype(np.float32))
+        y = sf.nn.relu(sf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME") + 1.0)     # scalar bias
+        with sf.Session() as sess:
+            assert _fused_types(sess, y, {x: xv}) == []
+
+
+def test_nan_and_negative_infinity_as_unfused():
+    xv = RNG.standard_normal((2, 5)).astype(np.float32)
+    xv[0, 0] = np.nan
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float32, [None, 5])
+        w = sf.constant(np.eye(5, dtype=np.float32))
+        b = sf.constant(np.array([0, -np.inf, 1, 2, 3], np.float32))
+        y = sf.nn.relu(sf.matmul(x, w) + b)
+        with sf.Session() as sess:
+            got = sess.run(y, {x: xv})
+    assert np.isnan(got[0]).all()                    # NaN * 0 is NaN: the whole row
+    assert got[1, 1] == 0 and got[1, 2] == max(xv[1, 2] + 1, 0)
+
+
+def test_fused_step_errors_name_the_convolution():
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float32, [None, None, None, 2])
+        w = sf.constant(RNG.standard_normal((3, 3, 2, 5)).astype(np.float32))
+        b = sf.constant(np.zeros(5, np.float32))
+        y = sf.nn.relu(sf.nn.conv2d(x, w, [1, 1, 1, 1], "VALID", name="my_conv") + b)
+        with sf.Session() as sess:
+            with pytest.raises(sf.errors.InvalidArgumentError, match="my_conv"):
+                sess.run(y, {x: np.zeros((1, 2, 2, 2), np.float32)})
+
+
+def test_remap_keeps_topological_order_with_shape_users():
+    with sf.Graph().as_default() as g:
+        x, w, b, conv, pre, y = _conv_net("Add")
+        grads = sf.gradients(sf.reduce_sum(y), [w, b])      # Shape(conv) in the gradient
+        fetch_ops = [t.op for t in grads]
+        from sessionflow.session.executor import prune
+        order = remapper.remap(prune(fetch_ops, set()), set(), grads)
+    position = {n: i for i, n in enumerate(order)}
+    fused = [n for n in order if isinstance(n, remapper.FusedNode)]
+    assert len(fused) == 1
+    for n in order:
+        for t in n._inputs:
+            producer = fused[0] if t in fused[0].aliases or t in fused[0]._outputs else t.op
+            if producer in position:
+                assert position[producer] < position[n]
