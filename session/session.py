@@ -16,6 +16,7 @@ import numpy as np
 from ..graph import dtypes, errors
 from ..graph.core import Operation, Tensor
 from ..graph.graph import _default_session_stack, get_default_graph
+from ..ops import parallel
 from . import fetches as fetches_lib
 from .executor import KernelContext, Plan
 from .heap import keep_freed_buffers
@@ -127,6 +128,9 @@ class BaseSession:
                 None, None, f"Session target {target!r}: remote (grpc://) sessions are not "
                             "implemented yet; use the in-process target \"\".")
         keep_freed_buffers()
+        threads = getattr(config, "intra_op_parallelism_threads", 0) or 0
+        if threads > 0:                  # process-wide, as TF's default global pool
+            parallel.set_num_threads(threads)
         self._graph = graph
         self._target = target
         self._config = config

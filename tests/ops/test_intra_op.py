@@ -359,3 +359,13 @@ def test_max_pool_winners_need_the_same_input_and_attrs():
     yv = K.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
     np.testing.assert_array_equal(got, K.max_pool_grad(ov, yv, np.ones_like(yv), [1, 2, 2, 1],
                                                        [1, 2, 2, 1], "VALID"))
+
+
+def test_config_intra_op_parallelism_threads_sizes_the_pool():
+    try:
+        with sf.Session(graph=sf.Graph(), config=sf.ConfigProto(intra_op_parallelism_threads=1)):
+            assert parallel.num_threads() == 1
+        sf.Session(graph=sf.Graph(), config=sf.ConfigProto()).close()     # 0: unchanged
+        assert parallel.num_threads() == 1
+    finally:
+        parallel.set_num_threads(0)
