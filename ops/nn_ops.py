@@ -56,6 +56,7 @@ def bias_relu_epilogue(bias) -> Callable[[np.ndarray], None]:
             # over W*C elements instead of C (several times faster for small C)
             b = np.tile(b, y.shape[-2])
             y = y.reshape(-1, b.size)
+
         def chunk(lo, hi):
             part = y[lo:hi]
             np.add(part, b, out=part)

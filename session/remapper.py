@@ -80,6 +80,11 @@ def _no_control_dependents(op: Operation, plan: set) -> bool:
     return not any(op in c._control_inputs for c in plan)
 
 
+def _format(op: Operation) -> str:
+    fmt = op._attrs.get("data_format", "NHWC")
+    return fmt.decode() if isinstance(fmt, bytes) else fmt
+
+
 def _fusable(relu: Operation, plan: set, keep: set) -> FusedNode | None:
     """The fused node ending at ``relu``, or None when the chain does not qualify."""
     if relu._type != "Relu":
@@ -88,8 +93,7 @@ def _fusable(relu: Operation, plan: set, keep: set) -> FusedNode | None:
     add = add_out._op
     if add._type not in _BIAS_ADDS or add not in plan or len(add._inputs) != 2:
         return None
-    if add._type == "BiasAdd" and add._attrs.get("data_format", b"NHWC") not in (b"NHWC",
-                                                                                "NHWC"):
+    if add._type == "BiasAdd" and _format(add) != "NHWC":
         return None
     for prod_out, bias in (add._inputs, add._inputs[::-1]):
         product = prod_out._op
@@ -97,7 +101,7 @@ def _fusable(relu: Operation, plan: set, keep: set) -> FusedNode | None:
             break
     else:
         return None
-    if product._type == "Conv2D" and product._attrs.get("data_format") not in (b"NHWC", "NHWC"):
+    if product._type == "Conv2D" and _format(product) != "NHWC":
         return None
     channels = prod_out._shape.dims[-1] if prod_out._shape.dims else None
     if (bias._shape.dims is None or len(bias._shape.dims) != 1 or channels is None

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import sessionflow as sf
-from sessionflow.ops import blas, parallel, reduction_ops
+from sessionflow.graph.op_builder import apply_op
+from sessionflow.ops import blas, nn_conv_ops, nn_ops, parallel, reduction_ops
 from sessionflow.ops import nn_kernels as K
 from sessionflow.session import heap, threading_tuner
 
@@ -289,16 +290,15 @@ def test_batch_split_convolutions_equal_whole_batch(path, monkeypatch, tiny_chun
     x = RNG.standard_normal((7, 6, 5, c))
     w = RNG.standard_normal((3, 2, c, 3))
     bias = RNG.standard_normal(3)
+    dy = np.ones((7, 6, 5, 3))
     args = ([1, 1, 1, 1], "SAME")
-    whole = [K.conv2d(x, w, *args), K.conv2d_backprop_input(x.shape, w, np.ones((7, 6, 5, 3)),
-                                                             *args),
-             K.conv2d_backprop_filter(x, w.shape, np.ones((7, 6, 5, 3)), *args)]
-    from sessionflow.ops import nn_ops
+    whole = [K.conv2d(x, w, *args), K.conv2d_backprop_input(x.shape, w, dy, *args),
+             K.conv2d_backprop_filter(x, w.shape, dy, *args)]
     with blas.single_threaded_blas:
         assert len(blas.batch_ranges(7)) == 2
         split = [K.conv2d(x, w, *args, epilogue=nn_ops.bias_relu_epilogue(bias)),
-                 K.conv2d_backprop_input(x.shape, w, np.ones((7, 6, 5, 3)), *args),
-                 K.conv2d_backprop_filter(x, w.shape, np.ones((7, 6, 5, 3)), *args)]
+                 K.conv2d_backprop_input(x.shape, w, dy, *args),
+                 K.conv2d_backprop_filter(x, w.shape, dy, *args)]
     np.testing.assert_allclose(split[0], np.maximum(whole[0] + bias, 0), rtol=1e-10, atol=1e-10)
     for a, b in zip(split[1:], whole[1:]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
@@ -315,7 +315,6 @@ def _pool_graph():
 
 
 def test_max_pool_grad_uses_the_forward_winners(monkeypatch):
-    from sessionflow.ops import nn_conv_ops
     calls = []
     orig = K.max_pool_grad_from_winners
 
@@ -347,10 +346,8 @@ def test_max_pool_winners_need_the_same_input_and_attrs():
         x = sf.placeholder(sf.float32, [None, 6, 8, 3])
         y = sf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
         other = sf.placeholder(sf.float32, [None, 6, 8, 3])
-        from sessionflow.graph.op_builder import apply_op
         g = apply_op("MaxPoolGrad", [other, y, sf.ones_like(y)],
                      {"ksize": [1, 2, 2, 1], "strides": [1, 2, 2, 1], "padding": "VALID"})
-        from sessionflow.ops import nn_conv_ops
         assert not nn_conv_ops._is_grad_of(g.op, y.op)
         xv = RNG.standard_normal((2, 6, 8, 3)).astype(np.float32)
         ov = RNG.standard_normal((2, 6, 8, 3)).astype(np.float32)

@@ -7,7 +7,7 @@ import pytest
 
 import sessionflow as sf
 from sessionflow.session import remapper
-from sessionflow.session.executor import Plan
+from sessionflow.session.executor import prune
 
 RNG = np.random.default_rng(3)
 
@@ -104,11 +104,10 @@ def test_fused_step_errors_name_the_convolution():
 
 
 def test_remap_keeps_topological_order_with_shape_users():
-    with sf.Graph().as_default() as g:
+    with sf.Graph().as_default():
         x, w, b, conv, pre, y = _conv_net("Add")
         grads = sf.gradients(sf.reduce_sum(y), [w, b])      # Shape(conv) in the gradient
         fetch_ops = [t.op for t in grads]
-        from sessionflow.session.executor import prune
         order = remapper.remap(prune(fetch_ops, set()), set(), grads)
     position = {n: i for i, n in enumerate(order)}
     fused = [n for n in order if isinstance(n, remapper.FusedNode)]
