@@ -24,8 +24,8 @@ from ..graph.graph import name_scope
 from ..graph.graph_keys import GraphKeys
 from ..graph.op_builder import apply_op, constant, convert_to_tensor
 from ..graph.tensor_shape import Dimension, TensorShape
-from . import (array_ops, array_ops_extra, init_ops, math_ops, nn_kernels, nn_kernels_norm, nn_ops,
-               reduction_ops, shape_fns)
+from . import (array_ops, array_ops_extra, init_ops, math_ops, nn_kernels, nn_kernels_norm,
+               nn_kernels_pool, nn_ops, reduction_ops, shape_fns)
 from .deprecation import deprecated_argument_lookup
 from .declare import declare, load_op_defs
 from .variable_scope import get_variable, variable_scope
@@ -281,7 +281,7 @@ def _AvgPoolGradGrad(op, grad):
 # -- MaxPool's winners, kept for the MaxPoolGrad of the same plan --------------------------
 # When a plan computes both a MaxPool and the MaxPoolGrad of exactly that pool (same input,
 # its output, same attrs), the forward kernel also finds where each window's gradient will
-# go (``nn_kernels.max_pool_with_winners``) and keeps it, keyed by its output array, until
+# go (``nn_kernels_pool.max_pool_with_winners``) and keeps it, keyed by its output array, until
 # that array is freed; the gradient kernel then scatters without reading the input again.
 # This is TensorFlow's oneDNN MaxPool workspace, kept out of the graph.
 
@@ -296,10 +296,10 @@ def _is_grad_of(grad_op, pool_op) -> bool:
 
 
 def _max_pool_kernel(op, ctx):
-    plain = _kernel("MaxPool", nn_kernels.max_pool)(op, ctx)
+    plain = _kernel("MaxPool", nn_kernels_pool.max_pool)(op, ctx)
     if not any(c in ctx.plan_ops and _is_grad_of(c, op) for c in op.outputs[0].consumers()):
         return plain
-    with_winners = _kernel("MaxPool", nn_kernels.max_pool_with_winners)(op, ctx)
+    with_winners = _kernel("MaxPool", nn_kernels_pool.max_pool_with_winners)(op, ctx)
 
     def kernel(x):
         out, winners = with_winners(x)
@@ -312,8 +312,8 @@ def _max_pool_kernel(op, ctx):
 
 
 def _max_pool_grad_kernel(op, ctx):
-    plain = _kernel("MaxPoolGrad", nn_kernels.max_pool_grad)(op, ctx)
-    from_winners = _kernel("MaxPoolGrad", nn_kernels.max_pool_grad_from_winners)(op, ctx)
+    plain = _kernel("MaxPoolGrad", nn_kernels_pool.max_pool_grad)(op, ctx)
+    from_winners = _kernel("MaxPoolGrad", nn_kernels_pool.max_pool_grad_from_winners)(op, ctx)
 
     def kernel(orig_input, orig_output, grad):
         kept = _winners.pop(id(orig_output), None)       # used once: the step's gradient
@@ -331,9 +331,9 @@ declare("MaxPoolGrad", shape=lambda op: [op.inputs[0].shape.with_rank(4)],
         make_kernel=_max_pool_grad_kernel, grad=_max_pool_grad_of("MaxPoolGradGrad"))
 _declare("MaxPoolGradGrad", _max_pool_grad_grad, _max_pool_grad_grad_shape,
          _max_pool_grad_of("MaxPoolGrad"))
-_declare("AvgPool", nn_kernels.avg_pool, _windowed_shape(nn_kernels.pool_output_shape),
+_declare("AvgPool", nn_kernels_pool.avg_pool, _windowed_shape(nn_kernels.pool_output_shape),
          _AvgPoolGrad)
-_declare("AvgPoolGrad", nn_kernels.avg_pool_grad, _sizes_shape(0), _AvgPoolGradGrad)
+_declare("AvgPoolGrad", nn_kernels_pool.avg_pool_grad, _sizes_shape(0), _AvgPoolGradGrad)
 
 
 # -- FusedBatchNormV3 and its gradient ------------------------------------------------------

@@ -14,6 +14,7 @@ import sessionflow as sf
 from sessionflow.graph.op_builder import apply_op
 from sessionflow.ops import blas, nn_conv_ops, nn_ops, parallel, reduction_ops
 from sessionflow.ops import nn_kernels as K
+from sessionflow.ops import nn_kernels_pool as P
 from sessionflow.session import heap, threading_tuner
 
 from .test_nn_kernels import close, ref_conv, ref_conv_bp_filter, ref_conv_bp_input
@@ -206,8 +207,8 @@ def test_keep_freed_buffers_opt_out(monkeypatch):
 
 def _scan_grad(x, dy, k):
     """MaxPoolGrad through the per-cell scan (the path the tiled one replaces)."""
-    g, _ = K._pool_setup(x.shape, [1, k, k, 1], [1, k, k, 1], "VALID", "NHWC")
-    return K._scan_max_pool_grad(x, dy, g, bool(np.isfinite(dy).all()))
+    g, _ = P._pool_setup(x.shape, [1, k, k, 1], [1, k, k, 1], "VALID", "NHWC")
+    return P._scan_max_pool_grad(x, dy, g, bool(np.isfinite(dy).all()))
 
 
 @pytest.mark.parametrize("k", [2, 3])
@@ -219,9 +220,9 @@ def test_tiled_max_pool_grad_equals_scan(tiny_chunks, k, dtype):
         x[1, :k, :k, 1] = -np.inf                                       # no winner in TF
         x[2, :k, :k, 2] = np.finfo(dtype).min
         x[3, 0, 0, 3], x[3, 1, 1, 3] = np.nan, 5                        # NaN never wins
-    y = K.max_pool(x, [1, k, k, 1], [1, k, k, 1], "VALID")
+    y = P.max_pool(x, [1, k, k, 1], [1, k, k, 1], "VALID")
     dy = RNG.standard_normal(y.shape).astype(np.float32 if dtype != np.float64 else dtype)
-    got = K.max_pool_grad(x, y, dy.astype(dtype) if dtype == np.float16 else dy,
+    got = P.max_pool_grad(x, y, dy.astype(dtype) if dtype == np.float16 else dy,
                           [1, k, k, 1], [1, k, k, 1], "VALID")
     want = _scan_grad(x, dy.astype(got.dtype), k)
     np.testing.assert_array_equal(got, want)
@@ -229,10 +230,10 @@ def test_tiled_max_pool_grad_equals_scan(tiny_chunks, k, dtype):
 
 def test_tiled_max_pool_grad_nonfinite_gradient_uses_scan(tiny_chunks):
     x = RNG.standard_normal((4, 4, 4, 3)).astype(np.float32)
-    y = K.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    y = P.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
     dy = np.ones(y.shape, np.float32)
     dy[0, 0, 0, 0] = np.inf
-    got = K.max_pool_grad(x, y, dy, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    got = P.max_pool_grad(x, y, dy, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
     assert np.isinf(got).sum() == 1 and not np.isnan(got).any()
     np.testing.assert_array_equal(got, _scan_grad(x, dy, 2))
 
@@ -316,13 +317,13 @@ def _pool_graph():
 
 def test_max_pool_grad_uses_the_forward_winners(monkeypatch):
     calls = []
-    orig = K.max_pool_grad_from_winners
+    orig = P.max_pool_grad_from_winners
 
     @functools.wraps(orig)
     def spy(*a, **k):
         calls.append(1)
         return orig(*a, **k)
-    monkeypatch.setattr(K, "max_pool_grad_from_winners", spy)
+    monkeypatch.setattr(P, "max_pool_grad_from_winners", spy)
     xv = np.maximum(RNG.standard_normal((5, 6, 8, 3)), 0).astype(np.float32)  # many ties
     dyv = RNG.standard_normal((5, 3, 4, 3)).astype(np.float32)
     with sf.Graph().as_default():
@@ -335,9 +336,9 @@ def test_max_pool_grad_uses_the_forward_winners(monkeypatch):
             dyv_inf = dyv.copy()
             dyv_inf[0, 0, 0, 0] = np.inf                       # not finite: the scan decides
             got_inf = sess.run(dx, {x: xv, dy: dyv_inf})
-    yv = K.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    yv = P.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
     np.testing.assert_array_equal(got, _scan_grad(xv, dyv, 2))
-    np.testing.assert_array_equal(got_inf, K.max_pool_grad(xv, yv, dyv_inf, [1, 2, 2, 1],
+    np.testing.assert_array_equal(got_inf, P.max_pool_grad(xv, yv, dyv_inf, [1, 2, 2, 1],
                                                            [1, 2, 2, 1], "VALID"))
 
 
@@ -353,8 +354,8 @@ def test_max_pool_winners_need_the_same_input_and_attrs():
         ov = RNG.standard_normal((2, 6, 8, 3)).astype(np.float32)
         with sf.Session() as sess:
             got = sess.run(g, {x: xv, other: ov})
-    yv = K.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
-    np.testing.assert_array_equal(got, K.max_pool_grad(ov, yv, np.ones_like(yv), [1, 2, 2, 1],
+    yv = P.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    np.testing.assert_array_equal(got, P.max_pool_grad(ov, yv, np.ones_like(yv), [1, 2, 2, 1],
                                                        [1, 2, 2, 1], "VALID"))
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sessionflow.ops import nn_kernels as K
+from sessionflow.ops import nn_kernels_pool as P
 from sessionflow.ops import nn_kernels_norm as N
 
 
@@ -608,17 +609,17 @@ def test_pools_vs_reference(case, fmt):
     e = ep or ((0, 0), (0, 0))
     mx, _, avg = ref_pool(x, k, s, padding, e)
     pk = dict(ksize=attr4(k, fmt), strides=attr4(s, fmt), padding=padding, data_format=fmt)
-    y = K.max_pool(to_fmt(x, fmt), explicit_paddings=flat_explicit(ep, fmt), **pk)
+    y = P.max_pool(to_fmt(x, fmt), explicit_paddings=flat_explicit(ep, fmt), **pk)
     close(from_fmt(y, fmt), mx)
     dy = rand(*mx.shape)
-    dx = K.max_pool_grad(to_fmt(x, fmt), y, to_fmt(dy, fmt),
+    dx = P.max_pool_grad(to_fmt(x, fmt), y, to_fmt(dy, fmt),
                          explicit_paddings=flat_explicit(ep, fmt), **pk)
     close(from_fmt(dx, fmt), ref_max_pool_grad(x, dy, k, s, padding, e))
     if padding == "EXPLICIT":
         return                                  # AvgPool has no EXPLICIT padding
-    a = K.avg_pool(to_fmt(x, fmt), **pk)
+    a = P.avg_pool(to_fmt(x, fmt), **pk)
     close(from_fmt(a, fmt), avg)
-    da = K.avg_pool_grad(shape_fmt(x.shape, fmt), to_fmt(dy, fmt), **pk)
+    da = P.avg_pool_grad(shape_fmt(x.shape, fmt), to_fmt(dy, fmt), **pk)
     close(from_fmt(da, fmt), ref_avg_pool_grad(x.shape, dy, k, s, padding))
     close(np.vdot(avg, dy), np.vdot(x, from_fmt(da, fmt)))     # adjoint
 
@@ -630,9 +631,9 @@ def test_max_pool_grad_ties_go_to_first_position(k, s, padding):
     x = RNG.integers(0, 2, size=(2, 6, 7, 2)).astype(np.float32)
     x[0] = 0.0
     args = ([1, *k, 1], [1, *s, 1], padding)
-    y = K.max_pool(x, *args)
+    y = P.max_pool(x, *args)
     dy = RNG.standard_normal(y.shape).astype(np.float32)
-    dx = K.max_pool_grad(x, y, dy, *args)
+    dx = P.max_pool_grad(x, y, dy, *args)
     ref = ref_max_pool_grad(x.astype(np.float64), dy.astype(np.float64), k, s, padding)
     close(dx, ref, 1e-6)
     # all-zero image: each window's gradient lands on its top-left valid cell only
@@ -644,29 +645,29 @@ def test_max_pool_grad_ties_go_to_first_position(k, s, padding):
 
 def test_max_pool_padding_never_wins():
     x = -1.0 - np.abs(rand(1, 5, 5, 2))       # all negative: a 0-padding would win
-    y = K.max_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+    y = P.max_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
     assert (y < -1.0).all()
     close(y, ref_pool(x, (3, 3), (2, 2), "SAME")[0])
     dy = np.ones(y.shape)
-    dx = K.max_pool_grad(x, y, dy, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+    dx = P.max_pool_grad(x, y, dy, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
     assert dx.sum() == pytest.approx(dy.sum())   # nothing lost into the padding
     xi = -np.arange(50, dtype=np.int32).reshape(1, 5, 5, 2)
-    yi = K.max_pool(xi, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    yi = P.max_pool(xi, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
     assert yi.dtype == np.int32 and yi[0, 2, 2, 0] == -48
 
 
 def test_avg_pool_same_counts_only_valid_cells():
     x = np.ones((1, 5, 4, 1), np.float32)
-    y = K.avg_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+    y = P.avg_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
     np.testing.assert_array_equal(y, np.ones((1, 3, 2, 1), np.float32))
     x = np.arange(20, dtype=np.float64).reshape(1, 5, 4, 1)
-    y = K.avg_pool(x, [1, 3, 3, 1], [1, 1, 1, 1], "SAME")
+    y = P.avg_pool(x, [1, 3, 3, 1], [1, 1, 1, 1], "SAME")
     assert y[0, 0, 0, 0] == pytest.approx(np.mean([0, 1, 4, 5]))        # 4 valid cells
     assert y[0, 0, 1, 0] == pytest.approx(np.mean([0, 1, 2, 4, 5, 6]))  # 6 valid cells
     assert y[0, 2, 1, 0] == pytest.approx(np.mean(x[0, 1:4, 0:3, 0]))   # 9 valid cells
     # gradient of the mean of ones spreads 1/count to each valid cell
-    g = K.avg_pool_grad([1, 5, 4, 1], np.ones((1, 5, 4, 1)), [1, 3, 3, 1], [1, 1, 1, 1], "SAME")
-    counts = K._window_counts(K._Geom((1, 5, 4, 1), 3, 3, 1, 1, 1, 1, "SAME", (0, 0), (0, 0)))
+    g = P.avg_pool_grad([1, 5, 4, 1], np.ones((1, 5, 4, 1)), [1, 3, 3, 1], [1, 1, 1, 1], "SAME")
+    counts = P._window_counts(K._Geom((1, 5, 4, 1), 3, 3, 1, 1, 1, 1, "SAME", (0, 0), (0, 0)))
     expect = ref_avg_pool_grad((1, 5, 4, 1), np.ones((1, 5, 4, 1)), (3, 3), (1, 1), "SAME")
     close(g, expect)
     assert counts[0, 0] == 4 and counts[1, 1] == 9
@@ -674,14 +675,14 @@ def test_avg_pool_same_counts_only_valid_cells():
 
 def test_pool_finite_differences():
     x = rand(1, 5, 4, 2)
-    for fn, gfn in [(K.max_pool, "max"), (K.avg_pool, "avg")]:
+    for fn, gfn in [(P.max_pool, "max"), (P.avg_pool, "avg")]:
         args = ([1, 3, 2, 1], [1, 2, 1, 1], "SAME")
         y = fn(x, *args)
         g = rand(*y.shape)
         if gfn == "max":
-            grad = K.max_pool_grad(x, y, g, *args)
+            grad = P.max_pool_grad(x, y, g, *args)
         else:
-            grad = K.avg_pool_grad(x.shape, g, *args)
+            grad = P.avg_pool_grad(x.shape, g, *args)
         num = np.zeros_like(x)
         eps = 1e-6
         for idx in np.ndindex(x.shape):
@@ -694,16 +695,16 @@ def test_pool_finite_differences():
 
 def test_max_pool_depthwise_and_errors():
     x = rand(1, 3, 3, 6)
-    y = K.max_pool(x, [1, 1, 1, 3], [1, 1, 1, 3], "VALID")
+    y = P.max_pool(x, [1, 1, 1, 3], [1, 1, 1, 3], "VALID")
     close(y, x.reshape(1, 3, 3, 2, 3).max(-1))
     with pytest.raises(ValueError, match="batch dimension"):
-        K.max_pool(x, [2, 1, 1, 1], [1, 1, 1, 1], "VALID")
+        P.max_pool(x, [2, 1, 1, 1], [1, 1, 1, 1], "VALID")
     with pytest.raises(ValueError, match="Negative dimension size"):
-        K.max_pool(x, [1, 4, 4, 1], [1, 1, 1, 1], "VALID")
+        P.max_pool(x, [1, 4, 4, 1], [1, 1, 1, 1], "VALID")
     with pytest.raises(ValueError, match="does not match"):
-        K.max_pool_grad(x, x, x, [1, 2, 2, 1], [1, 1, 1, 1], "VALID")
+        P.max_pool_grad(x, x, x, [1, 2, 2, 1], [1, 1, 1, 1], "VALID")
     with pytest.raises(ValueError, match="does not match"):
-        K.avg_pool_grad([1, 3, 3, 6], x, [1, 2, 2, 1], [1, 1, 1, 1], "VALID")
+        P.avg_pool_grad([1, 3, 3, 6], x, [1, 2, 2, 1], [1, 1, 1, 1], "VALID")
 
 
 # ----------------------------------------------------------------------------------------
@@ -857,27 +858,27 @@ def test_empty_batch_and_empty_spatial():
     assert K.conv2d_backprop_input(x.shape, w, y, [1, 1, 1, 1], "SAME").shape == x.shape
     np.testing.assert_array_equal(K.conv2d_backprop_filter(x, w.shape, y, [1, 1, 1, 1], "SAME"),
                                   np.zeros(w.shape, np.float32))
-    assert K.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME").shape == (0, 3, 3, 3)
-    assert K.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME").shape == (0, 3, 3, 3)
+    assert P.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME").shape == (0, 3, 3, 3)
+    assert P.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME").shape == (0, 3, 3, 3)
     x0 = np.zeros((2, 0, 5, 3))
     y0 = K.conv2d(x0, rand(3, 3, 3, 4), [1, 2, 1, 1], "SAME")
     assert y0.shape == (2, 0, 5, 4)
     dx0 = K.conv2d_backprop_input(x0.shape, rand(3, 3, 3, 4), y0, [1, 2, 1, 1], "SAME")
     assert dx0.shape == x0.shape
-    p0 = K.max_pool(x0, [1, 2, 2, 1], [1, 1, 1, 1], "SAME")
+    p0 = P.max_pool(x0, [1, 2, 2, 1], [1, 1, 1, 1], "SAME")
     assert p0.shape == (2, 0, 5, 3)
-    assert K.max_pool_grad(x0, p0, p0, [1, 2, 2, 1], [1, 1, 1, 1], "SAME").shape == x0.shape
+    assert P.max_pool_grad(x0, p0, p0, [1, 2, 2, 1], [1, 1, 1, 1], "SAME").shape == x0.shape
 
 
 def test_half_precision_pools_keep_dtype():
     x = rand(2, 6, 6, 3).astype(np.float16)
     args = ([1, 2, 2, 1], [1, 2, 2, 1], "VALID")
-    y = K.max_pool(x, *args)
+    y = P.max_pool(x, *args)
     assert y.dtype == np.float16
-    assert K.max_pool_grad(x, y, y, *args).dtype == np.float16
-    a = K.avg_pool(x, *args)
+    assert P.max_pool_grad(x, y, y, *args).dtype == np.float16
+    a = P.avg_pool(x, *args)
     assert a.dtype == np.float16
     np.testing.assert_allclose(a.astype(np.float64),
                                ref_pool(x.astype(np.float64), (2, 2), (2, 2), "VALID")[2],
                                rtol=2e-3, atol=2e-3)
-    assert K.avg_pool_grad(x.shape, a, *args).dtype == np.float16
+    assert P.avg_pool_grad(x.shape, a, *args).dtype == np.float16
