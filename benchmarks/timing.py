@@ -1,9 +1,18 @@
-"""Shared benchmark helpers: best-of-N timing and a side-by-side ratio table."""
+"""Shared benchmark helpers: best-of-N timing and a side-by-side ratio table.
+
+Importing this applies sessionflow's process-wide heap setting (``session/heap.py``) up
+front, so every column (hand-written numpy, sessionflow, TensorFlow) runs with the same
+allocator, whichever is measured first.
+"""
 from __future__ import annotations
 
 import time
 import timeit
 from typing import Callable
+
+from sessionflow.session.heap import keep_freed_buffers
+
+keep_freed_buffers()
 
 
 def best_us(fn: Callable[[], object], number: int = 500, repeat: int = 7,
