@@ -311,17 +311,45 @@ def _max_pool_kernel(op, ctx):
     return kernel
 
 
+def _kept_winners(orig_input, orig_output):
+    """The winners the forward MaxPool kept for exactly these arrays (used once), or None."""
+    kept = _winners.pop(id(orig_output), None)
+    if kept is not None and kept[0]() is orig_output and kept[1]() is orig_input:
+        return kept[2]
+    return None
+
+
 def _max_pool_grad_kernel(op, ctx):
     plain = _kernel("MaxPoolGrad", nn_kernels_pool.max_pool_grad)(op, ctx)
     from_winners = _kernel("MaxPoolGrad", nn_kernels_pool.max_pool_grad_from_winners)(op, ctx)
 
     def kernel(orig_input, orig_output, grad):
-        kept = _winners.pop(id(orig_output), None)       # used once: the step's gradient
-        if kept is not None and kept[0]() is orig_output and kept[1]() is orig_input:
-            dx = from_winners(kept[2], grad)
+        winners = _kept_winners(orig_input, orig_output)
+        if winners is not None:
+            dx = from_winners(winners, grad)
             if dx is not None:
                 return dx
         return plain(orig_input, orig_output, grad)
+    return kernel
+
+
+def fused_max_pool_relu_grad_kernel(op, ctx) -> Callable:
+    """Kernel ``(orig_input, orig_output, grad) -> ReluGrad(MaxPoolGrad(...), orig_input)``
+    for a MaxPoolGrad op the plan fused with that ReluGrad (``session.remapper``).  With
+    the forward's winners, a window's winner holds its maximum, so the Relu mask is
+    ``orig_output > 0`` and is applied to the pooled gradient before routing; otherwise
+    (no winners kept, a non-finite gradient) the two kernels run as usual."""
+    scan = _kernel("MaxPoolGrad", nn_kernels_pool.max_pool_grad)(op, ctx)
+    from_winners = _kernel("MaxPoolGrad", nn_kernels_pool.max_pool_grad_from_winners)(op, ctx)
+
+    def kernel(orig_input, orig_output, grad):
+        winners = _kept_winners(orig_input, orig_output)
+        if winners is not None:
+            masked = nn_ops.relu_grad(np.asarray(grad), np.asarray(orig_output))
+            dx = from_winners(winners, masked)
+            if dx is not None:
+                return dx
+        return nn_ops.relu_grad(scan(orig_input, orig_output, grad), orig_input)
     return kernel
 
 

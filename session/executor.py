@@ -149,9 +149,9 @@ class Plan:
                                                       fed, ctx)
             self.run, self.run_instrumented = dataflow.run, dataflow.run_instrumented
             return
-        order = remap(prune(fetch_ops, fed), fed, fetch_tensors)
-        with ctx.building(order):
-            self._build(order, fed, ctx)
+        ops = prune(fetch_ops, fed)
+        with ctx.building(ops):
+            self._build(remap(ops, fed, fetch_tensors), fed, ctx)
 
     # -- building -------------------------------------------------------------------------
     def _build(self, order: list[Operation], fed: set, ctx: KernelContext) -> None:

@@ -1,12 +1,17 @@
-"""Fuses Conv2D/MatMul + bias add + Relu into one plan step, as TensorFlow's grappler
-remapper does (``_FusedConv2D``, ``_FusedMatMul``).
+"""Fuses chains of ops into one plan step, as TensorFlow's grappler remapper does.
 
-The fused step computes the product, then adds the bias and applies Relu in place on its
-fresh output, in cache-sized chunks: two full passes over memory and two allocations less
-than running the three ops.  The graph is not changed; only the plan's steps are.  A
-chain is fused only when the product's and the sum's values are used by nothing but the
-next op of the chain and by shape ops (which get the fused output: same shape and dtype),
-are neither fed nor fetched, and the bias is a vector as long as the product's channels.
+- ``Conv2D``/``MatMul`` -> bias add -> ``Relu`` (TF's ``_FusedConv2D``/``_FusedMatMul``):
+  the product, then the bias add and Relu in place on each cache-sized piece of its fresh
+  output; two full passes over memory and two allocations less.
+- ``MaxPoolGrad`` -> ``ReluGrad`` masked by the pool's own input (a Relu output, in a
+  conv net): the mask is applied to the pooled gradient before it is routed to the window
+  winners (a window's winner is its maximum, so ``input > 0`` there is ``pooled > 0``),
+  which skips a full-size pass and the full-size intermediate.  The fused kernel takes this path only when the pool's
+  winners were kept (``nn_conv_ops``), else it runs the two kernels.
+
+The graph is not changed; only the plan's steps are.  A chain is fused only when its
+intermediate values are used by nothing but the next op of the chain and by shape ops
+(which get the fused output: same shape and dtype) and are neither fed nor fetched.
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import heapq
 from typing import Callable, Sequence
 
 from ..graph.core import Operation, Tensor
-from ..ops.nn_conv_ops import fused_conv2d_bias_relu_kernel
+from ..ops.nn_conv_ops import fused_conv2d_bias_relu_kernel, fused_max_pool_relu_grad_kernel
 from ..ops.nn_ops import bias_relu_epilogue
 
 _PRODUCTS = {"Conv2D": "_FusedConv2D", "MatMul": "_FusedMatMul"}
@@ -23,24 +28,26 @@ _SHAPE_OPS = frozenset({"Shape", "ShapeN", "Size", "Rank"})
 
 
 class FusedNode:
-    """A plan step standing for ``product -> bias add -> Relu``; looks enough like an
-    Operation for the plan builder, tracing and error messages."""
+    """A plan step standing for a chain of ops (the first does the main work, the last
+    gives the output); looks enough like an Operation for the plan builder, tracing and
+    error messages.  ``aliases`` are the chain's inner values, which shape ops may read:
+    they get the fused output's slot."""
 
-    def __init__(self, product: Operation, bias_add: Operation, relu: Operation,
-                 bias: Tensor):
-        self.product, self.bias_add, self.relu, self.bias = product, bias_add, relu, bias
-        self._inputs = list(product._inputs) + [bias]
-        self._outputs = list(relu._outputs)
-        self._control_inputs = list(dict.fromkeys(
-            product._control_inputs + bias_add._control_inputs + relu._control_inputs))
-        self._type = _PRODUCTS[product._type]
+    def __init__(self, fused_type: str, chain: list, inputs: list,
+                 make_kernel: Callable):
+        self.chain = chain
+        self._type = fused_type
+        self._inputs = inputs
+        self._outputs = list(chain[-1]._outputs)
+        self._control_inputs = list(dict.fromkeys(c for op in chain for c in op._control_inputs))
         self._attrs: dict = {}
-        self.aliases = [product._outputs[0], bias_add._outputs[0]]   # get the fused output
+        self.aliases = [op._outputs[0] for op in chain[:-1]]
+        self._make_kernel = make_kernel
 
     @property
     def name(self) -> str:
-        """The product's name: errors and traces point at the op doing the work."""
-        return self.product.name
+        """The first op's name: errors and traces point at the op doing the work."""
+        return self.chain[0].name
 
     @property
     def type(self) -> str:
@@ -51,20 +58,26 @@ class FusedNode:
         return self._inputs
 
     def where(self) -> str:
-        return self.product.where()
+        return self.chain[0].where()
 
     def bind(self, bind_kernel: Callable, ctx) -> Callable:
-        """The fused kernel: a Conv2D applies the epilogue piece by piece as it computes;
-        a MatMul's fresh result gets it afterwards."""
-        if self.product._type == "Conv2D":
-            return fused_conv2d_bias_relu_kernel(self.product, ctx)
-        product = bind_kernel(self.product, ctx)
+        return self._make_kernel(bind_kernel, ctx)
 
-        def kernel(a, b, bias):
-            y = product(a, b)
-            bias_relu_epilogue(bias)(y)
+
+def _bias_relu_node(product: Operation, bias_add: Operation, relu: Operation,
+                    bias: Tensor) -> FusedNode:
+    def make(bind_kernel, ctx):
+        if product._type == "Conv2D":     # the epilogue runs piece by piece as it computes
+            return fused_conv2d_bias_relu_kernel(product, ctx)
+        matmul = bind_kernel(product, ctx)
+
+        def kernel(a, b, bias_value):
+            y = matmul(a, b)
+            bias_relu_epilogue(bias_value)(y)
             return y
         return kernel
+    return FusedNode(_PRODUCTS[product._type], [product, bias_add, relu],
+                     list(product._inputs) + [bias], make)
 
 
 def _only_used_by(t: Tensor, user: Operation, plan: set, keep: set) -> bool:
@@ -85,8 +98,8 @@ def _format(op: Operation) -> str:
     return fmt.decode() if isinstance(fmt, bytes) else fmt
 
 
-def _fusable(relu: Operation, plan: set, keep: set) -> FusedNode | None:
-    """The fused node ending at ``relu``, or None when the chain does not qualify."""
+def _bias_relu_chain(relu: Operation, plan: set, keep: set) -> FusedNode | None:
+    """The product -> bias add -> Relu node ending at ``relu``, or None."""
     if relu._type != "Relu":
         return None
     add_out = relu._inputs[0]
@@ -111,7 +124,26 @@ def _fusable(relu: Operation, plan: set, keep: set) -> FusedNode | None:
     if not (_only_used_by(prod_out, add, plan, keep) and _only_used_by(add_out, relu, plan, keep)
             and _no_control_dependents(product, plan) and _no_control_dependents(add, plan)):
         return None
-    return FusedNode(product, add, relu, bias)
+    return _bias_relu_node(product, add, relu, bias)
+
+
+def _max_pool_relu_grad_chain(relu_grad: Operation, plan: set, keep: set) -> FusedNode | None:
+    """The MaxPoolGrad -> ReluGrad node ending at ``relu_grad``, or None."""
+    if relu_grad._type != "ReluGrad":
+        return None
+    pooled_grad, features = relu_grad._inputs
+    pool_grad = pooled_grad._op
+    if (pool_grad._type != "MaxPoolGrad" or pool_grad not in plan
+            or pool_grad._inputs[0] is not features
+            or not _only_used_by(pooled_grad, relu_grad, plan, keep)
+            or not _no_control_dependents(pool_grad, plan)):
+        return None
+    return FusedNode("_FusedMaxPoolGradReluGrad", [pool_grad, relu_grad],
+                     list(pool_grad._inputs),
+                     lambda bind_kernel, ctx: fused_max_pool_relu_grad_kernel(pool_grad, ctx))
+
+
+_CHAINS = (_bias_relu_chain, _max_pool_relu_grad_chain)
 
 
 def remap(order: Sequence[Operation], fed: set, fetched: Sequence[Tensor]) -> list:
@@ -121,14 +153,16 @@ def remap(order: Sequence[Operation], fed: set, fetched: Sequence[Tensor]) -> li
     keep = set(fed) | set(fetched)
     fused = {}
     for op in order:
-        node = _fusable(op, plan, keep)
-        if node is not None:
-            fused[op] = node
+        for chain in _CHAINS:
+            node = chain(op, plan, keep)
+            if node is not None:
+                fused[op] = node
+                break
     if not fused:
         return list(order)
     replaced = {}
     for node in fused.values():
-        for op in (node.product, node.bias_add, node.relu):
+        for op in node.chain:
             replaced[op] = node
     nodes = list(dict.fromkeys(replaced.get(op, op) for op in order))
     return _topological(nodes, replaced, fed)

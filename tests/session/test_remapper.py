@@ -2,10 +2,13 @@
 the unfused values, and chains that must stay visible are left alone."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
 import sessionflow as sf
+from sessionflow.ops import nn_conv_ops, nn_kernels_pool
 from sessionflow.session import remapper
 from sessionflow.session.executor import prune
 
@@ -117,3 +120,38 @@ def test_remap_keeps_topological_order_with_shape_users():
             producer = fused[0] if t in fused[0].aliases or t in fused[0]._outputs else t.op
             if producer in position:
                 assert position[producer] < position[n]
+
+
+def test_fused_max_pool_grad_relu_grad_matches_unfused(monkeypatch):
+    calls = []
+    orig = nn_kernels_pool.max_pool_grad_from_winners
+
+    @functools.wraps(orig)
+    def spy(*a, **k):
+        calls.append(1)
+        return orig(*a, **k)
+    monkeypatch.setattr(nn_kernels_pool, "max_pool_grad_from_winners", spy)
+    xv = RNG.standard_normal((3, 8, 6, 4)).astype(np.float32)
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float32, [None, 8, 6, 4])
+        h = sf.nn.relu(x * 2.0)
+        p = sf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+        loss = sf.reduce_sum(p * p)
+        dx, = sf.gradients(loss, x)
+        pool_grad = [op for op in sf.get_default_graph().get_operations()
+                     if op.type == "MaxPoolGrad"][0].outputs[0]
+        with sf.Session() as sess:
+            assert _fused_types(sess, dx, {x: xv}) == ["_FusedMaxPoolGradReluGrad"]
+            fused = sess.run(dx, {x: xv})
+            assert calls and not nn_conv_ops._winners       # the kept winners were used
+            # fetching the pool gradient keeps the two ops apart: the reference
+            assert _fused_types(sess, [dx, pool_grad], {x: xv}) == []
+            plain, _ = sess.run([dx, pool_grad], {x: xv})
+    np.testing.assert_array_equal(fused, plain)
+    hv = np.maximum(xv * 2, 0)
+    expect = np.zeros_like(xv)
+    for n, i, j, c in np.ndindex(3, 4, 3, 4):          # first maximum of each window
+        win = hv[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2, c]
+        a, b = np.unravel_index(np.argmax(win), (2, 2))
+        expect[n, 2 * i + a, 2 * j + b, c] = 2 * win.max() * 2 * (win.max() > 0)
+    np.testing.assert_allclose(fused, expect, rtol=1e-6)
