@@ -6,8 +6,9 @@
 - ``MaxPoolGrad`` -> ``ReluGrad`` masked by the pool's own input (a Relu output, in a
   conv net): the mask is applied to the pooled gradient before it is routed to the window
   winners (a window's winner is its maximum, so ``input > 0`` there is ``pooled > 0``),
-  which skips a full-size pass and the full-size intermediate.  The fused kernel takes this path only when the pool's
-  winners were kept (``nn_conv_ops``), else it runs the two kernels.
+  which skips a full-size pass and the full-size intermediate.  The fused kernel takes
+  this path only when the pool's winners were kept (``nn_conv_ops``), else it runs the
+  two kernels.
 
 The graph is not changed; only the plan's steps are.  A chain is fused only when its
 intermediate values are used by nothing but the next op of the chain and by shape ops
