@@ -1,11 +1,12 @@
-"""Intra-op parallelism for memory-bound kernels: TensorFlow's intra-op thread pool.
+"""Intra-op parallelism: TensorFlow's intra-op thread pool, for numpy kernels.
 
-A kernel that makes several elementwise passes over a large array (pooling gradients,
-optimizer updates) runs them on cache-sized chunks, so each pass after the first reads
-from cache instead of memory, and hands the chunks to a process-wide thread pool (numpy
-releases the GIL inside its loops).  Kernels that call BLAS do not use it: BLAS has its own
-threads.  ``ConfigProto.intra_op_parallelism_threads`` sets the pool size (0 = one thread
-per available core), as in TensorFlow.
+A kernel that makes several elementwise passes over a large array (pooling, optimizer
+updates, big elementwise ops) runs them on cache-sized chunks, so each pass after the
+first reads from cache instead of memory, and hands the chunks to a process-wide thread
+pool (numpy releases the GIL inside its loops).  In runs where the pool owns the cores
+(``ops.blas``), GEMMs and convolutions are split over it too.
+``ConfigProto.intra_op_parallelism_threads`` sets the pool size (0 = one thread per
+available core), as in TensorFlow.
 """
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def _get_pool() -> ThreadPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(_num_threads, thread_name_prefix="sessionflow-intra-op",
+            _pool = ThreadPoolExecutor(max(_num_threads, 1),
+                                       thread_name_prefix="sessionflow-intra-op",
                                        initializer=_mark_worker)
         return _pool
 
@@ -127,11 +129,11 @@ def elementwise(fn: Callable) -> Callable:
                 break
         else:                                   # small: no split (the common, cheap path)
             return fn(*args)
+        if num_threads() == 1:
+            return fn(*args)
         arrays = [np.asarray(a) for a in args]
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
         size = int(np.prod(shape))
-        if num_threads() == 1:
-            return fn(*args)
         if all(a.shape == shape and a.flags.c_contiguous for a in arrays):
             arrays, lead, rest = [a.reshape(-1) for a in arrays], size, ()
         else:
