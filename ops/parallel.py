@@ -65,6 +65,25 @@ def _mark_worker() -> None:
     _in_worker.active = True
 
 
+class _BlasOwnsCores:
+    """While held (by runs in which BLAS keeps its own threads), splits run inline: pool
+    threads would only contend with BLAS's spinning workers.  Re-entrant across threads."""
+
+    def __init__(self):
+        self.holders = 0
+
+    def __enter__(self) -> None:
+        with _lock:
+            self.holders += 1
+
+    def __exit__(self, *exc) -> None:
+        with _lock:
+            self.holders -= 1
+
+
+blas_owns_cores = _BlasOwnsCores()
+
+
 def in_pool_thread() -> bool:
     """Whether this thread is running a part of a split (a pool thread, or the caller
     while it runs its own part)."""
@@ -80,7 +99,7 @@ def run_parts(parts: list) -> None:
     """Runs ``fn(lo, hi)`` for each ``(fn, lo, hi)`` in ``parts``: the first on the calling
     thread, the others on the pool; waits for all; exceptions propagate.  Inside a part
     (on any thread) nested calls run inline, so they neither deadlock nor oversubscribe."""
-    if len(parts) <= 1 or in_pool_thread() or num_threads() == 1:
+    if len(parts) <= 1 or in_pool_thread() or num_threads() == 1 or blas_owns_cores.holders:
         for fn, lo, hi in parts:
             fn(lo, hi)
         return
@@ -129,7 +148,7 @@ def elementwise(fn: Callable) -> Callable:
                 break
         else:                                   # small: no split (the common, cheap path)
             return fn(*args)
-        if num_threads() == 1:
+        if num_threads() == 1 or blas_owns_cores.holders:
             return fn(*args)
         arrays = [np.asarray(a) for a in args]
         shape = np.broadcast_shapes(*(a.shape for a in arrays))

@@ -1,7 +1,8 @@
 """Chooses, per plan, who owns the cores: BLAS's own threads or the intra-op pool.
 
 GEMM-bound plans (an MLP step) run fastest with OpenBLAS threading each product itself:
-its spinning workers hand off in microseconds.  Plans with many memory-bound kernels
+its spinning workers hand off in microseconds (the intra-op pool then stays idle, as its
+threads would only contend with them).  Plans with many memory-bound kernels
 between their products (a conv net) run fastest with BLAS held to one thread and the
 intra-op pool splitting both the products and those kernels (``ops.blas``).  A plan's
 first runs time a block of runs in each mode; the faster mode is kept from then on.
@@ -14,6 +15,7 @@ import time
 from typing import Callable
 
 from ..ops.blas import controls_blas, single_threaded_blas
+from ..ops.parallel import blas_owns_cores
 
 # Timed runs per mode before choosing (after one untimed run at the start of each block).
 TRIALS = 5
@@ -35,16 +37,11 @@ class ThreadingTuner:
     def run(self, fn: Callable[[], list]) -> list:
         mode = self.pool_mode
         if mode is not None:
-            if mode:
-                with single_threaded_blas:
-                    return fn()
-            return fn()
+            with single_threaded_blas if mode else blas_owns_cores:
+                return fn()
         mode = self._runs > TRIALS                  # a block of native runs, then of pool
         start = time.perf_counter()
-        if mode:
-            with single_threaded_blas:
-                result = fn()
-        else:
+        with single_threaded_blas if mode else blas_owns_cores:
             result = fn()
         self._record(mode, time.perf_counter() - start)
         return result
