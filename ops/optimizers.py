@@ -12,9 +12,10 @@ Resource variables use the ``ResourceApply*`` ops; IndexedSlices gradients (from
 gathers) use the ``ResourceSparseApply*`` ops after TF's duplicate-index summing
 (``Unique`` + ``UnsortedSegmentSum``), GradientDescent's ``ResourceScatterAdd`` and
 Adam's scatter-add/assign graph. TF1 ref variables (``use_resource=False``) use
-``ApplyGradientDescent``/``ApplyAdam``; other optimizers raise NotImplementedError for
-them. For ref variables a sparse gradient is densified (TF uses ScatterSub/ScatterAdd,
-which sessionflow lacks; GradientDescent's and Adam's results are the same).
+``ApplyGradientDescent``/``ApplyAdam`` and FTRL's ``ApplyFtrl``/``SparseApplyFtrl``;
+other optimizers raise NotImplementedError for them. For GradientDescent and Adam a sparse
+gradient of a ref variable is densified (TF uses ScatterSub/ScatterAdd, which sessionflow
+lacks; the results are the same).
 """
 from __future__ import annotations
 
@@ -655,6 +656,105 @@ class AdadeltaOptimizer(Optimizer):
                         {"use_locking": self._use_locking})
 
 
+class FtrlOptimizer(Optimizer):
+    """FTRL-proximal (McMahan et al. 2013) with online L2 and optional L2 shrinkage.
+
+    Slots ``accum`` (squared gradients, starting at ``initial_accumulator_value``) and
+    ``linear``; ``beta`` is folded into the l2 strength as TF does (l2 + beta / (2 lr)),
+    and a positive ``l2_shrinkage_regularization_strength`` selects the ``*FtrlV2`` ops.
+    """
+
+    def __init__(self, learning_rate: Any, learning_rate_power: float = -0.5,
+                 initial_accumulator_value: float = 0.1,
+                 l1_regularization_strength: float = 0.0,
+                 l2_regularization_strength: float = 0.0, use_locking: bool = False,
+                 name: str = "Ftrl", accum_name: str | None = None,
+                 linear_name: str | None = None,
+                 l2_shrinkage_regularization_strength: float = 0.0,
+                 beta: float | None = None):
+        super().__init__(use_locking, name)
+        _check_ftrl_arguments(initial_accumulator_value, learning_rate_power,
+                              l1_regularization_strength, l2_regularization_strength,
+                              l2_shrinkage_regularization_strength)
+        self._learning_rate = learning_rate
+        self._learning_rate_power = learning_rate_power
+        self._initial_accumulator_value = initial_accumulator_value
+        self._l1_regularization_strength = l1_regularization_strength
+        self._l2_regularization_strength = l2_regularization_strength
+        self._l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
+        self._beta = 0.0 if beta is None else beta
+        self._accum_name = accum_name
+        self._linear_name = linear_name
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            init = init_ops.Constant(self._initial_accumulator_value, dtype=v.dtype.base_dtype)
+            self._get_or_make_slot(v, self._initial_accumulator_value, "accum",
+                                   self._accum_name or self._name, init)
+            self._zeros_slot(v, "linear", self._linear_name or self._name)
+
+    def _prepare(self):
+        """The hyperparameter tensors; TF converts them as given (no callables)."""
+        lr = self._learning_rate
+        self._learning_rate_tensor = convert_to_tensor(lr, name="learning_rate")
+        self._l1_regularization_strength_tensor = convert_to_tensor(
+            self._l1_regularization_strength, name="l1_regularization_strength")
+        self._adjusted_l2_regularization_strength_tensor = convert_to_tensor(
+            self._l2_regularization_strength + self._beta / (2. * math_ops.maximum(lr, 1e-36)),
+            name="adjusted_l2_regularization_strength")
+        self._l2_shrinkage_regularization_strength_tensor = convert_to_tensor(
+            self._l2_shrinkage_regularization_strength,
+            name="l2_shrinkage_regularization_strength")
+        self._learning_rate_power_tensor = convert_to_tensor(self._learning_rate_power,
+                                                             name="learning_rate_power")
+
+    def _update(self, kind: str, var: Any, slots: list, grad: Tensor, indices: list) -> Any:
+        """The ``<kind>ApplyFtrl`` or (with shrinkage) ``...V2`` op on ``var`` and its slots;
+        ``indices`` is [] for dense updates."""
+        hypers = [self._learning_rate_tensor, self._l1_regularization_strength_tensor,
+                  self._adjusted_l2_regularization_strength_tensor]
+        op_type = f"{kind}ApplyFtrl"
+        if self._l2_shrinkage_regularization_strength > 0.0:
+            hypers.append(self._l2_shrinkage_regularization_strength_tensor)
+            op_type += "V2"
+        hypers.append(self._learning_rate_power_tensor)
+        return apply_op(op_type, [var, *slots, grad, *indices] +
+                        [self._hyper(t, grad) for t in hypers],
+                        {"use_locking": self._use_locking})
+
+    def _slots_of(self, var: Variable) -> list[Variable]:
+        return [self.get_slot(var, "accum"), self.get_slot(var, "linear")]
+
+    def _apply_dense(self, grad, var):
+        return self._update("", var, self._slots_of(var), grad, []).op
+
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        """TF's ref-variable sparse path: sum duplicate rows, then SparseApplyFtrl."""
+        values, indices = _deduplicate_indexed_slices(grad.values, grad.indices)
+        return self._update("Sparse", var, self._slots_of(var), values, [indices]).op
+
+    def _resource_apply_dense(self, grad, var):
+        handles = [s.handle for s in self._slots_of(var)]
+        return self._update("Resource", var.handle, handles, grad, [])
+
+    def _resource_apply_sparse(self, grad, var, indices):
+        handles = [s.handle for s in self._slots_of(var)]
+        return self._update("ResourceSparse", var.handle, handles, grad, [indices])
+
+
+def _check_ftrl_arguments(initial_accumulator_value: float, learning_rate_power: float,
+                          l1: float, l2: float, l2_shrinkage: float) -> None:
+    """FtrlOptimizer's argument checks, in TF's order and with its messages."""
+    for name, value, sign in (("initial_accumulator_value", initial_accumulator_value, 1),
+                              ("learning_rate_power", learning_rate_power, -1),
+                              ("l1_regularization_strength", l1, 1),
+                              ("l2_regularization_strength", l2, 1),
+                              ("l2_shrinkage_regularization_strength", l2_shrinkage, 1)):
+        if sign * value < 0.0:
+            allowed = "positive" if sign > 0 else "negative"
+            raise ValueError(f"{name} {value:f} needs to be {allowed} or zero")
+
+
 EXPORTS = {"train": ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer",
                      "AdamOptimizer", "AdagradOptimizer", "RMSPropOptimizer",
-                     "AdadeltaOptimizer"]}
+                     "AdadeltaOptimizer", "FtrlOptimizer"]}

@@ -4,19 +4,20 @@ Each ``ResourceApply*`` / ``Apply*`` op follows TensorFlow's kernel formula
 (tensorflow/core/kernels/training_ops.cc) on the variable's own buffer, obtained through
 ``Var.mutable()`` (copy-on-write: a buffer someone else still references is copied first,
 so fetched values are never corrupted). Kernels use ``out=`` ufuncs and at most one
-full-size scratch array (two for Adadelta); the order of the scalar factors may differ
+full-size scratch array (two for Adadelta and FTRL); the order of the scalar factors may differ
 from Eigen's, which changes results by rounding only.
 
-``ResourceSparseApply*`` ops update the rows named by ``indices``: the touched rows are
-gathered, updated by the dense formula and written back. Duplicate indices are applied
-one after another in index order, as TF's sparse kernels do, by splitting the indices
-into rounds of distinct rows. ``ResourceScatterAdd`` accumulates duplicates.
-TensorFlow's OpDefs for the ops outside ``ops.pbtxt`` (the sparse updates, centered
-RMSProp, Adadelta, ``ResourceScatterAdd`` and ``Unique``) load from
+``ResourceSparseApply*`` (and FTRL's ref ``SparseApply*``) ops update the rows named by
+``indices``: the touched rows are gathered, updated by the dense formula and written back.
+Duplicate indices are applied one after another in index order, as TF's sparse kernels do,
+by splitting the indices into rounds of distinct rows. ``ResourceScatterAdd`` accumulates
+duplicates. TensorFlow's OpDefs for the ops outside ``ops.pbtxt`` (the sparse updates,
+centered RMSProp, Adadelta, FTRL, ``ResourceScatterAdd`` and ``Unique``) load from
 ``ops_training_extra.pbtxt``. No update op is differentiable.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -25,6 +26,7 @@ from ..graph import dtypes, errors
 from ..graph.tensor_shape import TensorShape
 from . import shape_fns
 from .declare import declare, load_op_defs
+from .math_ops import _quiet
 from .parallel import for_each_chunk, rows_per_chunk
 from .state_ops import RefVar, handle_shape, lookup_var
 
@@ -196,6 +198,64 @@ def _adadelta(var, accum, accum_update, lr, rho, epsilon, grad):
     accum_update += update
 
 
+def _ftrl(var, accum, linear, grad, lr, l1, l2, lr_power, multiply_linear_by_lr=False,
+          select=True):
+    """FTRL-proximal (McMahan et al. 2013): see ``_ftrl_step``; the linear term uses grad."""
+    _ftrl_step(var, accum, linear, grad, grad, lr, l1, l2, lr_power, multiply_linear_by_lr,
+               select)
+
+
+def _ftrl_v2(var, accum, linear, grad, lr, l1, l2, l2_shrinkage, lr_power,
+             multiply_linear_by_lr=False, select=True):
+    """FTRL with L2 shrinkage: the linear term uses grad + 2 l2_shrinkage var."""
+    shrunk = np.multiply(var, 2 * l2_shrinkage)
+    shrunk += grad
+    _ftrl_step(var, accum, linear, grad, shrunk, lr, l1, l2, lr_power, multiply_linear_by_lr,
+               select)
+
+
+@_quiet  # TF's kernels give NaN silently (e.g. 0 / 0 for a zero accumulator)
+def _ftrl_step(var, accum, linear, grad, grad_s, lr, l1, l2, lr_power, by_lr, select):
+    """new = accum + grad^2; linear += grad_s - (new^-p - accum^-p) / lr * var;
+    var = (sign(linear) l1 - linear) / (new^-p / lr + 2 l2) where |linear| > l1, else 0.
+
+    ``by_lr`` (multiply_linear_by_lr) keeps linear scaled by lr: lr multiplies grad_s, l1
+    and l2 instead of dividing the accumulator terms. TF's dense kernels select 0 inside
+    the l1 ball; its sparse ones (``select=False``) divide 0 by the denominator, which
+    is NaN where that is 0 (zero accumulator and gradient, no l2).
+    """
+    def power(a, out):
+        return np.sqrt(a, out=out) if lr_power == -0.5 else np.power(a, -lr_power, out=out)
+    sigma = power(accum, np.empty_like(var))
+    denom = np.square(grad, out=np.empty_like(var))
+    accum += denom
+    power(accum, denom)                            # new^-p, the denominator's first term
+    np.subtract(denom, sigma, out=sigma)
+    if by_lr:
+        sigma *= var
+        np.multiply(grad_s, lr, out=var)           # var is free once sigma holds its term
+        np.subtract(var, sigma, out=sigma)
+    else:
+        sigma /= lr
+        sigma *= var
+        np.subtract(grad_s, sigma, out=sigma)
+    linear += sigma
+    threshold = l1 * lr if by_lr else l1
+    inside = np.logical_not(np.abs(linear, out=var) > threshold)
+    np.sign(linear, out=var)
+    var *= threshold
+    var -= linear
+    var[inside] = 0                                # TF's sparse clamp: 0 inside the l1 ball
+    if by_lr:
+        denom += 2 * l2 * lr
+    else:
+        denom /= lr
+        denom += 2 * l2
+    var /= denom
+    if select:
+        var[inside] = 0
+
+
 # -- kernels ---------------------------------------------------------------------------------
 
 def _scalar(value, name: str) -> np.ndarray:
@@ -245,12 +305,14 @@ class _Layout:
 
 
 def _bound(update: Callable, op) -> Callable:
-    attrs = {k: op.attrs[k] for k in ("use_nesterov", "update_slots") if k in op.attrs}
+    attrs = {k: op.attrs[k] for k in ("use_nesterov", "update_slots", "multiply_linear_by_lr")
+             if k in op.attrs}
     return (lambda *a: update(*a, **attrs)) if attrs else update
 
 
-def _dense_kernel(update: Callable) -> Callable:
-    """make_kernel for a dense update: states in place, returns the ref for Apply* ops."""
+def _dense_kernel(update: Callable, check: Callable | None = None) -> Callable:
+    """make_kernel for a dense update: states in place, returns the ref for Apply* ops.
+    ``check(layout, args, attrs)``, if given, validates inputs as the op's TF kernel does."""
     def make(op, ctx):
         layout, fn = _Layout(op), _bound(update, op)
         returns_ref = bool(op.outputs)
@@ -261,6 +323,8 @@ def _dense_kernel(update: Callable) -> Callable:
             if grad.shape != bufs[0].shape:
                 raise _invalid(f"var and {layout.names[layout.grad]} do not have the same "
                                f"shape{_dbg(bufs[0].shape)} {_dbg(grad.shape)}")
+            if check is not None:
+                check(layout, args, op.attrs)
             _apply_in_chunks(fn, layout, bufs, args, grad)
             return args[0] if returns_ref else None
         return kernel
@@ -327,13 +391,17 @@ def _check_sparse(var: np.ndarray, grad: np.ndarray, indices: np.ndarray) -> Non
         raise _invalid(f"Index {indices[bad[0]]} at offset {bad[0]} in indices is out of range")
 
 
-def _sparse_kernel(update: Callable) -> Callable:
-    """make_kernel for a ResourceSparseApply* op: the dense formula on the touched rows."""
+def _sparse_kernel(update: Callable, check: Callable | None = None) -> Callable:
+    """make_kernel for a (Resource)SparseApply* op: the dense formula on the touched rows;
+    ``check`` as for ``_dense_kernel``. Returns the ref for the ref-variable ops."""
     def make(op, ctx):
         layout, fn = _Layout(op), _bound(update, op)
+        returns_ref = bool(op.outputs)
 
         def kernel(*args):
             bufs = layout.buffers(ctx, args)
+            if check is not None:
+                check(layout, args, op.attrs)
             grad = np.asarray(args[layout.grad])
             indices = np.asarray(args[layout.indices])
             _check_sparse(bufs[0], grad, indices)
@@ -343,9 +411,50 @@ def _sparse_kernel(update: Callable) -> Callable:
                 fn(*layout.arguments(touched, args, grad[pos]))
                 for buf, values in zip(bufs, touched):
                     buf[rows] = values
-            return None
+            return args[0] if returns_ref else None
         return kernel
     return make
+
+
+# TF's names for the FTRL hyperparameters in its error messages.
+_FTRL_LABELS = {"l1": "l1 regularization strength", "l2": "l2 regularization strength",
+                "l2_shrinkage": "l2 shrinkage regularization strength"}
+
+
+def _non_negative(value, attrs) -> bool:
+    return value >= 0
+
+
+# What TF's SparseApplyFtrl requires of each hyperparameter, and how it words it.
+_FTRL_SPARSE_RANGES = {
+    "lr": ("a positive scalar (or zero if multiply_linear_by_lr is set)",
+           lambda value, attrs: value > 0 or (attrs["multiply_linear_by_lr"] and value == 0)),
+    "l1": ("a non-negative scalar", _non_negative),
+    "l2": ("a non-negative scalar", _non_negative),
+    "l2_shrinkage": ("a non-negative scalar", _non_negative),
+    "lr_power": ("a non-positive scalar", lambda value, attrs: value <= 0),
+}
+
+
+def _check_ftrl_dense(layout: _Layout, args, attrs) -> None:
+    """TF's ApplyFtrl checks: every hyperparameter is a scalar (shape [1] is not)."""
+    for i in layout.scalars:
+        shape = np.shape(args[i])
+        if shape:
+            name = layout.names[i]
+            sep = "" if name == "lr_power" else ": "    # TF's lr_power message has none
+            raise _invalid(f"{_FTRL_LABELS.get(name, name)} is not a scalar{sep}{_dbg(shape)}")
+
+
+def _check_ftrl_sparse(layout: _Layout, args, attrs) -> None:
+    """TF's SparseApplyFtrl checks: every hyperparameter is a scalar in its range."""
+    for i in layout.scalars:
+        name = layout.names[i]
+        value = np.asarray(args[i])
+        requirement, holds = _FTRL_SPARSE_RANGES[name]
+        if value.ndim or not holds(value, attrs):
+            raise _invalid(f"{_FTRL_LABELS.get(name, name)} is not {requirement}: "
+                           f"{_dbg(value.shape)}")
 
 
 _DENSE = {
@@ -372,6 +481,14 @@ for _type, _update in _DENSE.items():
 for _type, _update in _SPARSE.items():
     declare(_type, shape=_apply_shape, make_kernel=_sparse_kernel(_update),
             not_differentiable=True)
+for _version, _update in (("", _ftrl), ("V2", _ftrl_v2)):
+    _sparse_update = functools.partial(_update, select=False)
+    for _prefix in ("Resource", ""):
+        declare(f"{_prefix}ApplyFtrl{_version}", shape=_apply_shape,
+                make_kernel=_dense_kernel(_update, _check_ftrl_dense), not_differentiable=True)
+        declare(f"{_prefix}SparseApplyFtrl{_version}", shape=_apply_shape,
+                make_kernel=_sparse_kernel(_sparse_update, _check_ftrl_sparse),
+                not_differentiable=True)
 
 
 # -- ResourceScatterAdd ----------------------------------------------------------------------

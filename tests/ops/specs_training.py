@@ -1,5 +1,6 @@
 """Test rows for the training ops: ``Unique`` has a row; the update ops are stateful with
-no outputs, so each is exempt here and checked step by step in test_optimizers.py."""
+no outputs, so each is exempt here and checked step by step in test_optimizers.py (FTRL's
+in tests/training/test_ftrl.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -45,3 +46,12 @@ EXEMPT = {
     "ResourceSparseApplyAdadelta": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
     "ResourceScatterAdd": f"{_TESTS} (test_resource_scatter_add_accumulates_duplicates)",
 }
+_FTRL = "tests/training/test_ftrl.py"
+EXEMPT.update({
+    **{t: f"{_FTRL} (test_update_ops_match_tensorflow, test_dense_kernel_formula)"
+       for t in ("ResourceApplyFtrl", "ResourceApplyFtrlV2")},
+    **{t: f"{_FTRL} (test_update_ops_match_tensorflow, test_sparse_kernel_formula)"
+       for t in ("ResourceSparseApplyFtrl", "ResourceSparseApplyFtrlV2")},
+    **{t: f"{_FTRL} (test_optimizer_matches_tensorflow, ref_* programs)"
+       for t in ("ApplyFtrl", "ApplyFtrlV2", "SparseApplyFtrl", "SparseApplyFtrlV2")},
+})
