@@ -65,6 +65,16 @@ def _mark_worker() -> None:
     _in_worker.active = True
 
 
+def _forget_pool_in_child() -> None:
+    """A forked child has none of the parent's pool threads: start a fresh pool on demand."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 class _BlasOwnsCores:
     """While held (by runs in which BLAS keeps its own threads), splits run inline: pool
     threads would only contend with BLAS's spinning workers.  Re-entrant across threads."""

@@ -5,7 +5,9 @@ against the plain numpy computation it replaces."""
 from __future__ import annotations
 
 import functools
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -367,3 +369,27 @@ def test_config_intra_op_parallelism_threads_sizes_the_pool():
         assert parallel.num_threads() == 1
     finally:
         parallel.set_num_threads(0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_pool_works_in_a_forked_child(tiny_chunks):
+    parallel.for_each_chunk(100, 7, lambda lo, hi: None)       # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:                                                # child: must not hang
+        seen = np.zeros(100, np.int64)
+
+        def fn(lo, hi):
+            seen[lo:hi] += 1
+        parallel.for_each_chunk(100, 7, fn)
+        os._exit(0 if (seen == 1).all() else 1)
+    deadline = time.monotonic() + 20
+    while True:                                  # a hung child fails the test, not the run
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung in the intra-op pool")
+        time.sleep(0.01)
+    assert os.waitstatus_to_exitcode(status) == 0
