@@ -2,13 +2,11 @@
 the unfused values, and chains that must stay visible are left alone."""
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
 
 import sessionflow as sf
-from sessionflow.ops import nn_conv_ops, nn_kernels_pool
+from sessionflow.ops import nn_conv_ops
 from sessionflow.session import remapper
 from sessionflow.session.executor import prune
 
@@ -122,15 +120,8 @@ def test_remap_keeps_topological_order_with_shape_users():
                 assert position[producer] < position[n]
 
 
-def test_fused_max_pool_grad_relu_grad_matches_unfused(monkeypatch):
-    calls = []
-    orig = nn_kernels_pool.max_pool_grad_from_winners
-
-    @functools.wraps(orig)
-    def spy(*a, **k):
-        calls.append(1)
-        return orig(*a, **k)
-    monkeypatch.setattr(nn_kernels_pool, "max_pool_grad_from_winners", spy)
+def test_fused_max_pool_grad_relu_grad_matches_unfused(winner_routings):
+    calls = winner_routings
     xv = RNG.standard_normal((3, 8, 6, 4)).astype(np.float32)
     with sf.Graph().as_default():
         x = sf.placeholder(sf.float32, [None, 8, 6, 4])
