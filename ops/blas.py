@@ -3,17 +3,20 @@
 OpenBLAS's worker threads busy-wait for ~0.1 s after every threaded call, so in a training
 step (a GEMM every few milliseconds) they never sleep and starve the intra-op pool's
 threads, which then cannot speed up the memory-bound kernels between GEMMs.  TensorFlow
-owns its cores with one pool; so do we: while a Session runs a plan, numpy's OpenBLAS is
-set to one thread (``single_threaded_blas``, restored afterwards, so user code outside a
-run keeps its BLAS threads) and ``matmul`` splits each large product into one slice per
-pool thread (along the batch, the rows, the columns or, for long thin products, the inner
-dimension with the partial products summed).  When the BLAS library cannot be controlled
+owns its cores with one pool; so can we: during a run in "pool mode" (chosen per plan by
+``session.threading_tuner``), numpy's OpenBLAS is set to one thread
+(``single_threaded_blas``, restored afterwards, so user code outside a run keeps its BLAS
+threads), ``matmul`` splits each large product into one slice per pool thread (along the
+batch, the rows, the columns or, for long thin products, the inner dimension with the
+partial products summed) and kernels with several products per call split their batch
+once (``split_batch``, ``sum_over_batch``).  When the BLAS library cannot be controlled
 (not OpenBLAS, or not found) products are left to BLAS's own threads.
 """
 from __future__ import annotations
 
 import ctypes
 import threading
+
 import numpy as np
 
 from .parallel import for_each_chunk, in_pool_thread, num_threads, run_parts
