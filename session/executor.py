@@ -57,22 +57,24 @@ class KernelContext:
 
 
 def op_error(op: Operation, exc: BaseException, input_values: Sequence | None = None):
-    """Wraps a kernel failure in TF's error class, naming the op, type, shapes, origin."""
+    """Wraps a kernel failure in TF's error class, naming the op, type, shapes, origin
+    (for a fused step: its name and type; the error's ``op`` is the chain's first op)."""
     shapes = ""
     if input_values is not None:
         shapes = ", ".join(str(list(np.shape(v))) if v is not None else "?"
                            for v in input_values)
     where = f"\n\t [[node {op.name} ({op.type}, input shapes: [{shapes}]) defined at " \
             f"{op.where()} ]]"
+    graph_op = op.chain[0] if isinstance(op, FusedNode) else op
     if isinstance(exc, errors.OpError):
         msg = exc.message if f"node {op.name} " in exc.message else exc.message + where
-        return type(exc)(None, op, msg)
+        return type(exc)(None, graph_op, msg)
     if isinstance(exc, (ValueError, TypeError, IndexError)):
         detail = str(exc)
     else:
         detail = f"{type(exc).__name__}: {exc}"
-    return errors.InvalidArgumentError(None, op, f"{op.type} op '{op.name}' failed: {detail}"
-                                                 f"{where}")
+    return errors.InvalidArgumentError(None, graph_op, f"{op.type} op '{op.name}' failed: "
+                                                       f"{detail}{where}")
 
 
 def prune(fetch_ops: Sequence[Operation], fed: set) -> list[Operation]:

@@ -100,8 +100,9 @@ def test_fused_step_errors_name_the_convolution():
         b = sf.constant(np.zeros(5, np.float32))
         y = sf.nn.relu(sf.nn.conv2d(x, w, [1, 1, 1, 1], "VALID", name="my_conv") + b)
         with sf.Session() as sess:
-            with pytest.raises(sf.errors.InvalidArgumentError, match="my_conv"):
+            with pytest.raises(sf.errors.InvalidArgumentError, match="my_conv") as info:
                 sess.run(y, {x: np.zeros((1, 2, 2, 2), np.float32)})
+    assert info.value.op.name == "my_conv" and info.value.op.type == "Conv2D"
 
 
 def test_remap_keeps_topological_order_with_shape_users():
