@@ -51,9 +51,9 @@ def bias_relu_epilogue(bias) -> Callable[[np.ndarray], None]:
     cache-sized chunks of the leading axis on the intra-op pool."""
     def epilogue(y: np.ndarray) -> None:
         b = np.asarray(bias, dtype=y.dtype)
-        if y.ndim >= 2 and y.flags.c_contiguous:
-            # rows of W*C values and the bias tiled W times: numpy's inner loop then runs
-            # over W*C elements instead of C (several times faster for small C)
+        if y.ndim >= 3 and y.flags.c_contiguous:
+            # NHWC: rows of W*C values and the bias tiled W times, so numpy's inner loop
+            # runs over W*C elements instead of C (several times faster for small C)
             b = np.tile(b, y.shape[-2])
             y = y.reshape(-1, b.size)
 
