@@ -606,10 +606,9 @@ def _check_out_backprop(dy_nhwc, g: _Geom, o, op):
                          f"{list(dy_nhwc.shape)}, computed = {list(expected)} (NHWC)")
 
 
-def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
-                          explicit_paddings=(), data_format="NHWC", dilations=(1, 1, 1, 1)):
-    """``Conv2DBackpropInput``: gradient of ``conv2d`` w.r.t. its input of shape
-    ``input_sizes`` (4 values in ``data_format`` order, or the 2 spatial sizes)."""
+def _backprop_input_args(input_sizes, filter, out_backprop, data_format):
+    """The checked arrays of an input-gradient op: (filter, out_backprop, format,
+    out_backprop in NHWC, the input's NHWC shape)."""
     w = np.asarray(filter)
     dy = np.asarray(out_backprop)
     _check_rank(w, 4, "filter")
@@ -617,6 +616,15 @@ def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
     fmt = _norm_format(data_format)
     dyn = _to_nhwc(dy, fmt)
     in_shape = _sizes_nhwc(input_sizes, fmt, "input_sizes", dyn.shape[0], w.shape[2])
+    return w, dy, fmt, dyn, in_shape
+
+
+def conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
+                          explicit_paddings=(), data_format="NHWC", dilations=(1, 1, 1, 1)):
+    """``Conv2DBackpropInput``: gradient of ``conv2d`` w.r.t. its input of shape
+    ``input_sizes`` (4 values in ``data_format`` order, or the 2 spatial sizes)."""
+    w, dy, fmt, dyn, in_shape = _backprop_input_args(input_sizes, filter, out_backprop,
+                                                     data_format)
     fmt, g, groups = _conv_setup(in_shape, w.shape, strides, padding, explicit_paddings, fmt,
                                  dilations)
     o = w.shape[3]
@@ -769,13 +777,8 @@ def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, st
                                            explicit_paddings=(), data_format="NHWC",
                                            dilations=(1, 1, 1, 1)):
     """``DepthwiseConv2dNativeBackpropInput``."""
-    w = np.asarray(filter)
-    dy = np.asarray(out_backprop)
-    _check_rank(w, 4, "filter")
-    _check_rank(dy, 4, "out_backprop")
-    fmt = _norm_format(data_format)
-    dyn = _to_nhwc(dy, fmt)
-    in_shape = _sizes_nhwc(input_sizes, fmt, "input_sizes", dyn.shape[0], w.shape[2])
+    w, dy, fmt, dyn, in_shape = _backprop_input_args(input_sizes, filter, out_backprop,
+                                                     data_format)
     g = _depthwise_setup(in_shape, w.shape, strides, padding, explicit_paddings, fmt, dilations)
     mult = w.shape[3]
     c = g.C
