@@ -385,3 +385,33 @@ def test_pool_works_in_a_forked_child(tiny_chunks):
             pytest.fail("the forked child hung in the intra-op pool")
         time.sleep(0.01)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.parametrize("pool_mode", [False, True])
+def test_concurrent_runs_of_a_conv_net_give_each_its_own_result(pool_mode):
+    """Threads share the pool, the kept MaxPool winners and BLAS's thread setting."""
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float32, [None, 12, 12, 1])
+        w1 = sf.constant(RNG.standard_normal((3, 3, 1, 8)).astype(np.float32))
+        b1 = sf.constant(RNG.standard_normal(8).astype(np.float32))
+        h = sf.nn.relu(sf.nn.conv2d(x, w1, [1, 1, 1, 1], "SAME") + b1)
+        h = sf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+        grads = sf.gradients(sf.reduce_sum(h * h), [x, w1])
+        feeds = [RNG.standard_normal((6, 12, 12, 1)).astype(np.float32) for _ in range(4)]
+        with sf.Session() as sess:
+            want = [sess.run(grads, {x: v}) for v in feeds]
+            for sig in sess._signatures.values():
+                sig.threading.pool_mode = pool_mode and blas.controls_blas()
+            failures = []
+
+            def worker(i):
+                for _ in range(5):
+                    for a, b in zip(sess.run(grads, {x: feeds[i]}), want[i]):
+                        if not np.allclose(a, b, rtol=1e-5, atol=1e-5):
+                            failures.append(i)
+            threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads) and not failures
