@@ -388,8 +388,8 @@ def test_pool_works_in_a_forked_child(tiny_chunks):
 
 
 @pytest.mark.parametrize("pool_mode", [False, True])
-def test_concurrent_runs_of_a_conv_net_give_each_its_own_result(pool_mode, tiny_chunks,
-                                                               monkeypatch):
+def test_concurrent_conv_net_runs_each_get_their_own_result(pool_mode, tiny_chunks,
+                                                            monkeypatch):
     """Threads share the pool, the kept MaxPool winners and BLAS's thread setting."""
     monkeypatch.setattr(blas, "_SPLIT_MIN_MACS", 1)
     with sf.Graph().as_default():
