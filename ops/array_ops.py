@@ -6,6 +6,7 @@ constructor users call. More array ops (slicing, gather, pad, ...) live in
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -175,10 +176,10 @@ def _reshape_shape(op):
 
 
 def _reshape_kernel(x, shape):
-    shape = [int(d) for d in np.ravel(shape)]
+    shape = np.ravel(shape).tolist()        # Python ints: cheap checks on every run
     if shape.count(-1) > 1:
         raise errors.InvalidArgumentError(None, None, "Only one input size may be -1, not both")
-    known = int(np.prod([d for d in shape if d != -1]))
+    known = math.prod(d for d in shape if d != -1)
     size = np.size(x)
     if (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
         raise errors.InvalidArgumentError(
