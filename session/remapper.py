@@ -90,16 +90,13 @@ def _only_used_by(t: Tensor, user: Operation, plan: set, keep: set) -> bool:
     return True
 
 
-def _no_control_dependents(op: Operation, plan: set) -> bool:
-    return not any(op in c._control_inputs for c in plan)
-
-
 def _format(op: Operation) -> str:
     fmt = op._attrs.get("data_format", "NHWC")
     return fmt.decode() if isinstance(fmt, bytes) else fmt
 
 
-def _bias_relu_chain(relu: Operation, plan: set, keep: set) -> FusedNode | None:
+def _bias_relu_chain(relu: Operation, plan: set, keep: set, controlling: set
+                     ) -> FusedNode | None:
     """The product -> bias add -> Relu node ending at ``relu``, or None."""
     if relu._type != "Relu":
         return None
@@ -123,12 +120,13 @@ def _bias_relu_chain(relu: Operation, plan: set, keep: set) -> FusedNode | None:
             or prod_out._dtype.base_dtype.np_dtype.kind != "f"):
         return None
     if not (_only_used_by(prod_out, add, plan, keep) and _only_used_by(add_out, relu, plan, keep)
-            and _no_control_dependents(product, plan) and _no_control_dependents(add, plan)):
+            and product not in controlling and add not in controlling):
         return None
     return _bias_relu_node(product, add, relu, bias)
 
 
-def _max_pool_relu_grad_chain(relu_grad: Operation, plan: set, keep: set) -> FusedNode | None:
+def _max_pool_relu_grad_chain(relu_grad: Operation, plan: set, keep: set, controlling: set
+                              ) -> FusedNode | None:
     """The MaxPoolGrad -> ReluGrad node ending at ``relu_grad``, or None."""
     if relu_grad._type != "ReluGrad":
         return None
@@ -137,7 +135,7 @@ def _max_pool_relu_grad_chain(relu_grad: Operation, plan: set, keep: set) -> Fus
     if (pool_grad._type != "MaxPoolGrad" or pool_grad not in plan
             or pool_grad._inputs[0] is not features
             or not _only_used_by(pooled_grad, relu_grad, plan, keep)
-            or not _no_control_dependents(pool_grad, plan)):
+            or pool_grad in controlling):
         return None
     return FusedNode("_FusedMaxPoolGradReluGrad", [pool_grad, relu_grad],
                      list(pool_grad._inputs),
@@ -152,10 +150,11 @@ def remap(order: Sequence[Operation], fed: set, fetched: Sequence[Tensor]) -> li
     node follows what it reads (shape ops of the fused values follow the fused node)."""
     plan = set(order)
     keep = set(fed) | set(fetched)
+    controlling = {c for op in order for c in op._control_inputs}   # must stay ops
     fused = {}
     for op in order:
         for chain in _CHAINS:
-            node = chain(op, plan, keep)
+            node = chain(op, plan, keep, controlling)
             if node is not None:
                 fused[op] = node
                 break

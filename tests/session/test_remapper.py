@@ -147,3 +147,17 @@ def test_fused_max_pool_grad_relu_grad_matches_unfused(winner_routings):
         a, b = np.unravel_index(np.argmax(win), (2, 2))
         expect[n, 2 * i + a, 2 * j + b, c] = 2 * win.max() * 2 * (win.max() > 0)
     np.testing.assert_allclose(fused, expect, rtol=1e-6)
+
+
+def test_control_dependency_on_an_inner_op_blocks_fusion():
+    xv = RNG.standard_normal((2, 4)).astype(np.float32)
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float32, [None, 4])
+        product = sf.matmul(x, sf.constant(np.eye(4, dtype=np.float32)))
+        y = sf.nn.relu(product + sf.constant(np.ones(4, np.float32)))
+        with sf.control_dependencies([product.op]):
+            after = sf.identity(y)
+        with sf.Session() as sess:
+            assert _fused_types(sess, after, {x: xv}) == []
+            assert _fused_types(sess, y, {x: xv}) == ["_FusedMatMul"]
+            np.testing.assert_allclose(sess.run(after, {x: xv}), np.maximum(xv + 1, 0))
