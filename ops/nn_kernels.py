@@ -676,17 +676,24 @@ def _conv2d_backprop_input_direct(dyn, w, g: _Geom, groups: int):
     return _col2im(tap, g, cdt)
 
 
-def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
-                           explicit_paddings=(), data_format="NHWC", dilations=(1, 1, 1, 1)):
-    """``Conv2DBackpropFilter``: gradient of ``conv2d`` w.r.t. its filter of shape
-    ``filter_sizes`` ([kh, kw, C/groups, O])."""
+def _backprop_filter_args(input, filter_sizes, out_backprop, data_format):
+    """The checked arrays of a filter-gradient op: (input, out_backprop, filter shape,
+    format, input and out_backprop in NHWC)."""
     x = np.asarray(input)
     dy = np.asarray(out_backprop)
     _check_rank(x, 4, "input")
     _check_rank(dy, 4, "out_backprop")
     fshape = tuple(int(v) for v in np.asarray(filter_sizes).reshape(-1))
     fmt = _norm_format(data_format)
-    xn, dyn = _to_nhwc(x, fmt), _to_nhwc(dy, fmt)
+    return x, dy, fshape, fmt, _to_nhwc(x, fmt), _to_nhwc(dy, fmt)
+
+
+def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
+                           explicit_paddings=(), data_format="NHWC", dilations=(1, 1, 1, 1)):
+    """``Conv2DBackpropFilter``: gradient of ``conv2d`` w.r.t. its filter of shape
+    ``filter_sizes`` ([kh, kw, C/groups, O])."""
+    x, dy, fshape, fmt, xn, dyn = _backprop_filter_args(input, filter_sizes, out_backprop,
+                                                        data_format)
     fmt, g, groups = _conv_setup(xn.shape, fshape, strides, padding, explicit_paddings, fmt,
                                  dilations)
     o = fshape[3]
@@ -810,13 +817,8 @@ def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, s
                                             padding, explicit_paddings=(), data_format="NHWC",
                                             dilations=(1, 1, 1, 1)):
     """``DepthwiseConv2dNativeBackpropFilter``."""
-    x = np.asarray(input)
-    dy = np.asarray(out_backprop)
-    _check_rank(x, 4, "input")
-    _check_rank(dy, 4, "out_backprop")
-    fshape = tuple(int(v) for v in np.asarray(filter_sizes).reshape(-1))
-    fmt = _norm_format(data_format)
-    xn, dyn = _to_nhwc(x, fmt), _to_nhwc(dy, fmt)
+    x, dy, fshape, fmt, xn, dyn = _backprop_filter_args(input, filter_sizes, out_backprop,
+                                                        data_format)
     g = _depthwise_setup(xn.shape, fshape, strides, padding, explicit_paddings, fmt, dilations)
     mult = fshape[3]
     _check_out_backprop(dyn, g, g.C * mult, "DepthwiseConv2dNativeBackpropFilter")
