@@ -10,7 +10,7 @@ import time
 import timeit
 from typing import Callable
 
-from sessionflow.session.heap import keep_freed_buffers
+from sessionflow.ops.runtime.heap import keep_freed_buffers
 
 keep_freed_buffers()
 

@@ -192,7 +192,7 @@ class Operation:
 
     @property
     def node_def(self):
-        from .graph_io import node_def_of
+        from .serialization.graph_io import node_def_of
         return node_def_of(self)
 
     @property
@@ -204,7 +204,7 @@ class Operation:
         return self._attrs
 
     def get_attr(self, name: str) -> Any:
-        from .attr_value import to_user_value
+        from .serialization.attr_value import to_user_value
         try:
             return to_user_value(self._attrs[name])
         except KeyError:

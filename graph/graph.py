@@ -343,7 +343,7 @@ class Graph:
 
     # -- serialization --------------------------------------------------------------------
     def as_graph_def(self, from_version: int | None = None, add_shapes: bool = False):
-        from .graph_io import graph_to_graph_def
+        from .serialization.graph_io import graph_to_graph_def
         return graph_to_graph_def(self, from_version, add_shapes)
 
     @property

@@ -50,7 +50,7 @@ class IndexedSlices:
     @property
     def shape(self):
         from .tensor_shape import TensorShape
-        from ..ops.shape_fns import constant_value
+        from ..ops.framework.shape_fns import constant_value
         if self._dense_shape is None:
             return TensorShape(None)
         value = constant_value(self._dense_shape)
@@ -60,7 +60,7 @@ class IndexedSlices:
 
     def to_dense(self) -> Tensor:
         """The dense tensor: UnsortedSegmentSum of values by indices."""
-        from ..ops import array_ops
+        from ..ops.array import array_ops
         from ..graph.op_builder import apply_op
         if self._dense_shape is None:
             raise ValueError("Cannot densify IndexedSlices without a dense_shape.")

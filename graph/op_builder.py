@@ -12,7 +12,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from . import attr_value, dtypes, op_registry
+from .serialization import attr_value
+from . import dtypes, op_registry
 from .core import Operation, Tensor, user_frame
 from .graph import Graph, get_default_graph
 from .tensor_shape import TensorShape

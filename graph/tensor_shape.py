@@ -172,7 +172,7 @@ class TensorShape:
         return TensorShape(self._dims + other._dims)
 
     def as_proto(self):
-        from . import tensor_util
+        from .serialization import tensor_util
         return tensor_util.shape_proto(self.dims)
 
     def __len__(self) -> int:

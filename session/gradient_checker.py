@@ -9,9 +9,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..graph.gradients_impl import gradients
+from ..graph.autodiff.gradients_impl import gradients
 from ..graph.indexed_slices import IndexedSlices
-from ..ops import array_ops
+from ..ops.array import array_ops
 from .session import Session
 
 

@@ -16,12 +16,12 @@ import numpy as np
 from ..graph import dtypes, errors
 from ..graph.core import Operation, Tensor
 from ..graph.graph import _default_session_stack, get_default_graph
-from ..ops import parallel
+from ..ops.runtime import parallel
 from . import fetches as fetches_lib
-from .executor import KernelContext, Plan
-from .heap import keep_freed_buffers
+from .executor.plan import KernelContext, Plan
+from ..ops.runtime.heap import keep_freed_buffers
 from .resources import ResourceMgr
-from .threading_tuner import ThreadingTuner
+from .executor.threading_tuner import ThreadingTuner
 
 _MAX_CACHED_PLANS = 1024
 

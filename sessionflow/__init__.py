@@ -10,37 +10,35 @@ from .graph.dtypes import (  # noqa: F401
     DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16,
     float32, float64, half, int8, int16, int32, int64, qint8, qint16, qint32, quint8, quint16,
     resource, string, uint8, uint16, uint32, uint64, variant)
-from .graph.custom_gradient import custom_gradient  # noqa: F401
-from .graph.gradients_impl import (  # noqa: F401
-    AggregationMethod, UnconnectedGradients, gradients, hessians)
+from .graph.autodiff.custom_gradient import custom_gradient  # noqa: F401
+from .graph.autodiff.gradients_impl import (AggregationMethod, UnconnectedGradients,  # noqa: F401
+    gradients, hessians)
 from .graph.graph import (  # noqa: F401
     Graph, get_default_graph, get_default_session, name_scope, reset_default_graph)
-from .graph.graph_io import import_graph_def  # noqa: F401
+from .graph.serialization.graph_io import import_graph_def  # noqa: F401
 from .graph.graph_keys import GraphKeys  # noqa: F401
 from .graph.indexed_slices import IndexedSlices  # noqa: F401
 from .graph.op_builder import (  # noqa: F401
     constant, convert_to_tensor, register_tensor_conversion_function)
 from .graph.op_registry import NotDifferentiable, RegisterGradient, no_gradient  # noqa: F401
 from .graph.tensor_shape import Dimension, TensorShape  # noqa: F401
-from .ops.array_ops import (  # noqa: F401
-    broadcast_to, concat, expand_dims, fill, identity, identity_n, invert_permutation, no_op,
-    ones, ones_like, placeholder, placeholder_with_default, rank, reshape, shape, shape_n, size,
-    slice, squeeze, stack, stop_gradient, transpose, unstack, zeros, zeros_like)
-from .ops.math_ops import (  # noqa: F401
-    abs, add, add_n, atan2, cast, ceil, cos, div, div_no_nan, divide, equal, erf, exp, expm1,
-    floor, floordiv, floormod, greater, greater_equal, is_finite, is_inf, is_nan, less,
-    less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor, maximum,
-    minimum, multiply, negative, not_equal, pow, realdiv, reciprocal, round, rsqrt,
-    scalar_mul, sigmoid, sign, sin, sqrt, square, squared_difference, subtract, tan, tanh,
-    to_float, to_int32, to_int64, truediv)
-from .ops.math_ops import floormod as mod  # noqa: F401
-from .ops.math_ops import select, select_v2  # noqa: F401
-from .ops.matmul_ops import matmul  # noqa: F401
-from .ops.reduction_ops import (  # noqa: F401
-    argmax, argmin, reduce_all, reduce_any, reduce_max, reduce_mean, reduce_min, reduce_prod,
-    reduce_sum)
-from .graph.tensor_util import MakeNdarray as make_ndarray  # noqa: F401
-from .graph.tensor_util import make_tensor_proto  # noqa: F401
+from .ops.array.array_ops import (broadcast_to, concat, expand_dims, fill, identity,  # noqa: F401
+    identity_n, invert_permutation, no_op, ones, ones_like, placeholder,
+    placeholder_with_default, rank, reshape, shape, shape_n, size, slice, squeeze, stack,
+    stop_gradient, transpose, unstack, zeros, zeros_like)
+from .ops.math.math_ops import (abs, add, add_n, atan2, cast, ceil, cos, div, div_no_nan,  # noqa: F401
+    divide, equal, erf, exp, expm1, floor, floordiv, floormod, greater, greater_equal,
+    is_finite, is_inf, is_nan, less, less_equal, log, log1p, logical_and, logical_not,
+    logical_or, logical_xor, maximum, minimum, multiply, negative, not_equal, pow, realdiv,
+    reciprocal, round, rsqrt, scalar_mul, sigmoid, sign, sin, sqrt, square,
+    squared_difference, subtract, tan, tanh, to_float, to_int32, to_int64, truediv)
+from .ops.math.math_ops import floormod as mod  # noqa: F401
+from .ops.math.math_ops import select, select_v2  # noqa: F401
+from .ops.math.matmul_ops import matmul  # noqa: F401
+from .ops.math.reduction_ops import (argmax, argmin, reduce_all, reduce_any, reduce_max,  # noqa: F401
+    reduce_mean, reduce_min, reduce_prod, reduce_sum)
+from .graph.serialization.tensor_util import MakeNdarray as make_ndarray  # noqa: F401
+from .graph.serialization.tensor_util import make_tensor_proto  # noqa: F401
 from .proto.attr_value_pb2 import AttrValue, NameAttrList  # noqa: F401
 from .proto.config_pb2 import (  # noqa: F401
     ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata, RunOptions)
@@ -102,7 +100,7 @@ def _export_families() -> None:
 
 from . import (compat, debugging, gfile, graph_util, initializers, layers,  # noqa: E402,F401
                logging, losses, math, random, summary, test, train)
-from .graph.explain_gradient import explain_gradient as _explain_gradient  # noqa: E402
+from .graph.autodiff.explain_gradient import explain_gradient as _explain_gradient  # noqa: E402
 _export_families()
 debugging.explain_gradient = _explain_gradient
 

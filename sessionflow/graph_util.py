@@ -1,3 +1,3 @@
 """``tf.graph_util`` (TF1): subgraph extraction and freezing variables into constants."""
-from .graph.graph_util import (  # noqa: F401
-    convert_variables_to_constants, extract_sub_graph, remove_training_nodes)
+from .graph.serialization.graph_util import (convert_variables_to_constants,  # noqa: F401
+    extract_sub_graph, remove_training_nodes)

@@ -1,6 +1,6 @@
 """``tf.nn``: activations, softmax, convolution, pooling, losses (more filled by the facade)."""
-from .ops.math_ops import sigmoid, softplus, softsign, tanh  # noqa: F401
-from .ops.nn_ops import relu, softmax  # noqa: F401
+from .ops.math.math_ops import sigmoid, softplus, softsign, tanh  # noqa: F401
+from .ops.nn.nn_ops import relu, softmax  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -5,7 +5,7 @@ import functools
 
 import pytest
 
-from sessionflow.ops import nn_kernels_pool
+from sessionflow.ops.nn.kernels import pool as nn_kernels_pool
 
 
 @pytest.fixture

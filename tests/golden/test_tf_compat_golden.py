@@ -12,7 +12,7 @@ import pytest
 
 import sessionflow as tf
 from sessionflow.graph import op_registry
-from sessionflow.graph.graph_io import parse_graph_def
+from sessionflow.graph.serialization.graph_io import parse_graph_def
 
 _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tf_compat",
                     "golden")

@@ -118,7 +118,7 @@ def test_register_gradient_and_override_map(graph):
 
 
 def test_prevent_gradient(graph):
-    from sessionflow.ops.array_ops import prevent_gradient
+    from sessionflow.ops.array.array_ops import prevent_gradient
     x = tf.placeholder(tf.float32, [])
     with pytest.raises(LookupError, match="explicitly disabled"):
         tf.gradients(prevent_gradient(x, message="no"), x)

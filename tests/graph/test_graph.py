@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
-from sessionflow.graph.graph_io import (import_graph_def, parse_graph_def, read_graph_def,
-                                        write_graph)
+from sessionflow.graph.serialization.graph_io import (import_graph_def, parse_graph_def,
+    read_graph_def, write_graph)
 
 
 @pytest.fixture

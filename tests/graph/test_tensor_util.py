@@ -6,8 +6,8 @@ import pytest
 
 from sessionflow.graph import dtypes
 from sessionflow.graph.errors import InvalidArgumentError, OpError
-from sessionflow.graph.tensor_util import (MakeNdarray, make_ndarray, make_tensor_proto,
-                                           shape_from_proto, shape_proto)
+from sessionflow.graph.serialization.tensor_util import (MakeNdarray, make_ndarray,
+    make_tensor_proto, shape_from_proto, shape_proto)
 from sessionflow.proto import graph_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "tf_compat" / "golden"

@@ -3,7 +3,7 @@ test_control_flow.py."""
 import numpy as np
 
 import sessionflow as tf
-from sessionflow.ops import control_flow_ops
+from sessionflow.ops.control_flow import control_flow_ops
 
 from .op_spec import Arg, OpSpec
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import sessionflow as tf
-from sessionflow.graph.graph_io import update_input
+from sessionflow.graph.serialization.graph_io import update_input
 from sessionflow.graph.op_builder import apply_op
 
 from .op_spec import Arg, OpSpec

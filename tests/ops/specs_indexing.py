@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import sessionflow as tf
-from sessionflow.ops import indexing_ops
+from sessionflow.ops.array import indexing_ops
 
 from .op_spec import Arg, OpSpec
 

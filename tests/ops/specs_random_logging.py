@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 import sessionflow as tf
-from sessionflow.ops.logging_ops import string_format
+from sessionflow.ops.debug.logging_ops import string_format
 
 from .op_spec import Arg, OpSpec
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sessionflow.graph.op_builder import apply_op
-from sessionflow.ops import training_ops  # noqa: F401  (registers the update ops)
+from sessionflow.ops.train import training_ops  # noqa: F401  (registers the update ops)
 
 from .op_spec import Arg, OpSpec
 

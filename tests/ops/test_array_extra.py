@@ -8,7 +8,7 @@ import pytest
 import sessionflow as tf
 from sessionflow.graph import op_registry
 from sessionflow.graph.op_builder import apply_op
-from sessionflow.ops import array_ops, array_ops_extra
+from sessionflow.ops.array import array_ops, array_ops_extra
 
 
 def _run(fetches, feed=None):

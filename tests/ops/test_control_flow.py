@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
-from sessionflow.graph import function_graph
-from sessionflow.ops import control_flow_ops
+from sessionflow.graph.function import function_graph
+from sessionflow.ops.control_flow import control_flow_ops
 
 
 def _run(fetches, feed=None, graph=None):

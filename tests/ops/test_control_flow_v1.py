@@ -7,9 +7,9 @@ import pytest
 
 import sessionflow as tf
 from sessionflow.graph import errors
-from sessionflow.graph.graph_io import update_input
+from sessionflow.graph.serialization.graph_io import update_input
 from sessionflow.graph.op_builder import apply_op
-from sessionflow.session.executor import KernelContext, Plan
+from sessionflow.session.executor.plan import KernelContext, Plan
 
 from .specs_control_flow_v1 import stack_round_trip, v1_cond, v1_while, while_ref
 

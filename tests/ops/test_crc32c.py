@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from sessionflow.ops import crc32c as crc_mod
-from sessionflow.ops.crc32c import crc32c, mask, masked_crc32c, unmask
+from sessionflow.ops.io import crc32c as crc_mod
+from sessionflow.ops.io.crc32c import crc32c, mask, masked_crc32c, unmask
 
 
 def _reference(data: bytes, crc: int = 0) -> int:

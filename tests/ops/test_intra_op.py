@@ -13,10 +13,13 @@ import pytest
 
 import sessionflow as sf
 from sessionflow.graph.op_builder import apply_op
-from sessionflow.ops import blas, nn_conv_ops, nn_ops, parallel, reduction_ops
-from sessionflow.ops import nn_kernels as K
-from sessionflow.ops import nn_kernels_pool as P
-from sessionflow.session import heap, threading_tuner
+from sessionflow.ops.runtime import blas, parallel
+from sessionflow.ops.nn import nn_conv_ops, nn_ops
+from sessionflow.ops.math import reduction_ops
+from sessionflow.ops.nn.kernels import conv as K
+from sessionflow.ops.nn.kernels import pool as P
+from sessionflow.ops.runtime import heap
+from sessionflow.session.executor import threading_tuner
 
 from .test_nn_kernels import close, ref_conv, ref_conv_bp_filter, ref_conv_bp_input
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
-from sessionflow.ops import learning_rate_decay as lrd
-from sessionflow.ops import optimizers as opt_lib
-from sessionflow.ops import training_util
+from sessionflow.ops.train import learning_rate_decay as lrd
+from sessionflow.ops.train import optimizers as opt_lib
+from sessionflow.ops.train import training_util
 
 _STEPS = [0, 1, 7, 10, 25, 40]
 

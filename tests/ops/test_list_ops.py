@@ -6,7 +6,7 @@ import pytest
 
 import sessionflow as tf
 from sessionflow.graph.op_builder import apply_op
-from sessionflow.ops.list_ops import empty_tensor_list
+from sessionflow.ops.array.list_ops import empty_tensor_list
 
 
 def _push(handle, x):

@@ -10,7 +10,7 @@ import pytest
 
 import sessionflow as tf
 from sessionflow.graph import op_registry
-from sessionflow.ops.logging_ops import string_format, summarize_legacy, summarize_numpy
+from sessionflow.ops.debug.logging_ops import string_format, summarize_legacy, summarize_numpy
 
 needs_strided_slice = pytest.mark.skipif(
     "StridedSlice" not in op_registry.KERNELS, reason="needs tensor indexing (StridedSlice)")

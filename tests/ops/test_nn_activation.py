@@ -314,7 +314,7 @@ def test_l2_loss_dtype_and_value():
 # -- dropout --------------------------------------------------------------------------------
 
 def _needs_random_ops():
-    from sessionflow.ops import random_ops
+    from sessionflow.ops.random import random_ops
     if not hasattr(random_ops, "get_seed") or "RandomUniform" not in op_registry.KERNELS:
         pytest.skip("ops/random_ops.py does not provide get_seed/RandomUniform yet")
 

@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from sessionflow.ops import nn_kernels as K
-from sessionflow.ops import nn_kernels_pool as P
-from sessionflow.ops import nn_kernels_norm as N
+from sessionflow.ops.nn.kernels import conv as K
+from sessionflow.ops.nn.kernels import pool as P
+from sessionflow.ops.nn.kernels import norm as N
 
 
 # ----------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ import pytest
 
 import sessionflow as tf
 from sessionflow.graph.op_builder import apply_op
-from sessionflow.ops import optimizers as opt_lib
-from sessionflow.ops import training_util
+from sessionflow.ops.train import optimizers as opt_lib
+from sessionflow.ops.train import training_util
 
 _SHAPE = (5, 3)
 _GRADS = [np.random.default_rng(i).uniform(-1, 1, _SHAPE).astype(np.float32)
@@ -498,7 +498,7 @@ def test_optimizer_errors_match_tensorflow():
 
 
 def test_train_namespace_exports():
-    from sessionflow.ops import learning_rate_decay
+    from sessionflow.ops.train import learning_rate_decay
     for module in (opt_lib, training_util, learning_rate_decay):
         for name in module.EXPORTS["train"]:
             assert getattr(tf.train, name) is getattr(module, name), name

@@ -7,8 +7,8 @@ import pytest
 
 import sessionflow as tf
 from sessionflow.graph import op_registry
-from sessionflow.ops import random_ops
-from sessionflow.ops.random_ops import DEFAULT_GRAPH_SEED, get_seed
+from sessionflow.ops.random import random_ops
+from sessionflow.ops.random.random_ops import DEFAULT_GRAPH_SEED, get_seed
 
 RANDOM_OPS = ("RandomStandardNormal", "RandomUniform", "RandomUniformInt", "TruncatedNormal")
 

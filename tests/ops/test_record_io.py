@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from sessionflow.graph import errors
-from sessionflow.ops.crc32c import masked_crc32c
-from sessionflow.ops.record_io import RecordWriter, encode_record, read_records
+from sessionflow.ops.io.crc32c import masked_crc32c
+from sessionflow.ops.io.record_io import RecordWriter, encode_record, read_records
 
 TF_FILE = Path(__file__).resolve().parents[1] / "data" / "tfrecord" / "tf_written.tfrecord"
 TF_RECORDS = [b"", b"hello", bytes(range(256)) * 3]  # See tools/tf_oracle/make_record_fixture.py

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
-from sessionflow.ops.record_io import read_records
-from sessionflow.ops.summary_ops import histogram_proto
+from sessionflow.ops.io.record_io import read_records
+from sessionflow.ops.io.summary_ops import histogram_proto
 from sessionflow.proto import event_pb2, summary_pb2
 
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from sessionflow.graph import dtypes, errors
-from sessionflow.ops import tensor_bundle as tb
-from sessionflow.ops.crc32c import crc32c, mask
-from sessionflow.ops.tensor_bundle import BundleReader, BundleWriter, merge_bundles
+from sessionflow.ops.io import tensor_bundle as tb
+from sessionflow.ops.io.crc32c import crc32c, mask
+from sessionflow.ops.io.tensor_bundle import BundleReader, BundleWriter, merge_bundles
 
 TF_DIR = Path(__file__).resolve().parents[1] / "data" / "checkpoints" / "tf_v2"
 NUMERIC = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
-from sessionflow.ops import state_ops
+from sessionflow.ops.state import state_ops
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_deterministic_initializers(graph):
 
 
 def test_fans_of_variance_scaling():
-    from sessionflow.ops.init_ops import _compute_fans
+    from sessionflow.ops.state.init_ops import _compute_fans
     assert _compute_fans([5, 5, 3, 8]) == (75.0, 200.0)
     assert _compute_fans([3, 7]) == (3.0, 7.0)
     assert _compute_fans([4]) == (4.0, 4.0)

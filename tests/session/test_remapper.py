@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import sessionflow as sf
-from sessionflow.ops import nn_conv_ops
-from sessionflow.session import remapper
-from sessionflow.session.executor import prune
+from sessionflow.ops.nn import nn_conv_ops
+from sessionflow.session.executor import remapper
+from sessionflow.session.executor.plan import prune
 
 RNG = np.random.default_rng(3)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
-from sessionflow.session import executor
+from sessionflow.session.executor import plan as executor
 
 
 @pytest.fixture
@@ -196,7 +196,7 @@ def test_concurrent_runs_are_correct_and_build_one_plan(graph, monkeypatch):
 
 
 def test_cycle_is_invalid_argument():
-    from sessionflow.graph.graph_io import import_graph_def
+    from sessionflow.graph.serialization.graph_io import import_graph_def
     from sessionflow.proto import graph_pb2
     gd = graph_pb2.GraphDef()
     for name, inp in (("a", "b"), ("b", "a")):

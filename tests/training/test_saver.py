@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
-from sessionflow.ops import tensor_bundle
+from sessionflow.ops.io import tensor_bundle
 
 _DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "checkpoints",
                      "tf_v2")
@@ -132,7 +132,7 @@ def test_killed_save_leaves_previous_checkpoint_loadable(tmp_path):
     prefix = str(tmp_path / "model")
     script = textwrap.dedent(f"""
         import os, numpy as np, sessionflow as tf
-        from sessionflow.ops import tensor_bundle
+        from sessionflow.ops.io import tensor_bundle
         w = tf.Variable(np.full([256, 256], float(os.environ["VALUE"]), np.float32), name="w")
         saver = tf.train.Saver()
         with tf.Session() as sess:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
-from sessionflow.graph.graph_io import read_graph_def
+from sessionflow.graph.serialization.graph_io import read_graph_def
 
 _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tf_training")
 

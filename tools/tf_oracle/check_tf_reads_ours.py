@@ -45,7 +45,7 @@ def _many_keys(count: int) -> dict[str, np.ndarray]:
 
 def _save(prefix: Path, tensors: dict[str, tuple[np.ndarray, str | None]],
           **writer_args) -> None:
-    from sessionflow.ops.tensor_bundle import BundleWriter
+    from sessionflow.ops.io.tensor_bundle import BundleWriter
 
     with BundleWriter(str(prefix), **writer_args) as writer:
         for name, (value, dtype) in tensors.items():
@@ -60,7 +60,7 @@ def _save_expected(prefix: Path, values: dict[str, np.ndarray]) -> None:
 
 
 def write(out: Path) -> None:
-    from sessionflow.ops.tensor_bundle import merge_bundles
+    from sessionflow.ops.io.tensor_bundle import merge_bundles
 
     out.mkdir(parents=True, exist_ok=True)
     _save(out / "mixed", _values())

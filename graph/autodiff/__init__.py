@@ -1,0 +1,1 @@
+"""Symbolic differentiation: ``gradients()``, ``custom_gradient`` and gradient explanations."""

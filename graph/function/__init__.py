@@ -1,0 +1,1 @@
+"""Function graphs: the bodies of functional control flow and traced functions."""

@@ -1,0 +1,1 @@
+"""GraphDef, MetaGraph and TensorProto I/O: attr values, tensors, graph import/export, freezing."""

@@ -1,0 +1,1 @@
+"""Array op families: shapes, reshapes, concatenation, slicing, gathers and scatters, tensor lists."""

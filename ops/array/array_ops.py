@@ -1,0 +1,793 @@
+"""Core array ops: placeholders, identity, shape queries, reshape/transpose, concat/stack.
+
+Each op type is declared once (shape function, kernel, gradient) next to the TF1
+constructor users call. More array ops (slicing, gather, pad, ...) live in
+``array_ops_extra`` / ``indexing_ops``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ...graph import dtypes, errors
+from ...graph.core import Tensor
+from ...graph.op_builder import apply_op, constant, convert_to_tensor
+from ...graph.tensor_shape import TensorShape, as_shape, unknown_shape
+from ..framework import shape_fns
+from ..framework.declare import declare
+from ..framework.shape_fns import UNKNOWN, constant_value, normalize_axis, shape_from_tensor
+
+# -- Const / Placeholder / Identity --------------------------------------------------------
+
+
+def _const_shape(op):
+    return [TensorShape(list(op.attrs["value"].shape))]
+
+
+def _const_kernel(op, ctx):
+    value = op.attrs["value"]
+    return lambda: value
+
+
+declare("Const", shape=_const_shape, make_kernel=_const_kernel, not_differentiable=True)
+
+
+def _placeholder_kernel(op, ctx):
+    shape = op.attrs["shape"]
+    dims = "<unknown>" if shape.rank is None else \
+        "[" + ",".join("?" if d is None else str(d) for d in shape.dims) + "]"
+
+    def kernel():
+        raise errors.InvalidArgumentError(
+            None, op, f"You must feed a value for placeholder tensor '{op.name}' with dtype "
+                      f"{op.attrs['dtype'].name} and shape {dims}")
+    return kernel
+
+
+declare("Placeholder", shape=lambda op: [op.attrs["shape"]], make_kernel=_placeholder_kernel,
+        not_differentiable=True)
+
+
+def _identity(x):
+    return x
+
+
+declare("PlaceholderWithDefault",
+        shape=lambda op: [op.attrs["shape"]], kernel=_identity, grad=lambda op, g: [g])
+declare("Identity", shape=shape_fns.unchanged, kernel=_identity, grad=lambda op, g: [g])
+declare("IdentityN", shape=lambda op: [t.shape for t in op.inputs],
+        kernel=lambda *xs: xs, grad=lambda op, *gs: list(gs))
+declare("StopGradient", shape=shape_fns.unchanged, kernel=_identity, not_differentiable=True)
+
+
+def _prevent_gradient_grad(op, grad):
+    message = op.attrs.get("message", "")
+    raise LookupError(f"Gradient explicitly disabled. Reason: {message}")
+
+
+declare("PreventGradient", shape=shape_fns.unchanged, kernel=_identity,
+        grad=_prevent_gradient_grad)
+declare("NoOp", shape=shape_fns.unknown, kernel=lambda: None, not_differentiable=True)
+
+
+def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
+    """``tf.compat.v1.placeholder``: a value that must be fed at run time."""
+    return apply_op("Placeholder", [], {"dtype": dtypes.as_dtype(dtype),
+                                        "shape": as_shape(shape)}, name=name)
+
+
+def placeholder_with_default(input, shape, name: str | None = None) -> Tensor:
+    return apply_op("PlaceholderWithDefault", [input], {"shape": as_shape(shape)}, name=name)
+
+
+def identity(input, name: str | None = None) -> Tensor:
+    if hasattr(input, "_as_graph_element") and not isinstance(input, Tensor):
+        input = input.value() if hasattr(input, "value") else input._as_graph_element()
+    return apply_op("Identity", [input], name=name)
+
+
+def identity_n(input, name: str | None = None) -> list:
+    return apply_op("IdentityN", [list(input)], name=name)
+
+
+def stop_gradient(input, name: str | None = None) -> Tensor:
+    return apply_op("StopGradient", [input], name=name)
+
+
+def prevent_gradient(input, message: str = "", name: str | None = None) -> Tensor:
+    return apply_op("PreventGradient", [input], {"message": message}, name=name)
+
+
+def no_op(name: str | None = None):
+    return apply_op("NoOp", [], name=name)
+
+
+# -- shape queries -------------------------------------------------------------------------
+
+def _shape_shape(op):
+    r = op.inputs[0].shape.rank
+    return [TensorShape([r])]
+
+
+def _shape_kernel(op, ctx):
+    out = op.attrs["out_type"].np_dtype
+    return lambda x: np.array(np.shape(x), dtype=out)
+
+
+declare("Shape", shape=_shape_shape, make_kernel=_shape_kernel, not_differentiable=True)
+
+
+def _shape_n_kernel(op, ctx):
+    out = op.attrs["out_type"].np_dtype
+    return lambda *xs: [np.array(np.shape(x), dtype=out) for x in xs]
+
+
+declare("ShapeN", shape=lambda op: [TensorShape([t.shape.rank]) for t in op.inputs],
+        make_kernel=_shape_n_kernel, not_differentiable=True)
+
+
+def _size_kernel(op, ctx):
+    out = op.attrs["out_type"].np_dtype
+    return lambda x: np.array(np.size(x), dtype=out)
+
+
+declare("Size", shape=shape_fns.scalar, make_kernel=_size_kernel, not_differentiable=True)
+declare("Rank", shape=shape_fns.scalar, kernel=lambda x: np.array(np.ndim(x), dtype=np.int32),
+        not_differentiable=True)
+
+
+def shape(input, name: str | None = None, out_type=dtypes.int32) -> Tensor:
+    return apply_op("Shape", [input], {"out_type": out_type}, name=name)
+
+
+def shape_n(input, out_type=dtypes.int32, name: str | None = None) -> list:
+    return apply_op("ShapeN", [list(input)], {"out_type": out_type}, name=name)
+
+
+def size(input, name: str | None = None, out_type=dtypes.int32) -> Tensor:
+    return apply_op("Size", [input], {"out_type": out_type}, name=name)
+
+
+def rank(input, name: str | None = None) -> Tensor:
+    return apply_op("Rank", [input], name=name)
+
+
+# -- Reshape / Transpose / ExpandDims / Squeeze ------------------------------------------
+
+def _reshape_shape(op):
+    x, target = op.inputs[0].shape, shape_from_tensor(op.inputs[1])
+    if target.rank is None:
+        return [UNKNOWN]
+    dims = target.dims
+    n = x.num_elements()
+    unknown = [i for i, d in enumerate(dims) if d is None]
+    if n is not None and len(unknown) == 1 and constant_value(op.inputs[1]) is not None:
+        known = int(np.prod([d for d in dims if d is not None]))
+        if known and n % known:
+            raise ValueError(f"Cannot reshape a tensor with {n} elements to shape "
+                             f"{[-1 if d is None else d for d in dims]}")
+        dims[unknown[0]] = n // known if known else 0
+    elif n is not None and not unknown and int(np.prod(dims)) != n:
+        raise ValueError(f"Cannot reshape a tensor with {n} elements to shape {dims} "
+                         f"({int(np.prod(dims))} elements)")
+    return [TensorShape(dims)]
+
+
+def _reshape_kernel(x, shape):
+    shape = np.ravel(shape).tolist()        # Python ints: cheap checks on every run
+    if shape.count(-1) > 1:
+        raise errors.InvalidArgumentError(None, None, "Only one input size may be -1, not both")
+    known = math.prod(d for d in shape if d != -1)
+    size = np.size(x)
+    if (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
+        raise errors.InvalidArgumentError(
+            None, None, f"Input to reshape is a tensor with {size} values, but the requested "
+                        f"shape {'requires a multiple of' if -1 in shape else 'has'} {known}")
+    return np.reshape(x, shape)
+
+
+def _reshape_grad(op, grad):
+    return [reshape(grad, shape_of(op.inputs[0])), None]
+
+
+declare("Reshape", shape=_reshape_shape, kernel=_reshape_kernel, grad=_reshape_grad)
+
+
+def shape_of(x: Tensor):
+    """A constant shape when statically known, else a Shape op (cheaper graphs)."""
+    if x.shape.is_fully_defined():
+        return x.shape.as_list()
+    return shape(x)
+
+
+def reshape(tensor, shape, name: str | None = None) -> Tensor:
+    if isinstance(shape, TensorShape):
+        shape = [-1 if d is None else d for d in shape.as_list()]
+    return apply_op("Reshape", [tensor, shape], name=name)
+
+
+def _rank_hint(shape: TensorShape, vector: Tensor) -> int | None:
+    """The rank of ``shape``, else the length of a 1-D argument with one entry per dim."""
+    if shape.rank is not None:
+        return shape.rank
+    return vector.shape[0] if vector.shape.rank == 1 else None
+
+
+def _transpose_shape(op):
+    x = op.inputs[0].shape
+    perm = constant_value(op.inputs[1])
+    if perm is None:
+        return [unknown_shape(_rank_hint(x, op.inputs[1]))]
+    perm = [int(p) for p in np.ravel(perm)]
+    if x.rank is None:
+        return [unknown_shape(len(perm))]
+    if sorted(perm) != list(range(x.rank)):
+        raise ValueError(f"{perm} is not a valid permutation of {x.rank} dimensions")
+    return [TensorShape([x.dims[p] for p in perm])]
+
+
+def _transpose_kernel(x, perm):
+    perm = [int(p) for p in np.ravel(perm)]
+    if sorted(perm) != list(range(np.ndim(x))):
+        raise errors.InvalidArgumentError(
+            None, None, f"transpose expects a vector of size {np.ndim(x)}. But input(1) is a "
+                        f"vector of size {len(perm)}" if len(perm) != np.ndim(x) else
+                        f"{perm} is not a valid permutation")
+    return np.transpose(x, perm)
+
+
+def _transpose_grad(op, grad):
+    perm = constant_value(op.inputs[1])
+    if perm is not None:
+        inv = np.argsort(np.ravel(perm)).astype(np.int32)
+        return [transpose(grad, inv), None]
+    return [transpose(grad, invert_permutation(op.inputs[1])), None]
+
+
+declare("Transpose", shape=_transpose_shape, kernel=_transpose_kernel, grad=_transpose_grad)
+
+
+def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) -> Tensor:
+    a = convert_to_tensor(a)
+    if perm is None:
+        if a.shape.rank is not None:
+            perm = list(range(a.shape.rank - 1, -1, -1))
+        else:
+            from ..math import math_ops
+            r = rank(a)
+            perm = math_ops.subtract(math_ops.subtract(r, 1), range_(0, r, 1))
+    return apply_op("Transpose", [a, perm], name=name)
+
+
+def _invert_permutation_kernel(x):
+    x = np.asarray(x)
+    if sorted(x.tolist()) != list(range(x.size)):
+        raise errors.InvalidArgumentError(None, None, f"{x.tolist()} is not a permutation")
+    out = np.empty_like(x)
+    out[x] = np.arange(x.size, dtype=x.dtype)
+    return out
+
+
+declare("InvertPermutation", shape=shape_fns.unchanged, kernel=_invert_permutation_kernel,
+        not_differentiable=True)
+
+
+def invert_permutation(x, name: str | None = None) -> Tensor:
+    return apply_op("InvertPermutation", [x], name=name)
+
+
+def _expand_dims_shape(op):
+    x = op.inputs[0].shape
+    axis = constant_value(op.inputs[1])
+    if x.rank is None or axis is None:
+        return [UNKNOWN]
+    axis = int(np.ravel(axis)[0])
+    if not -x.rank - 1 <= axis <= x.rank:
+        raise ValueError(f"Tried to expand dim index {axis} for tensor with {x.rank} dimensions.")
+    if axis < 0:
+        axis += x.rank + 1
+    dims = x.dims
+    return [TensorShape(dims[:axis] + [1] + dims[axis:])]
+
+
+def _expand_dims_kernel(x, axis):
+    axis = int(np.ravel(axis)[0])
+    if not -np.ndim(x) - 1 <= axis <= np.ndim(x):
+        raise errors.InvalidArgumentError(
+            None, None, f"Tried to expand dim index {axis} for tensor with {np.ndim(x)} "
+                        "dimensions.")
+    return np.expand_dims(x, axis)
+
+
+declare("ExpandDims", shape=_expand_dims_shape, kernel=_expand_dims_kernel,
+        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0])), None])
+
+
+def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:
+    if axis is None:
+        axis = dim
+    if axis is None:
+        raise ValueError("Must specify an axis argument to tf.expand_dims()")
+    return apply_op("ExpandDims", [input, axis], name=name)
+
+
+def _squeeze_axes(dims: list, squeeze_dims: list) -> list[int] | None:
+    if squeeze_dims:
+        return [normalize_axis(a, len(dims)) for a in squeeze_dims]
+    if any(d is None for d in dims):
+        return None
+    return [i for i, d in enumerate(dims) if d == 1]
+
+
+def _squeeze_shape(op):
+    x = op.inputs[0].shape
+    if x.rank is None:
+        return [UNKNOWN]
+    axes = _squeeze_axes(x.dims, op.attrs["squeeze_dims"])
+    if axes is None:
+        return [UNKNOWN]
+    for a in axes:
+        if x.dims[a] not in (None, 1):
+            raise ValueError(f"Can not squeeze dim[{a}], expected a dimension of 1, got "
+                             f"{x.dims[a]}")
+    return [TensorShape([d for i, d in enumerate(x.dims) if i not in axes])]
+
+
+def _squeeze_kernel(op, ctx):
+    squeeze_dims = op.attrs["squeeze_dims"]
+
+    def kernel(x):
+        axes = _squeeze_axes(list(np.shape(x)), squeeze_dims)
+        for a in axes:
+            if np.shape(x)[a] != 1:
+                raise errors.InvalidArgumentError(
+                    None, None, f"Can not squeeze dim[{a}], expected a dimension of 1, got "
+                                f"{np.shape(x)[a]}")
+        return np.squeeze(x, axis=tuple(axes))
+    return kernel
+
+
+declare("Squeeze", shape=_squeeze_shape, make_kernel=_squeeze_kernel,
+        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0]))])
+
+
+def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Tensor:
+    if axis is None:
+        axis = squeeze_dims
+    if isinstance(axis, int):
+        axis = [axis]
+    return apply_op("Squeeze", [input], {"squeeze_dims": list(axis or [])}, name=name)
+
+
+# -- Concat / Pack / Unpack / Slice --------------------------------------------------------
+
+def _concat_shape(op):
+    values, axis_t = op.inputs[:-1], op.inputs[-1]
+    axis = constant_value(axis_t)
+    ranks = [t.shape.rank for t in values if t.shape.rank is not None]
+    if not ranks:
+        return [UNKNOWN]
+    r = ranks[0]
+    if any(x != r for x in ranks):
+        raise ValueError(f"Shape must be rank {r} but is rank {[x for x in ranks if x != r][0]}")
+    if axis is None:
+        return [unknown_shape(r)]
+    axis = normalize_axis(int(axis), r)
+    total, merged = 0, [None] * r
+    for t in values:
+        if t.shape.rank is None:
+            total = None
+            continue
+        dims = t.shape.dims
+        for i, d in enumerate(dims):
+            if i == axis:
+                continue
+            if merged[i] is None:
+                merged[i] = d
+            elif d is not None and d != merged[i]:
+                raise ValueError(f"Dimension {i} in both shapes must be equal, but are "
+                                 f"{merged[i]} and {d}. Shapes are {values[0].shape} and "
+                                 f"{t.shape}.")
+        if total is not None:
+            total = None if dims[axis] is None else total + dims[axis]
+    merged[axis] = total
+    return [TensorShape(merged)]
+
+
+def _concat_kernel(*args):
+    values, axis = args[:-1], int(args[-1])
+    try:
+        return np.concatenate(values, axis=axis)
+    except (ValueError, np.exceptions.AxisError) as e:
+        raise errors.InvalidArgumentError(
+            None, None, f"ConcatOp : Dimensions of inputs should match: shapes "
+                        f"{[list(np.shape(v)) for v in values]} along axis {axis} ({e})") from None
+
+
+def _concat_grad(op, grad):
+    values, axis_t = op.inputs[:-1], op.inputs[-1]
+    if len(values) == 1:
+        return [grad, None]
+    axis = constant_value(axis_t)
+    shapes = [t.shape for t in values]
+    if axis is not None and all(s.is_fully_defined() for s in shapes):
+        axis = normalize_axis(int(axis), shapes[0].rank)
+        grads, offset = [], 0
+        for s in shapes:
+            begin = [0] * s.rank
+            begin[axis] = offset
+            grads.append(slice(grad, begin, s.as_list()))
+            offset += s.as_list()[axis]
+        return grads + [None]
+    sizes = shape_n(values)
+    offsets = apply_op("ConcatOffset", [axis_t, sizes])
+    return [slice(grad, o, s) for o, s in zip(offsets, sizes)] + [None]
+
+
+declare("ConcatV2", shape=_concat_shape, kernel=_concat_kernel, grad=_concat_grad)
+
+
+def _concat_offset_kernel(axis, *shapes):
+    axis = int(axis)
+    offsets, running = [], 0
+    for s in shapes:
+        o = np.zeros_like(s)
+        o[axis] = running
+        running += int(s[axis])
+        offsets.append(o)
+    return offsets
+
+
+declare("ConcatOffset", shape=lambda op: [t.shape for t in op.inputs[1:]],
+        kernel=_concat_offset_kernel, not_differentiable=True)
+
+
+def concat(values, axis, name: str = "concat") -> Tensor:
+    """``tf.concat``; a single value is passed through an Identity, as in TF."""
+    values = list(values)
+    if len(values) == 1:
+        return identity(values[0], name=name)
+    return apply_op("ConcatV2", [values, axis], name=name)
+
+
+def _pack_shape(op):
+    shape = UNKNOWN
+    for t in op.inputs:
+        shape = shape.merge_with(t.shape)
+    if shape.rank is None:
+        return [UNKNOWN]
+    axis = normalize_axis(op.attrs["axis"], shape.rank + 1)
+    dims = shape.dims
+    return [TensorShape(dims[:axis] + [len(op.inputs)] + dims[axis:])]
+
+
+def _pack_kernel(op, ctx):
+    axis = op.attrs["axis"]
+    return lambda *xs: np.stack(xs, axis=axis)
+
+
+declare("Pack", shape=_pack_shape, make_kernel=_pack_kernel,
+        grad=lambda op, g: unstack(g, num=op.attrs["N"], axis=op.attrs["axis"]))
+
+
+def _unpack_shape(op):
+    x = op.inputs[0].shape
+    if x.rank is None:
+        return [UNKNOWN] * op.attrs["num"]
+    axis = normalize_axis(op.attrs["axis"], x.rank)
+    if x.dims[axis] is not None and x.dims[axis] != op.attrs["num"]:
+        raise ValueError(f"Dimension must be {op.attrs['num']} but is {x.dims[axis]}")
+    dims = x.dims
+    return [TensorShape(dims[:axis] + dims[axis + 1:])] * op.attrs["num"]
+
+
+def _unpack_kernel(op, ctx):
+    axis, num = op.attrs["axis"], op.attrs["num"]
+
+    def kernel(x):
+        if np.shape(x)[axis] != num:
+            raise errors.InvalidArgumentError(
+                None, None, f"Input shape axis {axis} must equal {num}, got shape "
+                            f"{list(np.shape(x))}")
+        return [np.take(x, i, axis=axis) for i in range(num)]
+    return kernel
+
+
+def _unpack_grad(op, *grads):
+    if all(g is None for g in grads):
+        return [None]
+    filled = [g if g is not None else zeros_like(t) for g, t in zip(grads, op.outputs)]
+    return [stack(filled, axis=op.attrs["axis"])]
+
+
+declare("Unpack", shape=_unpack_shape, make_kernel=_unpack_kernel, grad=_unpack_grad)
+
+
+def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
+    values = list(values)
+    return apply_op("Pack", [values], {"axis": axis}, name=name)
+
+
+def unstack(value, num: int | None = None, axis: int = 0, name: str = "unstack") -> list:
+    value = convert_to_tensor(value)
+    if num is None:
+        r = value.shape.rank
+        if r is None or value.shape[normalize_axis(axis, r)] is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {value.shape}")
+        num = value.shape[normalize_axis(axis, r)]
+    return apply_op("Unpack", [value], {"num": num, "axis": axis}, name=name)
+
+
+def _slice_shape(op):
+    x = op.inputs[0].shape
+    begin, size_ = constant_value(op.inputs[1]), constant_value(op.inputs[2])
+    n = _rank_hint(x, op.inputs[1])
+    if size_ is None:
+        return [unknown_shape(n)]
+    dims = []
+    for i, s in enumerate(np.ravel(size_)):
+        s = int(s)
+        if s == -1:
+            xd = x.dims[i] if x.rank is not None else None
+            dims.append(None if xd is None or begin is None else xd - int(np.ravel(begin)[i]))
+        else:
+            dims.append(s)
+    return [TensorShape(dims)]
+
+
+def _slice_kernel(x, begin, size_):
+    begin = [int(b) for b in np.ravel(begin)]
+    size_ = [int(s) for s in np.ravel(size_)]
+    shape_ = np.shape(x)
+    if len(begin) != len(shape_) or len(size_) != len(shape_):
+        raise errors.InvalidArgumentError(
+            None, None, f"Expected begin and size arguments to be 1-D tensors of size "
+                        f"{len(shape_)}, but got shapes [{len(begin)}] and [{len(size_)}] instead.")
+    index = []
+    for b, s, d in zip(begin, size_, shape_):
+        e = d if s == -1 else b + s
+        if b < 0 or e > d or e < b:
+            raise errors.InvalidArgumentError(
+                None, None, f"Expected size[i] in [0, {d - b}], but got {s}" if b >= 0 else
+                f"Expected begin[i] in [0, {d}], but got {b}")
+        index.append(np.s_[b:e])
+    return x[tuple(index)]
+
+
+def _slice_grad(op, grad):
+    x, begin = op.inputs[0], op.inputs[1]
+    if x.shape.is_fully_defined() and op.outputs[0].shape.is_fully_defined() and \
+            constant_value(begin) is not None:
+        b = [int(v) for v in np.ravel(constant_value(begin))]
+        out = op.outputs[0].shape.as_list()
+        paddings = [[bi, xd - bi - od] for bi, xd, od in zip(b, x.shape.as_list(), out)]
+        return [pad(grad, paddings), None, None]
+    before = reshape(begin, [-1, 1])
+    after = reshape(_sub(_sub(shape(x), shape(op.outputs[0])), begin), [-1, 1])
+    return [pad(grad, concat([before, after], 1)), None, None]
+
+
+def _sub(a, b):
+    from ..math import math_ops
+    return math_ops.subtract(a, b)
+
+
+declare("Slice", shape=_slice_shape, kernel=_slice_kernel, grad=_slice_grad)
+
+
+def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001 (TF's name)
+    return apply_op("Slice", [input_, begin, size], name=name)
+
+
+def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
+        constant_values=0) -> Tensor:
+    """``tf.pad``; the Pad/PadV2/MirrorPad ops are declared in ``array_ops_extra``."""
+    mode = mode.upper()
+    if mode == "CONSTANT":
+        if not isinstance(constant_values, Tensor) and np.all(np.asarray(constant_values) == 0):
+            return apply_op("Pad", [tensor, paddings], name=name)
+        tensor = convert_to_tensor(tensor)
+        return apply_op("PadV2", [tensor, paddings,
+                                  convert_to_tensor(constant_values, dtype=tensor.dtype)],
+                        name=name)
+    if mode in ("REFLECT", "SYMMETRIC"):
+        return apply_op("MirrorPad", [tensor, paddings], {"mode": mode}, name=name)
+    raise ValueError(f"Unknown padding mode: {mode}")
+
+
+# -- Fill / zeros / ones ------------------------------------------------------------------
+
+def _fill_kernel(dims, value):
+    dims = [int(d) for d in np.ravel(dims)]
+    if any(d < 0 for d in dims):
+        raise errors.InvalidArgumentError(None, None, f"dims must be non-negative, got {dims}")
+    if np.ndim(value) != 0:
+        raise errors.InvalidArgumentError(None, None, f"value must be a scalar, got shape "
+                                                      f"{list(np.shape(value))}")
+    return np.full(dims, value, dtype=np.asarray(value).dtype)
+
+
+declare("Fill", shape=lambda op: [shape_from_tensor(op.inputs[0])], kernel=_fill_kernel,
+        grad=lambda op, g: [None, _reduce_sum_all(g)])
+
+
+def _reduce_sum_all(g):
+    from ..math import reduction_ops
+    return reduction_ops.reduce_sum(g)
+
+
+def _zeros_like(x):
+    """Zeros of x's shape and dtype; variant values (TensorLists) zero their elements."""
+    zeros = getattr(x, "zeros_like", None)
+    return zeros() if zeros is not None and not isinstance(x, np.ndarray) else np.zeros_like(x)
+
+
+declare("ZerosLike", shape=shape_fns.unchanged, kernel=_zeros_like, not_differentiable=True)
+declare("OnesLike", shape=shape_fns.unchanged, kernel=np.ones_like, not_differentiable=True)
+
+
+def fill(dims, value, name: str | None = None) -> Tensor:
+    return apply_op("Fill", [dims, value], name=name)
+
+
+def _dims_arg(shape_: Any):
+    if isinstance(shape_, TensorShape):
+        return shape_.as_list()
+    if isinstance(shape_, (int, np.integer)):
+        return [int(shape_)]
+    return shape_
+
+
+def zeros(shape, dtype=dtypes.float32, name: str | None = None) -> Tensor:
+    dtype = dtypes.as_dtype(dtype)
+    shape_ = _dims_arg(shape)
+    if not isinstance(shape_, Tensor):
+        arr = np.asarray(shape_)
+        if arr.dtype != object and arr.size < 1000 and np.prod(arr) < 1000:
+            return constant(np.zeros(arr.astype(np.int64).tolist(), dtype.np_dtype)
+                            if dtype != dtypes.string else np.full(arr.tolist(), b"", object),
+                            dtype=dtype, name=name or "zeros")
+    return fill(shape_, constant(0, dtype=dtype), name=name or "zeros")
+
+
+def ones(shape, dtype=dtypes.float32, name: str | None = None) -> Tensor:
+    dtype = dtypes.as_dtype(dtype)
+    shape_ = _dims_arg(shape)
+    if not isinstance(shape_, Tensor):
+        arr = np.asarray(shape_)
+        if arr.size < 1000 and np.prod(arr) < 1000:
+            return constant(np.ones(arr.astype(np.int64).tolist(), dtype.np_dtype),
+                            dtype=dtype, name=name or "ones")
+    return fill(shape_, constant(1, dtype=dtype), name=name or "ones")
+
+
+def zeros_like(tensor, dtype=None, name: str | None = None, optimize: bool = True) -> Tensor:
+    tensor = convert_to_tensor(tensor)
+    if dtype is not None and dtypes.as_dtype(dtype) != tensor.dtype.base_dtype:
+        return zeros(shape(tensor), dtype=dtype, name=name)
+    return apply_op("ZerosLike", [tensor], name=name)
+
+
+def ones_like(tensor, dtype=None, name: str | None = None, optimize: bool = True) -> Tensor:
+    tensor = convert_to_tensor(tensor)
+    if dtype is not None and dtypes.as_dtype(dtype) != tensor.dtype.base_dtype:
+        return ones(shape(tensor), dtype=dtype, name=name)
+    return apply_op("OnesLike", [tensor], name=name)
+
+
+# -- gradient helpers ---------------------------------------------------------------------
+
+def _broadcast_gradient_args_kernel(s0, s1):
+    s0, s1 = [int(d) for d in np.ravel(s0)], [int(d) for d in np.ravel(s1)]
+    n = max(len(s0), len(s1))
+    p0, p1 = [1] * (n - len(s0)) + s0, [1] * (n - len(s1)) + s1
+    r0, r1 = [], []
+    for i, (a, b) in enumerate(zip(p0, p1)):
+        if a == b:
+            if a == 1:
+                r0.append(i)
+                r1.append(i)
+            continue
+        if a == 1:
+            r0.append(i)
+        elif b == 1:
+            r1.append(i)
+        else:
+            raise errors.InvalidArgumentError(
+                None, None, f"Incompatible shapes: {s0} vs. {s1}")
+    return np.array(r0, dtype=np.int32), np.array(r1, dtype=np.int32)
+
+
+declare("BroadcastGradientArgs", shape=lambda op: [TensorShape([None])] * 2,
+        kernel=_broadcast_gradient_args_kernel, not_differentiable=True)
+
+
+def broadcast_gradient_args(s0, s1, name: str | None = None) -> list:
+    return apply_op("BroadcastGradientArgs", [s0, s1], name=name)
+
+
+def range_(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor:
+    """``tf.range``; the Range op is declared in ``array_ops_extra``."""
+    if limit is None:
+        start, limit = 0, start
+    tensors = [start, limit, delta]
+    if dtype is None:
+        kinds = [t.dtype for t in tensors if isinstance(t, Tensor)]
+        if not kinds:
+            floats = any(isinstance(v, float) or np.asarray(v).dtype.kind == "f" for v in tensors)
+            dtype = dtypes.float32 if floats else dtypes.int32
+        else:
+            order = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
+            dtype = max(kinds, key=lambda d: order.index(d) if d in order else 0)
+    tensors = [convert_to_tensor(v, dtype=dtype) if not isinstance(v, Tensor) else v
+               for v in tensors]
+    return apply_op("Range", tensors, name=name)
+
+
+def get_static_value(tensor) -> Any:
+    return constant_value(tensor)
+
+
+# -- BroadcastTo / BroadcastArgs ------------------------------------------------------------
+
+def _broadcast_to_shape(op):
+    target = shape_from_tensor(op.inputs[1])
+    x = op.inputs[0].shape
+    if target.rank is not None and x.rank is not None:
+        if x.rank > target.rank:
+            raise ValueError(f"Rank of input ({x.rank}) must be no greater than rank of output "
+                             f"shape ({target.rank}).")
+        shape_fns.broadcast_shapes(x, target)
+    return [target]
+
+
+def _broadcast_to_kernel(x, shape_):
+    shape_ = tuple(int(d) for d in np.ravel(shape_))
+    try:
+        return np.broadcast_to(x, shape_)
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, f"Unable to broadcast tensor of shape {list(np.shape(x))} to tensor "
+                        f"of shape {list(shape_)}") from None
+
+
+def _BroadcastToGrad(op, grad):
+    from ..framework import grad_util
+    from ..math import reduction_ops
+    x = op.inputs[0]
+    if x.shape.is_fully_defined() and grad.shape.is_fully_defined():
+        return [grad_util.reduce_to(grad, x), None]
+    sx = shape(x)
+    rx, _ = broadcast_gradient_args(sx, op.inputs[1])
+    return [reshape(reduction_ops.reduce_sum(grad, rx), sx), None]
+
+
+declare("BroadcastTo", shape=_broadcast_to_shape, kernel=_broadcast_to_kernel,
+        grad=_BroadcastToGrad)
+
+
+def _broadcast_args_kernel(s0, s1):
+    try:
+        out = np.broadcast_shapes(tuple(int(d) for d in s0), tuple(int(d) for d in s1))
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, f"Incompatible shapes: {list(s0)} vs. {list(s1)}") from None
+    return np.array(out, dtype=np.asarray(s0).dtype)
+
+
+declare("BroadcastArgs", shape=lambda op: [TensorShape([None])], kernel=_broadcast_args_kernel,
+        not_differentiable=True)
+
+
+def broadcast_to(input, shape, name: str | None = None) -> Tensor:
+    return apply_op("BroadcastTo", [input, shape], name=name)
+
+
+def broadcast_dynamic_shape(shape_x, shape_y) -> Tensor:
+    return apply_op("BroadcastArgs", [shape_x, shape_y])
+
+
+def broadcast_static_shape(shape_x, shape_y) -> TensorShape:
+    return shape_fns.broadcast_shapes(as_shape(shape_x), as_shape(shape_y))

@@ -1,0 +1,1 @@
+"""Debugging ops: CheckNumerics, Assert, string formatting, tf.print and tf.debugging asserts."""

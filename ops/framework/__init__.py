@@ -1,0 +1,1 @@
+"""How an op is declared: ``declare()``, shape functions, gradient helpers and TF's OpDefs."""

@@ -1,0 +1,1 @@
+"""Files: checkpoints (tensor bundles), Saver, MetaGraph export, TFRecords, summaries and event files."""

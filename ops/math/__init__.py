@@ -1,0 +1,1 @@
+"""Math op families: elementwise math, matrix products, reductions, ordering and scans."""

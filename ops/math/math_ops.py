@@ -1,0 +1,625 @@
+"""Elementwise math: unary and broadcasting binary ops, comparisons, logic, Cast, Select.
+
+Kernels are numpy ufuncs (results keep the input dtype); gradients follow TensorFlow's
+``math_grad.py`` and use TF's helper ops (``TanhGrad``, ``SqrtGrad``, ...) so backward
+graphs look like TF's. Broadcast reduction lives once, in ``grad_util``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...graph import dtypes, errors
+from ...graph.core import Tensor
+from ...graph.op_builder import apply_op, convert_to_tensor
+from ..array import array_ops
+from ..framework import grad_util, shape_fns
+from ..framework.declare import declare
+from ..runtime.parallel import elementwise
+
+# -- kernels that need more than a bare ufunc ----------------------------------------------
+
+
+def _quiet(fn):
+    """Runs ``fn`` without numpy's divide/overflow warnings (TF returns inf/nan silently)."""
+    def kernel(*args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+def _check_int_divisor(y) -> None:
+    if np.asarray(y).dtype.kind in "iu" and np.any(np.asarray(y) == 0):
+        raise errors.InvalidArgumentError(None, None, "Integer division by zero")
+
+
+def _truncate_div(x, y):
+    """C++ ``/``: true division for floats, truncation toward zero for integers."""
+    if np.asarray(x).dtype.kind in "iu":
+        _check_int_divisor(y)
+        q = np.floor_divide(x, y)
+        fix = (np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
+        return (q + fix).astype(np.result_type(x, y))
+    return np.true_divide(x, y)
+
+
+def _floor_div(x, y):
+    if np.asarray(x).dtype.kind in "iu":
+        _check_int_divisor(y)
+        return np.floor_divide(x, y)
+    return np.floor(np.true_divide(x, y))
+
+
+def _floor_mod(x, y):
+    if np.asarray(x).dtype.kind in "iu":
+        _check_int_divisor(y)
+    return np.mod(x, y)
+
+
+def _div_no_nan(x, y):
+    safe = np.where(y == 0, np.ones_like(y), y)
+    return np.where(y == 0, np.zeros_like(np.true_divide(x, safe)), np.true_divide(x, safe))
+
+
+def _pow(x, y):
+    if np.asarray(y).dtype.kind in "iu" and np.any(np.asarray(y) < 0):
+        raise errors.InvalidArgumentError(
+            None, None, "Integers to negative integer powers are not allowed")
+    return np.power(x, y)
+
+
+def _sigmoid(x):
+    return (np.tanh(x * 0.5) + 1) * 0.5 if x.dtype.kind == "f" else 1 / (1 + np.exp(-x))
+
+
+def _softplus(x):
+    return np.logaddexp(x, np.zeros((), dtype=x.dtype))
+
+
+def _softsign(x):
+    return x / (1 + np.abs(x))
+
+
+_erf_scalar = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(x):
+    x = np.asarray(x)
+    return _erf_scalar(x).astype(x.dtype)
+
+
+def _rsqrt(x):
+    return 1 / np.sqrt(x)
+
+
+def _round(x):
+    return np.round(x) if np.asarray(x).dtype.kind in "fc" else x
+
+
+def _sign(x):
+    return np.sign(x)
+
+
+def _reciprocal(x):
+    return 1 / x if x.dtype.kind in "fc" else np.floor_divide(1, x)
+
+
+def _abs(x):
+    return np.abs(x)
+
+
+# -- gradient rules (TF's math_grad.py) -----------------------------------------------------
+
+def _AddGrad(op, grad):
+    return list(grad_util.unbroadcast(grad, op.inputs[0], op.inputs[1]))
+
+
+def _SubGrad(op, grad):
+    return list(grad_util.unbroadcast_pair(grad, negative(grad), op.inputs[0], op.inputs[1]))
+
+
+def _MulGrad(op, grad):
+    x, y = op.inputs
+    return list(grad_util.unbroadcast_pair(multiply(grad, y), multiply(x, grad), x, y))
+
+
+def _RealDivGrad(op, grad):
+    x, y = op.inputs
+    gx = realdiv(grad, y)
+    gy = multiply(grad, realdiv(realdiv(negative(x), y), y))
+    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
+
+
+def _DivNoNanGrad(op, grad):
+    x, y = op.inputs
+    gx = div_no_nan(grad, y)
+    gy = multiply(grad, div_no_nan(div_no_nan(negative(x), y), y))
+    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
+
+
+def _FloorModGrad(op, grad):
+    x, y = op.inputs
+    gy = multiply(grad, negative(floordiv(x, y)))
+    return list(grad_util.unbroadcast_pair(grad, gy, x, y))
+
+
+def _MaximumMinimumGrad(op, grad, selector):
+    x, y = op.inputs
+    xmask = selector(x, y)
+    zeros = array_ops.zeros_like(grad)
+    return list(grad_util.unbroadcast_pair(select_v2(xmask, grad, zeros),
+                                           select_v2(xmask, zeros, grad), x, y))
+
+
+def _PowGrad(op, grad):
+    x, y = op.inputs
+    z = op.outputs[0]
+    gx = multiply(multiply(grad, y), pow(x, subtract(y, constant_like(1, y))))
+    safe_x = select_v2(greater(x, constant_like(0, x)), x, array_ops.ones_like(x))
+    log_x = select_v2(greater(x, constant_like(0, x)), log(safe_x), array_ops.zeros_like(x))
+    gy = multiply(multiply(grad, z), log_x)
+    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
+
+
+def _SquaredDifferenceGrad(op, grad):
+    x, y = op.inputs
+    x_grad = multiply(multiply(constant_like(2, grad), grad), subtract(x, y))
+    return list(grad_util.unbroadcast_pair(x_grad, negative(x_grad), x, y))
+
+
+def _Atan2Grad(op, grad):
+    y, x = op.inputs
+    grad_inv = realdiv(grad, add(square(x), square(y)))
+    return list(grad_util.unbroadcast_pair(multiply(x, grad_inv),
+                                           multiply(negative(y), grad_inv), y, x))
+
+
+def constant_like(value, like: Tensor) -> Tensor:
+    """A scalar constant of ``like``'s dtype (what TF's gradient code builds inline)."""
+    return convert_to_tensor(np.asarray(value, dtype=like.dtype.base_dtype.np_dtype))
+
+
+def _unary_grad(fn):
+    return lambda op, grad: [fn(op, grad)]
+
+
+_UNARY_GRADS = {
+    "Neg": lambda op, g: negative(g),
+    "Abs": lambda op, g: multiply(g, sign(op.inputs[0])),
+    "Square": lambda op, g: multiply(g, multiply(constant_like(2, op.inputs[0]), op.inputs[0])),
+    "Sqrt": lambda op, g: apply_op("SqrtGrad", [op.outputs[0], g]),
+    "Rsqrt": lambda op, g: apply_op("RsqrtGrad", [op.outputs[0], g]),
+    "Exp": lambda op, g: multiply(g, op.outputs[0]),
+    "Expm1": lambda op, g: multiply(g, exp(op.inputs[0])),
+    "Log": lambda op, g: multiply(g, reciprocal(op.inputs[0])),
+    "Log1p": lambda op, g: multiply(g, reciprocal(add(constant_like(1, op.inputs[0]),
+                                                      op.inputs[0]))),
+    "Sin": lambda op, g: multiply(g, cos(op.inputs[0])),
+    "Cos": lambda op, g: negative(multiply(g, sin(op.inputs[0]))),
+    "Tan": lambda op, g: multiply(g, square(reciprocal(cos(op.inputs[0])))),
+    "Tanh": lambda op, g: apply_op("TanhGrad", [op.outputs[0], g]),
+    "Sigmoid": lambda op, g: apply_op("SigmoidGrad", [op.outputs[0], g]),
+    "Reciprocal": lambda op, g: apply_op("ReciprocalGrad", [op.outputs[0], g]),
+    "Erf": lambda op, g: multiply(g, multiply(constant_like(2 / np.sqrt(np.pi), g),
+                                              exp(negative(square(op.inputs[0]))))),
+    "Softplus": lambda op, g: apply_op("SoftplusGrad", [g, op.inputs[0]]),
+    "Softsign": lambda op, g: realdiv(g, square(add(constant_like(1, op.inputs[0]),
+                                                    abs(op.inputs[0])))),
+    "Sign": lambda op, g: array_ops.zeros_like(op.inputs[0]),
+}
+
+_UNARY_KERNELS = {
+    "Neg": np.negative, "Abs": _abs, "Sign": _sign, "Square": np.square,
+    "Sqrt": _quiet(np.sqrt), "Rsqrt": _quiet(_rsqrt), "Exp": _quiet(np.exp),
+    "Log": _quiet(np.log), "Log1p": _quiet(np.log1p), "Expm1": _quiet(np.expm1),
+    "Sin": np.sin, "Cos": np.cos, "Tan": np.tan, "Tanh": np.tanh, "Sigmoid": _quiet(_sigmoid),
+    "Reciprocal": _quiet(_reciprocal), "Floor": np.floor, "Ceil": np.ceil, "Round": _round,
+    "Erf": _erf, "Softplus": _quiet(_softplus), "Softsign": _softsign,
+    "IsNan": np.isnan, "IsFinite": np.isfinite, "IsInf": np.isinf, "LogicalNot": np.logical_not,
+}
+_NOT_DIFFERENTIABLE_UNARY = {"Floor", "Ceil", "Round", "IsNan", "IsFinite", "IsInf",
+                             "LogicalNot"}
+
+for _op_type, _kernel in _UNARY_KERNELS.items():
+    if _op_type in _NOT_DIFFERENTIABLE_UNARY:
+        declare(_op_type, shape=shape_fns.unchanged, make_kernel=elementwise(_kernel),
+                not_differentiable=True)
+    else:
+        declare(_op_type, shape=shape_fns.unchanged, make_kernel=elementwise(_kernel),
+                grad=_unary_grad(_UNARY_GRADS[_op_type]))
+
+
+# TF's "y-form" helper ops: f(y, dy) for the unary ops above, and their own gradients.
+def _TanhGradGrad(op, grad):
+    y, dy = op.inputs
+    return [multiply(multiply(multiply(grad, constant_like(-2.0, y)), y), dy),
+            apply_op("TanhGrad", [y, grad])]
+
+
+def _SigmoidGradGrad(op, grad):
+    a, b = op.inputs
+    gb = multiply(grad, b)
+    return [subtract(gb, multiply(multiply(constant_like(2.0, gb), gb), a)),
+            apply_op("SigmoidGrad", [a, grad])]
+
+
+def _SqrtGradGrad(op, grad):
+    a = op.inputs[0]
+    y = op.outputs[0]
+    ga = realdiv(grad, a)
+    return [multiply(negative(ga), y), multiply(constant_like(0.5, ga), ga)]
+
+
+def _RsqrtGradGrad(op, grad):
+    a, b = op.inputs
+    grad_a = multiply(multiply(multiply(constant_like(-1.5, grad), grad), b), square(a))
+    return [grad_a, apply_op("RsqrtGrad", [a, grad])]
+
+
+def _ReciprocalGradGrad(op, grad):
+    a, b = op.inputs
+    return [multiply(multiply(multiply(grad, constant_like(-2.0, b)), b), a),
+            apply_op("ReciprocalGrad", [a, grad])]
+
+
+def _SoftplusGradGrad(op, grad):
+    dy, x = op.inputs
+    ddy = apply_op("SoftplusGrad", [grad, x])
+    denom = add(add(exp(negative(x)), constant_like(2.0, x)), exp(x))
+    return [ddy, realdiv(multiply(grad, dy), denom)]
+
+
+declare("TanhGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: dy * (1 - y * y)), grad=_TanhGradGrad)
+declare("SigmoidGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: dy * y * (1 - y)), grad=_SigmoidGradGrad)
+declare("SqrtGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(_quiet(lambda y, dy: dy * np.asarray(0.5, y.dtype) / y)),
+        grad=_SqrtGradGrad)
+declare("RsqrtGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: dy * (y * y * y) * np.asarray(-0.5, y.dtype)),
+        grad=_RsqrtGradGrad)
+declare("ReciprocalGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: -dy * y * y), grad=_ReciprocalGradGrad)
+declare("SoftplusGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(_quiet(lambda dy, x: dy * _sigmoid(x))), grad=_SoftplusGradGrad)
+
+
+# -- binary ops -----------------------------------------------------------------------------
+
+_BINARY = {
+    "Add": (np.add, _AddGrad), "AddV2": (np.add, _AddGrad), "Sub": (np.subtract, _SubGrad),
+    "Mul": (np.multiply, _MulGrad), "RealDiv": (_quiet(_truncate_div), _RealDivGrad),
+    "Div": (_quiet(_truncate_div), _RealDivGrad), "DivNoNan": (_quiet(_div_no_nan), _DivNoNanGrad),
+    "FloorDiv": (_quiet(_floor_div), None), "FloorMod": (_quiet(_floor_mod), _FloorModGrad),
+    "Maximum": (np.maximum, lambda op, g: _MaximumMinimumGrad(op, g, greater_equal)),
+    "Minimum": (np.minimum, lambda op, g: _MaximumMinimumGrad(op, g, less_equal)),
+    "Pow": (_quiet(_pow), _PowGrad), "SquaredDifference": (lambda x, y: np.square(x - y),
+                                                          _SquaredDifferenceGrad),
+    "Atan2": (np.arctan2, _Atan2Grad),
+}
+for _op_type, (_kernel, _grad) in _BINARY.items():
+    if _grad is None:
+        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel),
+                not_differentiable=True)
+    else:
+        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel), grad=_grad)
+
+
+_COMPARISONS = {"Less": np.less, "LessEqual": np.less_equal, "Greater": np.greater,
+                "GreaterEqual": np.greater_equal, "LogicalAnd": np.logical_and,
+                "LogicalOr": np.logical_or}
+for _op_type, _kernel in _COMPARISONS.items():
+    declare(_op_type, shape=shape_fns.broadcast, kernel=_kernel, not_differentiable=True)
+
+
+def _equality_kernel(ufunc):
+    def make(op, ctx):
+        strict = op.attrs.get("incompatible_shape_error", True)
+
+        def kernel(x, y):
+            try:
+                np.broadcast_shapes(np.shape(x), np.shape(y))
+            except ValueError:
+                if strict:
+                    raise errors.InvalidArgumentError(
+                        None, None, f"Incompatible shapes: {list(np.shape(x))} vs. "
+                                    f"{list(np.shape(y))}") from None
+                return np.asarray(ufunc is np.not_equal)
+            return ufunc(x, y)
+        return kernel
+    return make
+
+
+declare("Equal", shape=shape_fns.broadcast, make_kernel=_equality_kernel(np.equal),
+        not_differentiable=True)
+declare("NotEqual", shape=shape_fns.broadcast, make_kernel=_equality_kernel(np.not_equal),
+        not_differentiable=True)
+
+
+# -- Cast, Select, AddN -------------------------------------------------------------------
+
+def _cast_kernel(op, ctx):
+    dst = op.attrs["DstT"]
+    src = op.attrs["SrcT"]
+    if dst.base_dtype == dtypes.string or (src.base_dtype == dtypes.string):
+        def kernel(x):
+            if src.base_dtype == dst.base_dtype:
+                return x
+            raise errors.UnimplementedError(None, None, f"Cast {src.name} to {dst.name} is not "
+                                                        "supported")
+        return kernel
+    np_dst = dst.np_dtype
+
+    def kernel(x):
+        if np_dst.kind == "b":
+            return np.not_equal(x, 0)
+        with np.errstate(all="ignore"):
+            return np.asarray(x).astype(np_dst)
+    return kernel
+
+
+def _CastGrad(op, grad):
+    src, dst = op.attrs["SrcT"], op.attrs["DstT"]
+    if src.is_differentiable and dst.is_differentiable and src.base_dtype != dtypes.resource:
+        return [cast(grad, src)]
+    return [None]
+
+
+declare("Cast", shape=shape_fns.unchanged, make_kernel=_cast_kernel, grad=_CastGrad)
+
+
+def _select_shape(op):
+    c, x, y = (t.shape for t in op.inputs)
+    shape = x.merge_with(y)
+    if c.rank is not None and shape.rank is not None and c.rank not in (shape.rank, 1, 0):
+        raise ValueError(f"Shape must be rank {shape.rank} or 1, but is rank {c.rank}")
+    return [shape]
+
+
+def _select_kernel(c, x, y):
+    c = np.asarray(c)
+    if c.ndim == 1 and np.ndim(x) > 1:
+        if c.shape[0] != np.shape(x)[0]:
+            raise errors.InvalidArgumentError(
+                None, None, f"Condition vector's length {c.shape[0]} must match the first "
+                            f"dimension of 'then' ({np.shape(x)[0]})")
+        c = c.reshape((-1,) + (1,) * (np.ndim(x) - 1))
+    elif c.ndim and c.shape != np.shape(x):
+        raise errors.InvalidArgumentError(
+            None, None, f"'then' and 'else' must have the same size. but received: "
+                        f"{list(np.shape(x))} vs. {list(c.shape)}")
+    if np.shape(x) != np.shape(y):
+        raise errors.InvalidArgumentError(
+            None, None, f"'then' and 'else' must have the same size. but received: "
+                        f"{list(np.shape(x))} vs. {list(np.shape(y))}")
+    return np.where(c, x, y)
+
+
+def _SelectGrad(op, grad):
+    c = op.inputs[0]
+    zeros = array_ops.zeros_like(op.inputs[1])
+    return [None, apply_op("Select", [c, grad, zeros]), apply_op("Select", [c, zeros, grad])]
+
+
+def _SelectV2Grad(op, grad):
+    c, x, y = op.inputs
+    zeros = array_ops.zeros_like(grad)
+    gx = select_v2(c, grad, zeros)
+    gy = select_v2(c, zeros, grad)
+    return [None] + list(grad_util.unbroadcast_pair(gx, gy, x, y))
+
+
+declare("Select", shape=_select_shape, kernel=_select_kernel, grad=_SelectGrad)
+declare("SelectV2", shape=shape_fns.broadcast, kernel=np.where, grad=_SelectV2Grad)
+
+
+def _add_n_kernel(*xs):
+    if len(xs) == 1:
+        return xs[0]
+    total = np.asarray(np.add(xs[0], xs[1]))
+    for x in xs[2:]:
+        np.add(total, x, out=total)
+    return total
+
+
+declare("AddN", shape=shape_fns.merge_all, kernel=_add_n_kernel,
+        grad=lambda op, grad: [grad] * len(op.inputs))
+
+
+# -- constructors (TF1 signatures) ----------------------------------------------------------
+
+def _binary(op_type: str, default_name: str | None = None):
+    def fn(x, y, name: str | None = None):
+        return apply_op(op_type, [x, y], name=name or default_name)
+    fn.__name__ = op_type
+    fn.__doc__ = f"Elementwise ``{op_type}`` with numpy broadcasting."
+    return fn
+
+
+def _unary(op_type: str, default_name: str | None = None):
+    def fn(x, name: str | None = None):
+        return apply_op(op_type, [x], name=name or default_name)
+    fn.__name__ = op_type
+    fn.__doc__ = f"Elementwise ``{op_type}``."
+    return fn
+
+
+add = _binary("AddV2")
+add_v1 = _binary("Add")
+subtract = _binary("Sub")
+multiply = _binary("Mul")
+realdiv = _binary("RealDiv")
+div_no_nan = _binary("DivNoNan")
+floordiv = _binary("FloorDiv")
+floormod = _binary("FloorMod")
+maximum = _binary("Maximum")
+minimum = _binary("Minimum")
+squared_difference = _binary("SquaredDifference")
+atan2 = _binary("Atan2")
+less = _binary("Less")
+less_equal = _binary("LessEqual")
+greater = _binary("Greater")
+greater_equal = _binary("GreaterEqual")
+logical_and = _binary("LogicalAnd")
+logical_or = _binary("LogicalOr")
+negative = _unary("Neg")
+abs = _unary("Abs")  # noqa: A001 (TF's name)
+sign = _unary("Sign")
+square = _unary("Square")
+sqrt = _unary("Sqrt")
+rsqrt = _unary("Rsqrt")
+exp = _unary("Exp")
+log = _unary("Log")
+log1p = _unary("Log1p")
+expm1 = _unary("Expm1")
+sin = _unary("Sin")
+cos = _unary("Cos")
+tan = _unary("Tan")
+tanh = _unary("Tanh")
+sigmoid = _unary("Sigmoid")
+reciprocal = _unary("Reciprocal")
+floor = _unary("Floor")
+ceil = _unary("Ceil")
+round = _unary("Round")  # noqa: A001
+erf = _unary("Erf")
+softplus = _unary("Softplus")
+softsign = _unary("Softsign")
+is_nan = _unary("IsNan")
+is_finite = _unary("IsFinite")
+is_inf = _unary("IsInf")
+logical_not = _unary("LogicalNot")
+
+
+def pow(x, y, name: str | None = None):  # noqa: A001
+    return apply_op("Pow", [x, y], name=name)
+
+
+def div(x, y, name: str | None = None):
+    """TF1 ``tf.div``: Python-2 division (floor for ints, true for floats)."""
+    return apply_op("Div", [x, y], name=name)
+
+
+def truediv(x, y, name: str | None = None) -> Tensor:
+    """``x / y``: integers are cast to float (int32 → float64, as in TF) first."""
+    x = convert_to_tensor(x)
+    y = convert_to_tensor(y, dtype=x.dtype)
+    if x.dtype.is_integer:
+        target = dtypes.float32 if x.dtype.size <= 2 else dtypes.float64
+        x, y = cast(x, target), cast(y, target)
+    return apply_op("RealDiv", [x, y], name=name or "truediv")
+
+
+divide = truediv
+
+
+def equal(x, y, name: str | None = None):
+    return apply_op("Equal", [x, y], name=name)
+
+
+def not_equal(x, y, name: str | None = None):
+    return apply_op("NotEqual", [x, y], name=name)
+
+
+def cast(x, dtype, name: str | None = None) -> Tensor:
+    """``tf.cast``; a no-op (returns ``x``) when the dtype already matches, as in TF."""
+    dtype = dtypes.as_dtype(dtype)
+    if hasattr(x, "_as_graph_element") and not isinstance(x, Tensor):
+        x = convert_to_tensor(x)
+    if not isinstance(x, Tensor):
+        return convert_to_tensor(np.asarray(x).astype(dtype.np_dtype), name=name or "Cast")
+    if x.dtype.base_dtype == dtype:
+        return x
+    return apply_op("Cast", [x], {"DstT": dtype, "Truncate": False}, name=name)
+
+
+def to_float(x, name: str = "ToFloat"):
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_int32(x, name: str = "ToInt32"):
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x, name: str = "ToInt64"):
+    return cast(x, dtypes.int64, name=name)
+
+
+def select(condition, x, y, name: str | None = None):
+    return apply_op("Select", [condition, x, y], name=name)
+
+
+def select_v2(condition, x, y, name: str | None = None):
+    return apply_op("SelectV2", [condition, x, y], name=name)
+
+
+def add_n(inputs, name: str | None = None):
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError("inputs must be a list of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape")
+    if len(inputs) == 1:
+        return array_ops.identity(inputs[0], name=name) if name else convert_to_tensor(inputs[0])
+    return apply_op("AddN", [inputs], name=name)
+
+
+def logical_xor(x, y, name: str = "LogicalXor"):
+    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
+
+
+def scalar_mul(scalar, x, name: str | None = None):
+    return multiply(scalar, x, name=name)
+
+
+# -- operator overloading ----------------------------------------------------------------
+
+def _binary_operator(fn, op_name: str, reverse: bool = False):
+    """``Tensor.__add__`` etc.; ops are named "add", "mul", ... as TF's wrappers name them."""
+    def method(self, other):
+        try:
+            if reverse:
+                other = convert_to_tensor(other, dtype=self.dtype.base_dtype)
+                return fn(other, self, name=op_name)
+            return fn(self, other, name=op_name)
+        except (TypeError, ValueError):
+            if not isinstance(other, Tensor) and not hasattr(other, "dtype"):
+                return NotImplemented
+            raise
+    return method
+
+
+def _matmul_op(a, b, name=None):
+    from . import matmul_ops
+    return matmul_ops.matmul(a, b, name=name)
+
+
+def _getitem(self, key):
+    from ..array import indexing_ops
+    return indexing_ops.getitem(self, key)
+
+
+def _div_operator(x, y, name=None):
+    x = convert_to_tensor(x)
+    y = convert_to_tensor(y, dtype=x.dtype.base_dtype)
+    return truediv(x, y, name=name)
+
+
+_OPERATORS = {
+    "__add__": (add, "add"), "__sub__": (subtract, "sub"), "__mul__": (multiply, "mul"),
+    "__truediv__": (_div_operator, "truediv"), "__floordiv__": (floordiv, "floordiv"),
+    "__mod__": (floormod, "mod"), "__pow__": (pow, "pow"), "__matmul__": (_matmul_op, "matmul"),
+    "__and__": (logical_and, "and"), "__or__": (logical_or, "or"),
+    "__xor__": (logical_xor, "xor"),
+}
+for _name, (_fn, _op_name) in _OPERATORS.items():
+    Tensor._override_operator(_name, _binary_operator(_fn, _op_name))
+    Tensor._override_operator("__r" + _name[2:], _binary_operator(_fn, _op_name, reverse=True))
+for _name, _fn in {"__lt__": less, "__le__": less_equal, "__gt__": greater,
+                   "__ge__": greater_equal}.items():
+    Tensor._override_operator(_name, _binary_operator(_fn, None))
+Tensor._override_operator("__neg__", lambda self: negative(self))
+Tensor._override_operator("__abs__", lambda self: abs(self))
+Tensor._override_operator("__invert__", lambda self: logical_not(self))
+Tensor._override_operator("__getitem__", _getitem)

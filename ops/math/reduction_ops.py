@@ -1,0 +1,291 @@
+"""Reductions (Sum, Mean, Max, Min, Prod) and ArgMax/ArgMin, with TF's axis semantics.
+
+Axes may be scalars or lists, negative, or absent (reduce everything); ``keep_dims``
+keeps reduced axes as size 1. Results keep the input dtype (numpy would widen ints).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...graph import dtypes, errors
+from ...graph.core import Tensor
+from ...graph.op_builder import apply_op, convert_to_tensor
+from ..array import array_ops
+from . import math_ops
+from ..framework import shape_fns
+from ..framework.declare import declare
+from ..framework.shape_fns import constant_value
+
+
+def _axes(axis, ndim: int) -> tuple:
+    axes = np.ravel(axis).astype(np.int64)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise errors.InvalidArgumentError(
+                None, None, f"Invalid reduction dimension ({a} for input with {ndim} dimension(s)")
+        a = a + ndim if a < 0 else a
+        if a not in out and a < ndim:
+            out.append(a)
+    return tuple(out)
+
+
+# Sums over the leading axes of at least this many float32/float64 elements run as one
+# BLAS matrix-vector product (ones @ x), ~6x faster than numpy's row-by-row reduction.
+_GEMV_SUM_MIN_ELEMENTS = 1 << 14
+
+
+def _leading_axes_sum(x, axes: tuple, keepdims: bool, dtype):
+    """``sum(x, axes)`` as ``ones @ x`` when ``axes`` are the leading axes of a contiguous
+    BLAS-typed array (the bias gradient of a conv or dense layer), else None."""
+    k = len(axes)
+    if not (isinstance(x, np.ndarray) and 0 < k < x.ndim and axes == tuple(range(k))
+            and x.dtype == dtype and dtype in (np.float32, np.float64)
+            and x.size >= _GEMV_SUM_MIN_ELEMENTS and x.flags.c_contiguous):
+        return None
+    rows = int(np.prod(x.shape[:k]))
+    total = np.ones(rows, dtype=dtype) @ x.reshape(rows, -1)
+    return total.reshape((1,) * k + x.shape[k:] if keepdims else x.shape[k:])
+
+
+def _reducer(fn, empty_initial=None):
+    def make(op, ctx):
+        keep = op.attrs["keep_dims"]
+        dtype = op.attrs["T"].np_dtype
+
+        def kernel(x, axis):
+            axes = _axes(axis, np.ndim(x))
+            if not axes:                     # nothing to reduce: the input itself
+                return np.asarray(x)
+            if fn is np.sum:
+                total = _leading_axes_sum(x, axes, keep, dtype)
+                if total is not None:
+                    return total
+            kwargs = {}
+            if empty_initial is not None and np.size(x) == 0:
+                kwargs["initial"] = empty_initial(dtype)
+            return np.asarray(fn(x, axis=axes, keepdims=keep, dtype=dtype, **kwargs)
+                              if fn in (np.sum, np.prod, np.mean) else
+                              fn(x, axis=axes, keepdims=keep, **kwargs))
+        return kernel
+    return make
+
+
+def _mean(x, axis, keepdims, dtype):
+    if dtype.kind in "iu":
+        n = int(np.prod([np.shape(x)[a] for a in axis])) if axis else 1
+        total = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
+        return (np.trunc(total / max(n, 1))).astype(dtype) if n else np.zeros_like(total, dtype)
+    with np.errstate(all="ignore"):
+        return np.mean(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def _mean_kernel(op, ctx):
+    keep = op.attrs["keep_dims"]
+    dtype = op.attrs["T"].np_dtype
+
+    def kernel(x, axis):
+        axes = _axes(axis, np.ndim(x))
+        return np.asarray(_mean(x, axes, keep, dtype) if axes else x)
+    return kernel
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+
+
+def _reduced_shape(x: Tensor, axes: Tensor):
+    """x's shape with reduced axes set to 1, as a constant when at most one dim is unknown."""
+    axis_value = constant_value(axes)
+    if x.shape.rank is None or axis_value is None:
+        return None
+    dims = x.shape.as_list()
+    for a in _axes(axis_value, len(dims)):
+        dims[a] = 1
+    if dims.count(None) > 1:
+        return None
+    return [-1 if d is None else d for d in dims]
+
+
+def _SumGrad(op, grad):
+    x, axes = op.inputs
+    if op.attrs["keep_dims"]:
+        return [_broadcast_like(grad, x), None]
+    shape = _reduced_shape(x, axes)
+    if shape is not None:
+        return [_broadcast_like(array_ops.reshape(grad, shape), x), None]
+    in_shape = array_ops.shape(x)
+    out_shape = _dynamic_reduced_shape(in_shape, axes)
+    return [_broadcast_like(array_ops.reshape(grad, out_shape), x), None]
+
+
+def _dynamic_reduced_shape(input_shape, axes):
+    """TF's ``reduced_shape``: input_shape with the reduced axes set to 1, at run time."""
+    input_rank = array_ops.size(input_shape)
+    axes = math_ops.floormod(math_ops.add(array_ops.reshape(axes, [-1]), input_rank),
+                             input_rank)
+    mask = apply_op("ScatterNd", [array_ops.expand_dims(axes, 1), array_ops.ones_like(axes),
+                                  array_ops.shape(input_shape)])
+    return math_ops.select_v2(math_ops.greater(mask, 0), array_ops.ones_like(input_shape),
+                              input_shape)
+
+
+def _broadcast_like(grad, x: Tensor):
+    if x.shape.is_fully_defined() and grad.shape.is_fully_defined() and \
+            grad.shape.as_list() == x.shape.as_list():
+        return grad
+    shape = x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
+    return apply_op("BroadcastTo", [grad, shape])
+
+
+def _MeanGrad(op, grad):
+    x = op.inputs[0]
+    sum_grad = _SumGrad(op, grad)[0]
+    y = op.outputs[0]
+    if x.shape.is_fully_defined() and y.shape.is_fully_defined():
+        factor = max(x.shape.num_elements() // max(y.shape.num_elements(), 1), 1)
+        return [math_ops.realdiv(sum_grad, math_ops.constant_like(factor, sum_grad)), None]
+    factor = math_ops.floordiv(array_ops.size(x), math_ops.maximum(array_ops.size(y), 1))
+    return [math_ops.realdiv(sum_grad, math_ops.cast(factor, sum_grad.dtype)), None]
+
+
+def _MinOrMaxGrad(op, grad):
+    x, axes = op.inputs
+    y = op.outputs[0]
+    shape = _reduced_shape(x, axes)
+    if shape is None:
+        shape = _dynamic_reduced_shape(array_ops.shape(x), axes)
+    y = array_ops.reshape(y, shape)
+    grad = array_ops.reshape(grad, shape)
+    indicators = math_ops.cast(math_ops.equal(y, x), grad.dtype)
+    num_selected = array_ops.reshape(
+        reduce_sum(indicators, axes), shape)
+    return [math_ops.multiply(math_ops.div_no_nan(indicators, num_selected), grad), None]
+
+
+def _ProdGrad(op, grad):
+    x, axes = op.inputs
+    shape = _reduced_shape(x, axes)
+    if shape is None:
+        shape = _dynamic_reduced_shape(array_ops.shape(x), axes)
+    grad = _broadcast_like(array_ops.reshape(grad, shape), x)
+    y = _broadcast_like(array_ops.reshape(op.outputs[0], shape), x)
+    # d(prod)/dx_i = prod / x_i, computed as exclusive cumprods for zero-safety is TF's
+    # approach; here the product of the others via division where x != 0 and a direct
+    # product of the others where it is 0.
+    safe = math_ops.select_v2(math_ops.equal(x, 0), array_ops.ones_like(x), x)
+    others = math_ops.realdiv(y, safe)
+    zero_count = reduce_sum(math_ops.cast(math_ops.equal(x, 0), x.dtype), axes, keepdims=True)
+    prod_nonzero = _broadcast_like(
+        reduce_prod(math_ops.select_v2(math_ops.equal(x, 0), array_ops.ones_like(x), x), axes,
+                    keepdims=True), x)
+    at_zero = math_ops.select_v2(math_ops.equal(_broadcast_like(zero_count, x),
+                                                math_ops.constant_like(1, x)),
+                                 prod_nonzero, array_ops.zeros_like(x))
+    result = math_ops.select_v2(math_ops.equal(x, 0), at_zero, others)
+    return [math_ops.multiply(grad, result), None]
+
+
+declare("Sum", shape=shape_fns.reduction, make_kernel=_reducer(np.sum), grad=_SumGrad)
+declare("Mean", shape=shape_fns.reduction, make_kernel=_mean_kernel, grad=_MeanGrad)
+declare("Prod", shape=shape_fns.reduction, make_kernel=_reducer(np.prod), grad=_ProdGrad)
+declare("Max", shape=shape_fns.reduction, make_kernel=_reducer(np.max, _lowest),
+        grad=_MinOrMaxGrad)
+declare("Min", shape=shape_fns.reduction, make_kernel=_reducer(np.min, _highest),
+        grad=_MinOrMaxGrad)
+
+
+def _arg_shape(op):
+    x = op.inputs[0].shape
+    axis = constant_value(op.inputs[1])
+    if x.rank is None or axis is None:
+        return [shape_fns.UNKNOWN]
+    a = shape_fns.normalize_axis(int(axis), x.rank)
+    return [x.__class__([d for i, d in enumerate(x.dims) if i != a])]
+
+
+def _arg_kernel(fn):
+    def make(op, ctx):
+        out = op.attrs["output_type"].np_dtype
+
+        def kernel(x, axis):
+            axis = int(axis)
+            if not -np.ndim(x) <= axis < max(np.ndim(x), 1):
+                raise errors.InvalidArgumentError(
+                    None, None, f"Expected dimension in the range [{-np.ndim(x)}, "
+                                f"{np.ndim(x)}), but got {axis}")
+            if np.shape(x)[axis] == 0:
+                raise errors.InvalidArgumentError(
+                    None, None, "Reduction axis has size 0; argmax/argmin of an empty axis")
+            return fn(x, axis=axis).astype(out)
+        return kernel
+    return make
+
+
+declare("ArgMax", shape=_arg_shape, make_kernel=_arg_kernel(np.argmax), not_differentiable=True)
+declare("ArgMin", shape=_arg_shape, make_kernel=_arg_kernel(np.argmin), not_differentiable=True)
+
+
+# -- constructors ----------------------------------------------------------------------------
+
+def _reduction(op_type: str, default_name: str):
+    def fn(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+           keep_dims=None):
+        if keepdims is not None and keep_dims is not None:
+            raise ValueError("Cannot specify both 'keep_dims' and 'keepdims'")
+        keep = bool(keepdims if keepdims is not None else keep_dims)
+        if axis is not None and reduction_indices is not None:
+            raise ValueError("Cannot specify both 'axis' and 'reduction_indices'")
+        if axis is None:
+            axis = reduction_indices
+        x = convert_to_tensor(input_tensor)
+        if axis is None:
+            if x.shape.rank is not None:
+                axis = np.arange(x.shape.rank, dtype=np.int32)
+            else:
+                axis = array_ops.range_(0, array_ops.rank(x))
+        return apply_op(op_type, [x, axis], {"keep_dims": keep}, name=name or default_name)
+    fn.__name__ = "reduce_" + op_type.lower()
+    fn.__doc__ = f"``tf.reduce_{op_type.lower()}`` (TF1 signature: keep_dims and keepdims)."
+    return fn
+
+
+reduce_sum = _reduction("Sum", "Sum")
+reduce_mean = _reduction("Mean", "Mean")
+reduce_max = _reduction("Max", "Max")
+reduce_min = _reduction("Min", "Min")
+reduce_prod = _reduction("Prod", "Prod")
+
+
+def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None):
+    x = math_ops.cast(input_tensor, dtypes.int32)
+    r = reduce_min(x, axis, keepdims, None, reduction_indices, keep_dims)
+    return math_ops.cast(r, dtypes.bool_, name=name or "All")
+
+
+def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None):
+    x = math_ops.cast(input_tensor, dtypes.int32)
+    r = reduce_max(x, axis, keepdims, None, reduction_indices, keep_dims)
+    return math_ops.cast(r, dtypes.bool_, name=name or "Any")
+
+
+def _arg(op_type: str):
+    def fn(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):
+        if axis is not None and dimension is not None:
+            raise ValueError("Cannot specify both 'axis' and 'dimension'")
+        if axis is None:
+            axis = dimension if dimension is not None else 0
+        return apply_op(op_type, [input, axis], {"output_type": output_type}, name=name)
+    fn.__name__ = op_type.lower()
+    return fn
+
+
+argmax = _arg("ArgMax")
+argmin = _arg("ArgMin")

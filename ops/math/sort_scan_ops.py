@@ -1,0 +1,212 @@
+"""Order and scan ops: TopKV2/InTopKV2 (TF's tie rules), Cumsum (exclusive/reverse), ReverseV2.
+
+Split out of ``indexing_ops``; semantics and gradients follow TF's kernels and
+``nn_grad.py``/``math_grad.py``/``array_grad.py``.
+"""
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from ...graph import dtypes
+from ...graph.core import Tensor
+from ...graph.graph import get_default_graph
+from ...graph.op_builder import apply_op
+from ...graph.tensor_shape import TensorShape
+from ..array import array_ops
+from . import math_ops, reduction_ops
+from ..framework import shape_fns
+from ..framework.declare import declare
+from ..array.indexing_ops import _invalid, _shape_str, _stack, gather, scatter_nd
+from ..framework.shape_fns import UNKNOWN, constant_value
+
+# -- TopKV2 / InTopKV2 ------------------------------------------------------------------------
+
+def _top_k_shape(op) -> list[TensorShape]:
+    x, k = op.inputs[0].shape, constant_value(op.inputs[1])
+    if k is not None and int(k) < 0:
+        raise ValueError(f"Need k >= 0, got {int(k)}")
+    if x.rank is None:
+        return [UNKNOWN] * 2
+    if x.rank < 1:
+        raise ValueError("Shape must be at least rank 1 but is rank 0")
+    if k is not None and x.dims[-1] is not None and x.dims[-1] < int(k):
+        raise ValueError(f"input must have at least k columns. Had {x.dims[-1]}, needed "
+                         f"{int(k)}")
+    shape = TensorShape(x.dims[:-1] + [None if k is None else int(k)])
+    return [shape, shape]
+
+
+def _top_k_kernel(op, ctx):
+    index_dtype = op.attrs["index_type"].np_dtype
+
+    def kernel(x, k):
+        if np.ndim(k):
+            raise _invalid(f"k must be 0-D, got shape {_shape_str(np.shape(k))}")
+        if np.ndim(x) < 1:
+            raise _invalid(f"input must be >= 1-D, got shape {_shape_str(np.shape(x))}")
+        k, n = int(k), np.shape(x)[-1]
+        if k < 0:
+            raise _invalid(f"Need k >= 0, got {k}")
+        if n < k:
+            raise _invalid(f"input must have at least k columns. Had {n}, needed {k}")
+        # A stable ascending sort of the reversed row, read backwards: descending values,
+        # ties broken by the lower index first (TF's order), with no negation overflow.
+        order = np.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
+        indices = (n - 1 - order).astype(index_dtype)
+        return np.take_along_axis(x, indices, axis=-1), indices
+    return kernel
+
+
+def _TopKGrad(op, grad, _):
+    """Scatters ``grad`` to the flattened input positions the indices name (TF's rule)."""
+    x, indices = op.inputs[0], op.outputs[1]
+    dtype = indices.dtype.base_dtype
+    if x.shape.is_fully_defined() and indices.shape.is_fully_defined():
+        dims, k = x.shape.as_list(), indices.shape.as_list()[-1]
+        rows = int(np.prod(dims[:-1]))
+        offsets = (np.arange(rows) * dims[-1]).reshape(-1, 1).astype(dtype.np_dtype)
+        flat = array_ops.reshape(math_ops.add(array_ops.reshape(indices, [-1, k]), offsets),
+                                 [-1])
+        total = [int(np.prod(dims))]
+        in_shape = dims
+    else:
+        in_shape = array_ops.shape(x, out_type=dtype)
+        ind_shape = array_ops.shape(indices)
+        ind_lastdim = gather(math_ops.cast(ind_shape, dtypes.int64),
+                             math_ops.subtract(array_ops.size(ind_shape), 1))
+        ind_2d = array_ops.reshape(indices, _stack([-1, ind_lastdim]))
+        in_lastdim = gather(math_ops.cast(in_shape, dtypes.int64),
+                            math_ops.subtract(array_ops.size(in_shape), 1))
+        outerdim = array_ops.shape(ind_2d)[0]
+        starts = array_ops.range_(0, math_ops.multiply(
+            math_ops.cast(outerdim, dtypes.int64), in_lastdim), in_lastdim)
+        flat = array_ops.reshape(math_ops.add(ind_2d, math_ops.cast(
+            array_ops.expand_dims(starts, -1), dtype)), [-1])
+        total = _stack([reduction_ops.reduce_prod(in_shape)])
+    scattered = scatter_nd(array_ops.expand_dims(flat, -1), array_ops.reshape(grad, [-1]),
+                           total)
+    return [array_ops.reshape(scattered, in_shape), None]
+
+
+declare("TopKV2", shape=_top_k_shape, make_kernel=_top_k_kernel, grad=_TopKGrad)
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def top_k(input, k=1, sorted: bool = True, name: str | None = None) -> TopKV2:  # noqa: A002
+    """``tf.nn.top_k``: the k largest entries of the last axis and their indices, largest
+    first (ties: lower index first); a (values, indices) namedtuple as in TF. With
+    ``sorted=False`` TF leaves the order unspecified; the sorted order is returned."""
+    return TopKV2(*apply_op("TopKV2", [input, k], {"sorted": sorted}, name=name))
+
+
+def _in_top_k_kernel(predictions, targets, k):
+    if np.ndim(predictions) != 2:
+        raise _invalid(f"predictions must be 2-dimensional, got shape "
+                       f"{_shape_str(np.shape(predictions))}")
+    if np.ndim(targets) != 1:
+        raise _invalid(f"targets must be 1-dimensional, got shape "
+                       f"{_shape_str(np.shape(targets))}")
+    if np.ndim(k):
+        raise _invalid(f"k must be 0-D, got shape {_shape_str(np.shape(k))}")
+    batch, classes = predictions.shape
+    if targets.shape[0] != batch:
+        raise _invalid(f"First dimension of predictions {batch} must match length of targets "
+                       f"{targets.shape[0]}")
+    if classes == 0:
+        return np.zeros(batch, dtype=bool)
+    valid = (targets >= 0) & (targets < classes)
+    target_pred = predictions[np.arange(batch), np.where(valid, targets, 0)]
+    # TF's kernel says "not in top k" for a target out of range or any non-finite
+    # prediction in the row; ties with the target count in its favour.
+    finite = np.isfinite(predictions).all(axis=1)
+    better = (predictions > target_pred[:, None]).sum(axis=1)
+    return valid & finite & (better < int(k))
+
+
+def _in_top_k_shape(op) -> list[TensorShape]:
+    predictions, targets = op.inputs[0].shape, op.inputs[1].shape
+    batch = predictions.with_rank(2)[0] if predictions.rank is not None else None
+    return [TensorShape([batch]).merge_with(targets.with_rank(1))]
+
+
+declare("InTopKV2", shape=_in_top_k_shape, kernel=_in_top_k_kernel, not_differentiable=True)
+
+
+def in_top_k(predictions, targets, k, name: str | None = None) -> Tensor:
+    """TF1 ``tf.nn.in_top_k(predictions, targets, k)``: whether each target's prediction
+    is among the row's k largest (ties count as in; non-finite rows are never in)."""
+    graph = predictions.graph if isinstance(predictions, Tensor) else get_default_graph()
+    with graph.as_default(), graph.name_scope(name or "in_top_k"):
+        return apply_op("InTopKV2", [predictions, targets, k], name=name)
+
+
+# -- Cumsum / ReverseV2 ---------------------------------------------------------------------
+
+def _cumsum_kernel(op, ctx):
+    exclusive, reverse = op.attrs["exclusive"], op.attrs["reverse"]
+
+    def kernel(x, axis):
+        if np.ndim(axis):
+            raise _invalid(f"ScanOp: axis must be a scalar, not {_shape_str(np.shape(axis))}")
+        axis, rank = int(axis), np.ndim(x)
+        if not -rank <= axis < rank:
+            raise _invalid(f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but "
+                           f"got {axis}")
+        x = np.flip(x, axis) if reverse else x
+        out = np.cumsum(x, axis=axis, dtype=x.dtype)
+        if exclusive and x.shape[axis]:
+            out = np.roll(out, 1, axis=axis)        # the sums of the elements before each
+            np.moveaxis(out, axis, 0)[0] = 0
+        return np.flip(out, axis) if reverse else out
+    return kernel
+
+
+def _CumsumGrad(op, grad):
+    return [cumsum(grad, op.inputs[1], exclusive=op.attrs["exclusive"],
+                   reverse=not op.attrs["reverse"]), None]
+
+
+declare("Cumsum", shape=shape_fns.unchanged, make_kernel=_cumsum_kernel, grad=_CumsumGrad)
+
+
+def cumsum(x, axis=0, exclusive: bool = False, reverse: bool = False,
+           name: str | None = None) -> Tensor:
+    """``tf.cumsum``: running sums along ``axis``; ``exclusive`` starts from 0 and
+    ``reverse`` sums from the end."""
+    return apply_op("Cumsum", [x, axis], {"exclusive": exclusive, "reverse": reverse},
+                    name=name)
+
+
+def _reverse_kernel(x, axis):
+    rank = np.ndim(x)
+    axes = []
+    for i, a in enumerate(np.ravel(axis).tolist()):
+        if not -rank <= a < rank:
+            raise _invalid(f"'axis'[{i}] = {a} is out of valid range [{-rank}, {rank})")
+        a += rank if a < 0 else 0
+        if a in axes:
+            raise _invalid(f"axis {a} specified more than once.")
+        axes.append(a)
+    return np.flip(x, tuple(axes)) if axes else x
+
+
+declare("ReverseV2", shape=shape_fns.unchanged, kernel=_reverse_kernel,
+        grad=lambda op, grad: [reverse(grad, op.inputs[1]), None])
+
+
+def reverse(tensor, axis, name: str | None = None) -> Tensor:
+    """``tf.reverse`` (TF1's ``reverse_v2``): ``tensor`` with the listed axes reversed."""
+    return apply_op("ReverseV2", [tensor, axis], name=name)
+
+
+reverse_v2 = reverse
+
+
+EXPORTS: dict[str, list[str]] = {
+    "": ["cumsum", "reverse", "reverse_v2"],
+    "nn": ["top_k", "in_top_k"],
+    "math": ["top_k", "in_top_k", "cumsum"],
+}

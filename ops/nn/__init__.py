@@ -1,0 +1,1 @@
+"""Neural-network op families: activations, softmax losses, convolution, pooling, batch norm."""

@@ -1,0 +1,1 @@
+"""Pure-numpy kernels of the nn ops (convolutions, DFT convolutions, pooling, normalisation)."""

@@ -1,0 +1,1 @@
+"""Random ops with TF1's graph/op seed rules."""

@@ -1,0 +1,1 @@
+"""Process-wide machinery kernels use: the intra-op thread pool, BLAS threads, the heap setting."""

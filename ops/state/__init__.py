@@ -1,0 +1,1 @@
+"""State: resource and ref variables, initializers, variable scopes."""

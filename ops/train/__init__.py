@@ -1,0 +1,1 @@
+"""Training: optimizers and their fused update ops, learning-rate schedules, losses, layers."""

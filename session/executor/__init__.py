@@ -1,0 +1,1 @@
+"""Plans and executors: prune, fold, CSE and slot a graph once; run it statically or as dataflow."""
