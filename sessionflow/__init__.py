@@ -98,7 +98,7 @@ def _export_families() -> None:
                 setattr(target, export, getattr(family, export))
 
 
-from . import (compat, debugging, gfile, graph_util, initializers, layers,  # noqa: E402,F401
+from . import (compat, debugging, gfile, graph_util, initializers, layers, raw_ops,  # noqa: E402,F401,E501
                logging, losses, math, random, summary, test, train)
 from .graph.autodiff.explain_gradient import explain_gradient as _explain_gradient  # noqa: E402
 _export_families()
