@@ -100,3 +100,18 @@ def error_code_from_exception_type(cls: type) -> int:
         if c is cls:
             return code
     return UNKNOWN
+
+
+def invalid_argument(message: str) -> InvalidArgumentError:
+    """An ``InvalidArgumentError`` not tied to an op (kernels raise it; the executor names
+    the failing op when it wraps the error)."""
+    return InvalidArgumentError(None, None, message)
+
+
+def shape_str(shape: Any) -> str:
+    """A shape as TF's ``TensorShape::DebugString`` prints it: ``[3,4]``, ``[?,4]``,
+    ``<unknown>``. Takes a numpy shape tuple or a static ``TensorShape``."""
+    dims = getattr(shape, "dims", shape)
+    if dims is None:
+        return "<unknown>"
+    return "[" + ",".join("?" if d is None else str(int(d)) for d in dims) + "]"

@@ -23,7 +23,7 @@ import numpy as np
 
 from ...proto import tensor_pb2, tensor_shape_pb2, types_pb2
 from .. import dtypes
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, invalid_argument
 
 # Decoding never materializes more than this, however few values the proto carries.
 MAX_ELEMENTS = (1 << 31) - 1
@@ -254,13 +254,10 @@ def make_tensor_proto(values: Any, dtype: Any = None, shape: Any = None,
 # --------------------------------------------------------------------- proto -> numpy
 
 
-def _invalid(message: str) -> InvalidArgumentError:
-    return InvalidArgumentError(None, None, message)
-
 
 def _proto_dtype(tensor: tensor_pb2.TensorProto) -> dtypes.DType:
     if tensor.dtype == types_pb2.DT_INVALID or tensor.dtype not in types_pb2.DataType.values():
-        raise _invalid(f"TensorProto has invalid dtype enum {tensor.dtype}.")
+        raise invalid_argument(f"TensorProto has invalid dtype enum {tensor.dtype}.")
     try:
         return dtypes.as_dtype(tensor.dtype).base_dtype
     except TypeError:
@@ -271,24 +268,24 @@ def _proto_dtype(tensor: tensor_pb2.TensorProto) -> dtypes.DType:
 def _proto_shape(tensor: tensor_pb2.TensorProto) -> tuple[list[int], int]:
     dims = shape_from_proto(tensor.tensor_shape)
     if dims is None or any(d is None for d in dims):
-        raise _invalid(f"TensorProto shape {dims if dims is not None else '<unknown>'} "
+        raise invalid_argument(f"TensorProto shape {dims if dims is not None else '<unknown>'} "
                        "is not fully defined.")
     # numpy refuses shapes whose nonzero dims overflow, even when one dim is 0.
     nonzero = 1
     for d in dims:
         nonzero *= max(d, 1)
         if nonzero > MAX_ELEMENTS:
-            raise _invalid(f"TensorProto shape {dims} has too many elements "
+            raise invalid_argument(f"TensorProto shape {dims} has too many elements "
                            f"(limit {MAX_ELEMENTS}).")
     return dims, 0 if 0 in dims else nonzero
 
 
 def _check_fill(num_values: int, num_elements: int, itemsize: int, dims: list[int]) -> None:
     if num_values > num_elements:
-        raise _invalid(f"TensorProto has {num_values} values but its shape {dims} holds "
+        raise invalid_argument(f"TensorProto has {num_values} values but its shape {dims} holds "
                        f"{num_elements}.")
     if num_elements * itemsize > MAX_BYTES:
-        raise _invalid(f"TensorProto of shape {dims} would expand to "
+        raise invalid_argument(f"TensorProto of shape {dims} would expand to "
                        f"{num_elements * itemsize} bytes (limit {MAX_BYTES}).")
 
 
@@ -307,7 +304,7 @@ def _int_values(field: Any, np_dtype: np.dtype, name: str) -> np.ndarray:
     raw = np.array(field, dtype=np.int64)
     info = np.iinfo(np_dtype)
     if raw.size and (raw.min() < info.min or raw.max() > info.max):
-        raise _invalid(f"TensorProto {name} has a value outside the range of {np_dtype}.")
+        raise invalid_argument(f"TensorProto {name} has a value outside the range of {np_dtype}.")
     return raw.astype(np_dtype)
 
 
@@ -319,9 +316,9 @@ def _from_content(tensor: tensor_pb2.TensorProto, dtype: dtypes.DType, dims: lis
     elif dtype.is_numpy_compatible and dtype.np_dtype.kind != "O":
         raw_dtype = dtype.np_dtype.newbyteorder("<")
     else:
-        raise _invalid(f"TensorProto of dtype {dtype.name} cannot use tensor_content.")
+        raise invalid_argument(f"TensorProto of dtype {dtype.name} cannot use tensor_content.")
     if len(content) != num_elements * raw_dtype.itemsize:
-        raise _invalid(f"TensorProto tensor_content has {len(content)} bytes; shape {dims} "
+        raise invalid_argument(f"TensorProto tensor_content has {len(content)} bytes; shape {dims} "
                        f"of {dtype.name} needs {num_elements * raw_dtype.itemsize}.")
     if dtype is dtypes.bfloat16:
         bits = np.frombuffer(content, dtype=raw_dtype).astype(np.uint32) << 16
@@ -367,7 +364,7 @@ def MakeNdarray(tensor: tensor_pb2.TensorProto) -> np.ndarray:  # noqa: N802 (TF
         name = _COMPLEX_FIELDS[dtype]
         pairs = np.array(getattr(tensor, name), dtype=dtype.real_dtype.np_dtype)
         if pairs.size % 2:
-            raise _invalid(f"TensorProto {name} has an odd number of values "
+            raise invalid_argument(f"TensorProto {name} has an odd number of values "
                            f"({pairs.size}); it holds (real, imaginary) pairs.")
         values = pairs[0::2] + 1j * pairs[1::2]
         values = values.astype(dtype.np_dtype)

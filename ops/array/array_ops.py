@@ -36,8 +36,7 @@ declare("Const", shape=_const_shape, make_kernel=_const_kernel, not_differentiab
 
 def _placeholder_kernel(op, ctx):
     shape = op.attrs["shape"]
-    dims = "<unknown>" if shape.rank is None else \
-        "[" + ",".join("?" if d is None else str(d) for d in shape.dims) + "]"
+    dims = errors.shape_str(shape)
 
     def kernel():
         raise errors.InvalidArgumentError(

@@ -28,20 +28,13 @@ from ..framework.declare import declare
 from ..framework.shape_fns import UNKNOWN, constant_value, normalize_axis, shape_from_tensor
 
 
-def _invalid(message: str) -> errors.InvalidArgumentError:
-    return errors.InvalidArgumentError(None, None, message)
-
-
-def _shape_str(shape) -> str:
-    """A shape the way TF's error messages print it: ``[2,5]``."""
-    return "[" + ",".join(str(int(d)) for d in shape) + "]"
 
 
 def _runtime_axis(axis, ndim: int) -> int:
     """A split axis checked against the value's rank (negative axes count from the end)."""
     axis = int(np.ravel(axis)[0])
     if not -ndim <= axis < ndim:
-        raise _invalid(f"-input rank(-{ndim}) <= split_dim < input rank ({ndim}), but got "
+        raise errors.invalid_argument(f"-input rank(-{ndim}) <= split_dim < input rank ({ndim}), but got "
                        f"{axis}")
     return axis + ndim if axis < 0 else axis
 
@@ -73,7 +66,7 @@ def _split_kernel(op, ctx):
         axis = _runtime_axis(split_dim, np.ndim(value))
         size = np.shape(value)[axis]
         if size % num:
-            raise _invalid(f"Number of ways to split should evenly divide the split dimension, "
+            raise errors.invalid_argument(f"Number of ways to split should evenly divide the split dimension, "
                            f"but got split_dim {axis} (size = {size}) and num_split {num}")
         return np.split(value, num, axis=axis)
     return kernel
@@ -129,12 +122,12 @@ def _split_v_kernel(op, ctx):
         axis = _runtime_axis(split_dim, np.ndim(value))
         sizes = [int(s) for s in np.ravel(size_splits)]
         if np.ndim(size_splits) != 1 or len(sizes) != num:
-            raise _invalid(f"size of the split_tensor must be 1-D and have the same elements "
+            raise errors.invalid_argument(f"size of the split_tensor must be 1-D and have the same elements "
                            f"as outputs got {np.ndim(size_splits)} -D and {len(sizes)} "
                            f"elements")
         sizes, message = _resolve_split_sizes(sizes, np.shape(value)[axis])
         if message:
-            raise _invalid(message)
+            raise errors.invalid_argument(message)
         return np.split(value, np.cumsum(sizes)[:-1], axis=axis)
     return kernel
 
@@ -175,11 +168,11 @@ def _multiples_error(multiples) -> str | None:
 def _tile_kernel(x, multiples):
     reps = [int(m) for m in np.ravel(multiples)]
     if np.ndim(multiples) != 1 or len(reps) != np.ndim(x):
-        raise _invalid(f"Expected multiples argument to be a vector of length {np.ndim(x)} "
+        raise errors.invalid_argument(f"Expected multiples argument to be a vector of length {np.ndim(x)} "
                        f"but got length {len(reps)}")
     message = _multiples_error(reps)
     if message:
-        raise _invalid(message)
+        raise errors.invalid_argument(message)
     return np.tile(x, reps)
 
 
@@ -275,12 +268,12 @@ def _pad_shape(op) -> list[TensorShape]:
 
 def _runtime_paddings(x, paddings, mode: str | None) -> list:
     if np.shape(paddings) != (np.ndim(x), 2):
-        raise _invalid(f"The first dimension of paddings must be the rank of inputs"
-                       f"{_shape_str(np.shape(paddings))} {_shape_str(np.shape(x))}")
+        raise errors.invalid_argument(f"The first dimension of paddings must be the rank of inputs"
+                       f"{errors.shape_str(np.shape(paddings))} {errors.shape_str(np.shape(x))}")
     pads = np.asarray(paddings).tolist()
     message = _paddings_error(pads, list(np.shape(x)), mode)
     if message:
-        raise _invalid(message)
+        raise errors.invalid_argument(message)
     return pads
 
 
@@ -299,8 +292,8 @@ def _pad_kernel(x, paddings):
 
 def _pad_v2_kernel(x, paddings, constant_values):
     if np.ndim(constant_values) != 0:
-        raise _invalid(f"constant_values must be a scalar. Found: "
-                       f"{_shape_str(np.shape(constant_values))}")
+        raise errors.invalid_argument(f"constant_values must be a scalar. Found: "
+                       f"{errors.shape_str(np.shape(constant_values))}")
     return _constant_pad(np.asarray(x), paddings, constant_values)
 
 
@@ -397,7 +390,7 @@ def _scalar_input(value, label: str, allow_vector: bool):
     """The scalar in ``value``; Range also accepts a 1-element vector, as TF does."""
     if np.ndim(value) == 0 or (allow_vector and np.shape(value) == (1,)):
         return np.asarray(value).reshape(())[()]
-    raise _invalid(f"{label} must be a scalar, not shape {_shape_str(np.shape(value))}")
+    raise errors.invalid_argument(f"{label} must be a scalar, not shape {errors.shape_str(np.shape(value))}")
 
 
 def _range_size(start, limit, delta) -> tuple[int, str | None]:
@@ -430,7 +423,7 @@ def _range_kernel(start, limit, delta):
     delta = _scalar_input(delta, "delta", True)
     size, message = _range_size(start, limit, delta)
     if message:
-        raise _invalid(message)
+        raise errors.invalid_argument(message)
     return start + np.arange(size, dtype=np.asarray(start).dtype) * delta
 
 
@@ -452,7 +445,7 @@ def _lin_space_kernel(start, stop, num):
     stop = _scalar_input(stop, "stop", False)
     num = int(_scalar_input(num, "num", False))
     if num <= 0:
-        raise _invalid(f"Requires num > 0: {num}")
+        raise errors.invalid_argument(f"Requires num > 0: {num}")
     dtype = np.asarray(start).dtype
     if num == 1:
         return np.full([1], start, dtype=dtype)
@@ -490,10 +483,10 @@ def _clip_shape(op) -> list[TensorShape]:
 def _clip_kernel(t, lo, hi):
     shape = np.shape(t)
     if any(np.ndim(b) and np.shape(b) != shape for b in (lo, hi)):
-        raise _invalid(f"clip_value_min and clip_value_max must be either of the same shape "
-                       f"as input, or a scalar. input shape: {_shape_str(shape)}"
-                       f"clip_value_min shape: {_shape_str(np.shape(lo))}"
-                       f"clip_value_max shape: {_shape_str(np.shape(hi))}")
+        raise errors.invalid_argument(f"clip_value_min and clip_value_max must be either of the same shape "
+                       f"as input, or a scalar. input shape: {errors.shape_str(shape)}"
+                       f"clip_value_min shape: {errors.shape_str(np.shape(lo))}"
+                       f"clip_value_max shape: {errors.shape_str(np.shape(hi))}")
     return np.maximum(np.minimum(t, hi), lo)
 
 

@@ -31,20 +31,13 @@ _MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_ax
 _UNKNOWN = object()     # an index entry that depends on values not known statically
 
 
-def _invalid(message: str) -> errors.InvalidArgumentError:
-    return errors.InvalidArgumentError(None, None, message)
-
-
-def _shape_str(shape) -> str:
-    """A shape the way TF's error messages print it: ``[2,5]``."""
-    return "[" + ",".join(str(int(d)) for d in shape) + "]"
 
 
 def _position(shape, flat_index: int) -> str:
     """TF's ``SliceDebugString``: ``[i,j]`` for the element at ``flat_index`` ('' if 0-d)."""
     if not len(shape):
         return ""
-    return _shape_str(np.unravel_index(flat_index, shape))
+    return errors.shape_str(np.unravel_index(flat_index, shape))
 
 
 def _static(value) -> Any:
@@ -187,14 +180,14 @@ def _masks(op) -> dict:
 def _runtime_index(shape, begin, end, strides, masks: dict) -> tuple[tuple, list]:
     """``strided_slice_index`` on kernel inputs; a bad spec is an InvalidArgumentError."""
     if not np.ndim(begin) == np.ndim(end) == np.ndim(strides) == 1:
-        raise _invalid(f"Expected begin, end, and strides to be 1D equal size tensors, but got "
-                       f"shapes {_shape_str(np.shape(begin))}, {_shape_str(np.shape(end))}, "
-                       f"and {_shape_str(np.shape(strides))} instead.")
+        raise errors.invalid_argument(f"Expected begin, end, and strides to be 1D equal size tensors, but got "
+                       f"shapes {errors.shape_str(np.shape(begin))}, {errors.shape_str(np.shape(end))}, "
+                       f"and {errors.shape_str(np.shape(strides))} instead.")
     try:
         return strided_slice_index(shape, begin.tolist(), end.tolist(), strides.tolist(),
                                    **masks)
     except ValueError as e:
-        raise _invalid(str(e)) from None
+        raise errors.invalid_argument(str(e)) from None
 
 
 def _vector_value(t: Tensor) -> list | None:
@@ -234,8 +227,8 @@ def _strided_slice_grad_kernel(op, ctx):
         shape = tuple(np.ravel(shape).tolist())
         index, out_shape = _runtime_index(shape, begin, end, strides, masks)
         if list(np.shape(dy)) != out_shape:
-            raise _invalid(f"shape of dy was {_shape_str(np.shape(dy))} instead of "
-                           f"{_shape_str(out_shape)}")
+            raise errors.invalid_argument(f"shape of dy was {errors.shape_str(np.shape(dy))} instead of "
+                           f"{errors.shape_str(out_shape)}")
         dx = np.zeros(shape, dtype=np.asarray(dy).dtype)
         dx[index] = dy
         return dx
@@ -396,24 +389,24 @@ def _check_indices(indices: np.ndarray, limit: int) -> None:
     bad = (indices < 0) | (indices >= limit)
     if bad.any():
         first = int(np.argmax(bad))
-        raise _invalid(f"indices{_position(indices.shape, first)} = {indices.flat[first]} is "
+        raise errors.invalid_argument(f"indices{_position(indices.shape, first)} = {indices.flat[first]} is "
                        f"not in [0, {limit})")
 
 
 def _gather_axes(params_rank: int, indices_rank: int, axis: int, batch_dims: int):
     """(axis, batch_dims) normalized and checked as GatherV2's kernel does."""
     if params_rank < 1:
-        raise _invalid("params must be at least 1 dimensional")
+        raise errors.invalid_argument("params must be at least 1 dimensional")
     if not -params_rank <= axis < params_rank:
-        raise _invalid(f"Expected axis in the range [{-params_rank}, {params_rank}), but got "
+        raise errors.invalid_argument(f"Expected axis in the range [{-params_rank}, {params_rank}), but got "
                        f"{axis}")
     axis += params_rank if axis < 0 else 0
     if not -indices_rank <= batch_dims <= indices_rank:
-        raise _invalid(f"Expected batch_dims in the range [{-indices_rank}, {indices_rank}], "
+        raise errors.invalid_argument(f"Expected batch_dims in the range [{-indices_rank}, {indices_rank}], "
                        f"but got {batch_dims}")
     batch_dims += indices_rank if batch_dims < 0 else 0
     if batch_dims > axis:
-        raise _invalid(f"batch_dims ({batch_dims}) must be less than or equal to axis "
+        raise errors.invalid_argument(f"batch_dims ({batch_dims}) must be less than or equal to axis "
                        f"({axis}).")
     return axis, batch_dims
 
@@ -437,12 +430,12 @@ def _gather_kernel(op, ctx):
 
     def kernel(params, indices, axis):
         if np.ndim(axis):
-            raise _invalid(f"axis must be scalar, got shape {_shape_str(np.shape(axis))}")
+            raise errors.invalid_argument(f"axis must be scalar, got shape {errors.shape_str(np.shape(axis))}")
         axis, batch_dims = _gather_axes(np.ndim(params), np.ndim(indices), int(axis),
                                         batch_dims_attr)
         for i in range(batch_dims):
             if params.shape[i] != indices.shape[i]:
-                raise _invalid(f"params.shape[{i}]: {params.shape[i]} should be equal to "
+                raise errors.invalid_argument(f"params.shape[{i}]: {params.shape[i]} should be equal to "
                                f"indices.shape[{i}]: {indices.shape[i]}")
         _check_indices(indices, params.shape[axis])
         if batch_dims == 0:
@@ -615,17 +608,17 @@ def _bad_row(flat: np.ndarray, limits) -> int | None:
 
 def _gather_nd_kernel(params, indices):
     if np.ndim(indices) < 1:
-        raise _invalid(f"indices must be at least a vector, got shape "
-                       f"{_shape_str(np.shape(indices))}")
+        raise errors.invalid_argument(f"indices must be at least a vector, got shape "
+                       f"{errors.shape_str(np.shape(indices))}")
     k, outer = indices.shape[-1], indices.shape[:-1]
     if k > np.ndim(params):
-        raise _invalid(f"index innermost dimension length must be <= params rank; saw: {k} "
+        raise errors.invalid_argument(f"index innermost dimension length must be <= params rank; saw: {k} "
                        f"vs. {np.ndim(params)}")
     flat = indices.reshape(-1, k)
     bad = _bad_row(flat, params.shape[:k])
     if bad is not None:
-        raise _invalid(f"indices{_position(outer, bad)} = [{', '.join(map(str, flat[bad]))}] "
-                       f"does not index into param shape {_shape_str(params.shape)}")
+        raise errors.invalid_argument(f"indices{_position(outer, bad)} = [{', '.join(map(str, flat[bad]))}] "
+                       f"does not index into param shape {errors.shape_str(params.shape)}")
     if k == 0:
         return np.broadcast_to(params, outer + params.shape).copy()
     return params[tuple(flat.T)].reshape(outer + params.shape[k:])
@@ -661,23 +654,23 @@ def _scatter_nd_kernel(op, ctx):
     def kernel(indices, updates, shape):
         shape = tuple(np.ravel(shape).tolist())
         if any(d < 0 for d in shape):
-            raise _invalid(f"shape must be non-negative, got {_shape_str(shape)}")
+            raise errors.invalid_argument(f"shape must be non-negative, got {errors.shape_str(shape)}")
         if np.ndim(indices) < 1:
-            raise _invalid("Indices must be at least a vector")
+            raise errors.invalid_argument("Indices must be at least a vector")
         k, outer = indices.shape[-1], indices.shape[:-1]
         if k > len(shape):
-            raise _invalid(f"Output must have rank at least {k} (indices.shape[-1]), got shape "
-                           f"{_shape_str(shape)}")
+            raise errors.invalid_argument(f"Output must have rank at least {k} (indices.shape[-1]), got shape "
+                           f"{errors.shape_str(shape)}")
         if np.shape(updates) != outer + shape[k:]:
-            raise _invalid(f"updates must have shape indices.shape[:-1] + shape[indices.shape"
-                           f"[-1]:] = {_shape_str(outer + shape[k:])}, got "
-                           f"{_shape_str(np.shape(updates))}")
+            raise errors.invalid_argument(f"updates must have shape indices.shape[:-1] + shape[indices.shape"
+                           f"[-1]:] = {errors.shape_str(outer + shape[k:])}, got "
+                           f"{errors.shape_str(np.shape(updates))}")
         flat = indices.reshape(-1, k)
         rows = np.reshape(updates, (-1,) + shape[k:])
         bad = _bad_row(flat, shape[:k])
         if bad is not None and not ignore_bad:
-            raise _invalid(f"indices{_position(outer, bad)} = [{', '.join(map(str, flat[bad]))}]"
-                           f" does not index into shape {_shape_str(shape)}")
+            raise errors.invalid_argument(f"indices{_position(outer, bad)} = [{', '.join(map(str, flat[bad]))}]"
+                           f" does not index into shape {errors.shape_str(shape)}")
         if bad is not None:
             keep = ~((flat < 0) | (flat >= np.asarray(shape[:k]))).any(axis=1)
             flat, rows = flat[keep], rows[keep]
@@ -734,22 +727,22 @@ def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
 
 def _unsorted_segment_sum_kernel(data, segment_ids, num_segments):
     if np.ndim(num_segments):
-        raise _invalid(f"num_segments should be a scalar, not shape "
-                       f"{_shape_str(np.shape(num_segments))}")
+        raise errors.invalid_argument(f"num_segments should be a scalar, not shape "
+                       f"{errors.shape_str(np.shape(num_segments))}")
     n = int(num_segments)
     if n < 0:
-        raise _invalid(f"Input num_segments == {n} must not be negative.")
+        raise errors.invalid_argument(f"Input num_segments == {n} must not be negative.")
     ids_shape = np.shape(segment_ids)
     if np.shape(data)[:len(ids_shape)] != ids_shape:
-        raise _invalid(f"data.shape = {_shape_str(np.shape(data))} does not start with "
-                       f"segment_ids.shape = {_shape_str(ids_shape)}")
+        raise errors.invalid_argument(f"data.shape = {errors.shape_str(np.shape(data))} does not start with "
+                       f"segment_ids.shape = {errors.shape_str(ids_shape)}")
     ids = np.ravel(segment_ids)
     tail = np.shape(data)[len(ids_shape):]
     rows = np.reshape(data, (ids.size,) + tail)
     too_big = ids >= n
     if too_big.any():
         first = int(np.argmax(too_big))
-        raise _invalid(f"segment_ids{_position(ids_shape, first)} = {ids[first]} is out of "
+        raise errors.invalid_argument(f"segment_ids{_position(ids_shape, first)} = {ids[first]} is out of "
                        f"range [0, {n})")
     keep = ids >= 0
     out = np.zeros((n,) + tail, dtype=np.asarray(data).dtype)
@@ -837,9 +830,9 @@ def _one_hot_kernel(op, ctx):
     def kernel(indices, depth, on_value, off_value):
         for label, v in (("depth", depth), ("on_value", on_value), ("off_value", off_value)):
             if np.ndim(v):
-                raise _invalid(f"{label} must be a scalar, but got: {_shape_str(np.shape(v))}")
+                raise errors.invalid_argument(f"{label} must be a scalar, but got: {errors.shape_str(np.shape(v))}")
         if int(depth) < 0:
-            raise _invalid(f"depth must be non-negative, got: {int(depth)}")
+            raise errors.invalid_argument(f"depth must be non-negative, got: {int(depth)}")
         hot = np.expand_dims(indices, -1) == np.arange(int(depth))
         if axis != -1:
             hot = np.moveaxis(hot, -1, axis)

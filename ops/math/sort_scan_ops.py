@@ -9,7 +9,7 @@ import collections
 
 import numpy as np
 
-from ...graph import dtypes
+from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.graph import get_default_graph
 from ...graph.op_builder import apply_op
@@ -18,7 +18,7 @@ from ..array import array_ops
 from . import math_ops, reduction_ops
 from ..framework import shape_fns
 from ..framework.declare import declare
-from ..array.indexing_ops import _invalid, _shape_str, _stack, gather, scatter_nd
+from ..array.indexing_ops import _stack, gather, scatter_nd
 from ..framework.shape_fns import UNKNOWN, constant_value
 
 # -- TopKV2 / InTopKV2 ------------------------------------------------------------------------
@@ -43,14 +43,14 @@ def _top_k_kernel(op, ctx):
 
     def kernel(x, k):
         if np.ndim(k):
-            raise _invalid(f"k must be 0-D, got shape {_shape_str(np.shape(k))}")
+            raise errors.invalid_argument(f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
         if np.ndim(x) < 1:
-            raise _invalid(f"input must be >= 1-D, got shape {_shape_str(np.shape(x))}")
+            raise errors.invalid_argument(f"input must be >= 1-D, got shape {errors.shape_str(np.shape(x))}")
         k, n = int(k), np.shape(x)[-1]
         if k < 0:
-            raise _invalid(f"Need k >= 0, got {k}")
+            raise errors.invalid_argument(f"Need k >= 0, got {k}")
         if n < k:
-            raise _invalid(f"input must have at least k columns. Had {n}, needed {k}")
+            raise errors.invalid_argument(f"input must have at least k columns. Had {n}, needed {k}")
         # A stable ascending sort of the reversed row, read backwards: descending values,
         # ties broken by the lower index first (TF's order), with no negation overflow.
         order = np.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
@@ -104,16 +104,16 @@ def top_k(input, k=1, sorted: bool = True, name: str | None = None) -> TopKV2:  
 
 def _in_top_k_kernel(predictions, targets, k):
     if np.ndim(predictions) != 2:
-        raise _invalid(f"predictions must be 2-dimensional, got shape "
-                       f"{_shape_str(np.shape(predictions))}")
+        raise errors.invalid_argument(f"predictions must be 2-dimensional, got shape "
+                       f"{errors.shape_str(np.shape(predictions))}")
     if np.ndim(targets) != 1:
-        raise _invalid(f"targets must be 1-dimensional, got shape "
-                       f"{_shape_str(np.shape(targets))}")
+        raise errors.invalid_argument(f"targets must be 1-dimensional, got shape "
+                       f"{errors.shape_str(np.shape(targets))}")
     if np.ndim(k):
-        raise _invalid(f"k must be 0-D, got shape {_shape_str(np.shape(k))}")
+        raise errors.invalid_argument(f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
     batch, classes = predictions.shape
     if targets.shape[0] != batch:
-        raise _invalid(f"First dimension of predictions {batch} must match length of targets "
+        raise errors.invalid_argument(f"First dimension of predictions {batch} must match length of targets "
                        f"{targets.shape[0]}")
     if classes == 0:
         return np.zeros(batch, dtype=bool)
@@ -150,10 +150,10 @@ def _cumsum_kernel(op, ctx):
 
     def kernel(x, axis):
         if np.ndim(axis):
-            raise _invalid(f"ScanOp: axis must be a scalar, not {_shape_str(np.shape(axis))}")
+            raise errors.invalid_argument(f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
         axis, rank = int(axis), np.ndim(x)
         if not -rank <= axis < rank:
-            raise _invalid(f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but "
+            raise errors.invalid_argument(f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but "
                            f"got {axis}")
         x = np.flip(x, axis) if reverse else x
         out = np.cumsum(x, axis=axis, dtype=x.dtype)
@@ -185,10 +185,10 @@ def _reverse_kernel(x, axis):
     axes = []
     for i, a in enumerate(np.ravel(axis).tolist()):
         if not -rank <= a < rank:
-            raise _invalid(f"'axis'[{i}] = {a} is out of valid range [{-rank}, {rank})")
+            raise errors.invalid_argument(f"'axis'[{i}] = {a} is out of valid range [{-rank}, {rank})")
         a += rank if a < 0 else 0
         if a in axes:
-            raise _invalid(f"axis {a} specified more than once.")
+            raise errors.invalid_argument(f"axis {a} specified more than once.")
         axes.append(a)
     return np.flip(x, tuple(axes)) if axes else x
 

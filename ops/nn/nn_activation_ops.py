@@ -41,13 +41,6 @@ _SELU_SCALE_ALPHA = 1.7580993408473768599402175208123
 
 # -- shared helpers ---------------------------------------------------------------------
 
-def _invalid(message: str) -> errors.InvalidArgumentError:
-    return errors.InvalidArgumentError(None, None, message)
-
-
-def _dbg(shape) -> str:
-    """A shape as TF's ``TensorShape::DebugString`` prints it: ``[2,3]``."""
-    return "[" + ",".join(str(d) for d in shape) + "]"
 
 
 def _const(value: float, like: np.ndarray) -> np.ndarray:
@@ -165,7 +158,7 @@ def _shifted_logits(x: np.ndarray) -> np.ndarray:
 
 def _log_softmax(x):
     if np.ndim(x) < 1:
-        raise _invalid("logits must have >= 1 dimension, got []")
+        raise errors.invalid_argument("logits must have >= 1 dimension, got []")
     with np.errstate(all="ignore"):
         shifted = _shifted_logits(x)
         return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
@@ -269,7 +262,7 @@ def _bias_add_shape(op):
 
 def _check_at_least_2d(x: np.ndarray) -> None:
     if x.ndim < 2:
-        raise _invalid(f"Input tensor must be at least 2D: {_dbg(x.shape)}")
+        raise errors.invalid_argument(f"Input tensor must be at least 2D: {errors.shape_str(x.shape)}")
 
 
 def _bias_add_kernel(op, ctx):
@@ -278,11 +271,11 @@ def _bias_add_kernel(op, ctx):
     def kernel(value, bias):
         _check_at_least_2d(value)
         if bias.ndim != 1:
-            raise _invalid(f"Biases must be 1D: {_dbg(bias.shape)}")
+            raise errors.invalid_argument(f"Biases must be 1D: {errors.shape_str(bias.shape)}")
         axis = _channel_axis(fmt, value.ndim)
         if bias.shape[0] != value.shape[axis]:
-            raise _invalid(f"Must provide as many biases as the last dimension of the input "
-                           f"tensor: {_dbg(bias.shape)} vs. {_dbg(value.shape)}")
+            raise errors.invalid_argument(f"Must provide as many biases as the last dimension of the input "
+                           f"tensor: {errors.shape_str(bias.shape)} vs. {errors.shape_str(value.shape)}")
         return value + bias.reshape((-1,) + (1,) * (value.ndim - 1 - axis))
     return kernel
 
@@ -393,7 +386,7 @@ def _apply_on_axis(op_type: str, logits, axis: int, name: str | None) -> Tensor:
     if axis == -1 or (rank is not None and axis == rank - 1):
         return apply_op(op_type, [logits], name=name)
     if rank is not None and not -rank <= axis < rank:
-        raise _invalid(f"`dim` must be in the range [{-rank}, {rank}) where {rank} is the "
+        raise errors.invalid_argument(f"`dim` must be in the range [{-rank}, {rank}) where {rank} is the "
                        f"number of dimensions in the input. Received: dim={axis}")
     perm = _swap_with_last(logits, axis)
     out = apply_op(op_type, [array_ops.transpose(logits, perm)])

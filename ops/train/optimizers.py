@@ -32,7 +32,7 @@ from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops  # noqa: F401  (update ops)
 from ..state import init_ops
 from ..math import math_ops
-from . import training_ops
+from . import training_ops  # noqa: F401  (registers the update ops)
 from ..array.indexing_ops import unsorted_segment_sum
 from ..state.variables import Variable, group
 

@@ -34,13 +34,6 @@ from ..state.state_ops import RefVar, handle_shape, lookup_var
 load_op_defs("ops_training_extra.pbtxt")  # TensorFlow's OpDefs for ops outside ops.pbtxt
 
 
-def _invalid(message: str) -> errors.InvalidArgumentError:
-    return errors.InvalidArgumentError(None, None, message)
-
-
-def _dbg(shape) -> str:
-    """A shape as TF's ``TensorShape::DebugString`` prints it: ``[3,4]``."""
-    return "[" + ",".join(str(int(d)) for d in shape) + "]"
 
 
 # -- shape inference -------------------------------------------------------------------------
@@ -262,7 +255,7 @@ def _scalar(value, name: str) -> np.ndarray:
     """A scalar hyperparameter (TF also accepts the legacy shape [1])."""
     value = np.asarray(value)
     if value.ndim > 1 or value.size != 1:
-        raise _invalid(f"{name} is not a scalar: {_dbg(value.shape)}")
+        raise errors.invalid_argument(f"{name} is not a scalar: {errors.shape_str(value.shape)}")
     return value.reshape(())
 
 
@@ -287,8 +280,8 @@ class _Layout:
             bufs.append(var.mutable())
         for i, buf in zip(self.states[1:], bufs[1:]):
             if buf.shape != bufs[0].shape:
-                raise _invalid(f"var and {self.names[i]} do not have the same shape"
-                               f"{_dbg(bufs[0].shape)} {_dbg(buf.shape)}")
+                raise errors.invalid_argument(f"var and {self.names[i]} do not have the same shape"
+                               f"{errors.shape_str(bufs[0].shape)} {errors.shape_str(buf.shape)}")
         return bufs
 
     def arguments(self, bufs: list, args, grad) -> list:
@@ -321,8 +314,8 @@ def _dense_kernel(update: Callable, check: Callable | None = None) -> Callable:
             bufs = layout.buffers(ctx, args)
             grad = np.asarray(args[layout.grad])
             if grad.shape != bufs[0].shape:
-                raise _invalid(f"var and {layout.names[layout.grad]} do not have the same "
-                               f"shape{_dbg(bufs[0].shape)} {_dbg(grad.shape)}")
+                raise errors.invalid_argument(f"var and {layout.names[layout.grad]} do not have the same "
+                               f"shape{errors.shape_str(bufs[0].shape)} {errors.shape_str(grad.shape)}")
             if check is not None:
                 check(layout, args, op.attrs)
             _apply_in_chunks(fn, layout, bufs, args, grad)
@@ -375,20 +368,20 @@ def _rounds(indices: np.ndarray) -> list:
 def _check_sparse(var: np.ndarray, grad: np.ndarray, indices: np.ndarray) -> None:
     """TF's SparseApply* input checks."""
     if var.ndim < 1:
-        raise _invalid("var must be at least 1 dimensional")
+        raise errors.invalid_argument("var must be at least 1 dimensional")
     if indices.ndim != 1:
-        raise _invalid("indices must be one-dimensional")
+        raise errors.invalid_argument("indices must be one-dimensional")
     for d in range(1, var.ndim):
         if grad.ndim <= d or var.shape[d] != grad.shape[d]:
-            raise _invalid(f"var and grad must match in dimension {d}")
+            raise errors.invalid_argument(f"var and grad must match in dimension {d}")
     if grad.ndim != var.ndim:
-        raise _invalid(f"var and grad do not have the same rank: {_dbg(var.shape)} "
-                       f"{_dbg(grad.shape)}")
+        raise errors.invalid_argument(f"var and grad do not have the same rank: {errors.shape_str(var.shape)} "
+                       f"{errors.shape_str(grad.shape)}")
     if grad.shape[0] != indices.shape[0]:
-        raise _invalid("grad must be the same size as indices in the first dimension.")
+        raise errors.invalid_argument("grad must be the same size as indices in the first dimension.")
     bad = np.flatnonzero((indices < 0) | (indices >= var.shape[0]))
     if bad.size:
-        raise _invalid(f"Index {indices[bad[0]]} at offset {bad[0]} in indices is out of range")
+        raise errors.invalid_argument(f"Index {indices[bad[0]]} at offset {bad[0]} in indices is out of range")
 
 
 def _sparse_kernel(update: Callable, check: Callable | None = None) -> Callable:
@@ -443,7 +436,7 @@ def _check_ftrl_dense(layout: _Layout, args, attrs) -> None:
         if shape:
             name = layout.names[i]
             sep = "" if name == "lr_power" else ": "    # TF's lr_power message has none
-            raise _invalid(f"{_FTRL_LABELS.get(name, name)} is not a scalar{sep}{_dbg(shape)}")
+            raise errors.invalid_argument(f"{_FTRL_LABELS.get(name, name)} is not a scalar{sep}{errors.shape_str(shape)}")
 
 
 def _check_ftrl_sparse(layout: _Layout, args, attrs) -> None:
@@ -453,8 +446,8 @@ def _check_ftrl_sparse(layout: _Layout, args, attrs) -> None:
         value = np.asarray(args[i])
         requirement, holds = _FTRL_SPARSE_RANGES[name]
         if value.ndim or not holds(value, attrs):
-            raise _invalid(f"{_FTRL_LABELS.get(name, name)} is not {requirement}: "
-                           f"{_dbg(value.shape)}")
+            raise errors.invalid_argument(f"{_FTRL_LABELS.get(name, name)} is not {requirement}: "
+                           f"{errors.shape_str(value.shape)}")
 
 
 _DENSE = {
@@ -508,17 +501,17 @@ def _scatter_add_kernel(op, ctx):
         buf = lookup_var(ctx, handle).mutable()
         indices, updates = np.asarray(indices), np.asarray(updates)
         if buf.ndim == 0:
-            raise _invalid("params must be at least 1 dimensional")
+            raise errors.invalid_argument("params must be at least 1 dimensional")
         if updates.ndim and updates.shape != indices.shape + buf.shape[1:]:
-            raise _invalid(f"Must have updates.shape = indices.shape + params.shape[1:] or "
-                           f"updates.shape = [], got updates.shape {_dbg(updates.shape)}, "
-                           f"indices.shape {_dbg(indices.shape)}, params.shape "
-                           f"{_dbg(buf.shape)}")
+            raise errors.invalid_argument(f"Must have updates.shape = indices.shape + params.shape[1:] or "
+                           f"updates.shape = [], got updates.shape {errors.shape_str(updates.shape)}, "
+                           f"indices.shape {errors.shape_str(indices.shape)}, params.shape "
+                           f"{errors.shape_str(buf.shape)}")
         flat = indices.reshape(-1)
         bad = np.flatnonzero((flat < 0) | (flat >= buf.shape[0]))
         if bad.size:
-            where = _dbg(np.unravel_index(bad[0], indices.shape)) if indices.ndim else ""
-            raise _invalid(f"indices{where} = {flat[bad[0]]} is not in [0, {buf.shape[0]})")
+            where = errors.shape_str(np.unravel_index(bad[0], indices.shape)) if indices.ndim else ""
+            raise errors.invalid_argument(f"indices{where} = {flat[bad[0]]} is not in [0, {buf.shape[0]})")
         values = updates if not updates.ndim else updates.reshape(flat.shape + buf.shape[1:])
         np.add.at(buf, flat, values)
         return None
@@ -542,7 +535,7 @@ def _unique_kernel(op, ctx):
     def kernel(x):
         x = np.asarray(x)
         if x.ndim != 1:
-            raise _invalid("unique expects a 1D vector.")
+            raise errors.invalid_argument("unique expects a 1D vector.")
         values, first, inverse = np.unique(x, return_index=True, return_inverse=True)
         order = np.argsort(first, kind="stable")
         position = np.empty_like(order)
