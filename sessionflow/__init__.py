@@ -6,6 +6,7 @@ AttributeError saying sessionflow does not implement it yet.
 from . import errors, nn  # noqa: F401
 from .graph import dtypes as _dtypes
 from .graph.core import Operation, Tensor  # noqa: F401
+from .graph import nest  # noqa: F401
 from .graph.dtypes import (  # noqa: F401
     DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16,
     float32, float64, half, int8, int16, int32, int64, qint8, qint16, qint32, quint8, quint16,

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ...graph import dtypes, op_registry
+from ...graph import dtypes, nest, op_registry
 from ...graph.function import function_graph
 from ...graph.core import Operation, Tensor
 from ...graph.autodiff.gradients_impl import gradients, is_trainable
@@ -308,41 +308,6 @@ for _t in ("PartitionedCall", "StatefulPartitionedCall"):
     declare(_t, shape=_call_shape, make_kernel=_call_kernel, grad=_PartitionedCallGrad)
 
 
-# -- nested structures --------------------------------------------------------------------------
-
-def _flatten(structure: Any) -> list:
-    if isinstance(structure, dict):
-        return [v for k in sorted(structure) for v in _flatten(structure[k])]
-    if isinstance(structure, (list, tuple)):
-        return [v for s in structure for v in _flatten(s)]
-    return [structure]
-
-
-def _pack(structure: Any, flat: Sequence) -> Any:
-    """``flat`` values in the shape of ``structure`` (lists, tuples, namedtuples, dicts)."""
-    it = iter(flat)
-
-    def build(s: Any) -> Any:
-        if isinstance(s, dict):
-            values = {k: build(s[k]) for k in sorted(s)}
-            return type(s)((k, values[k]) for k in s)
-        if isinstance(s, (list, tuple)):
-            items = [build(v) for v in s]
-            return type(s)(*items) if hasattr(s, "_fields") else type(s)(items)
-        return next(it)
-    return build(structure)
-
-
-def _same_structure(a: Any, b: Any) -> bool:
-    if isinstance(a, dict) or isinstance(b, dict):
-        return isinstance(a, dict) and isinstance(b, dict) and sorted(a) == sorted(b) and \
-            all(_same_structure(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and \
-            len(a) == len(b) and all(_same_structure(x, y) for x, y in zip(a, b))
-    return True
-
-
 # -- tracing helpers ----------------------------------------------------------------------------
 
 def _as_fg_tensor(fg, value: Any) -> Tensor:
@@ -395,7 +360,7 @@ def call_function(fn: Callable, inputs: Sequence, name: str | None = None) -> li
         graph, f"__inference_{getattr(fn, '__name__', 'fn').strip('<>')}")
     specs = [(t.dtype.base_dtype, t.shape, t.op.name) for t in inputs]
     fg, result = function_graph.trace(fn, fname, specs, graph)
-    outputs = [_as_fg_tensor(fg, v) for v in _flatten(result) if v is not None]
+    outputs = [_as_fg_tensor(fg, v) for v in nest.flatten(result) if v is not None]
     shared = list(fg.captures)
     _finish(fg, outputs, shared)
     outs = apply_op("StatefulPartitionedCall" if _any_stateful(fg) else "PartitionedCall",
@@ -440,13 +405,14 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         traced = [function_graph.trace(fn, function_graph.unique_function_name(graph, base + s))
                   for fn, s in ((true_fn, "_true"), (false_fn, "_false"))]
         (then_g, then_res), (else_g, else_res) = traced
-        if not _same_structure(then_res, else_res) or \
-                len(_flatten(then_res)) != len(_flatten(else_res)):
+        try:
+            nest.assert_same_structure(then_res, else_res, check_types=False)
+        except (TypeError, ValueError):
             raise ValueError("true_fn and false_fn arguments to tf.cond must have the same "
                              f"number, type, and overall structure of return values. true_fn "
-                             f"returned {then_res!r}, false_fn returned {else_res!r}.")
-        then_out = [_as_fg_tensor(then_g, v) for v in _flatten(then_res) if v is not None]
-        else_out = [_as_fg_tensor(else_g, v) for v in _flatten(else_res) if v is not None]
+                             f"returned {then_res!r}, false_fn returned {else_res!r}.") from None
+        then_out = [_as_fg_tensor(then_g, v) for v in nest.flatten(then_res) if v is not None]
+        else_out = [_as_fg_tensor(else_g, v) for v in nest.flatten(else_res) if v is not None]
         for a, b in zip(then_out, else_out):
             if a.dtype.base_dtype != b.dtype.base_dtype:
                 raise TypeError(f"true_fn and false_fn must return the same dtypes, got "
@@ -465,7 +431,7 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         outs = [array_ops.identity(t) for t in outs]
     if then_res is None:
         return outs[0].op if outs else None
-    result = _pack(then_res, outs) if isinstance(then_res, (list, tuple, dict)) else outs[0]
+    result = nest.pack_sequence_as(then_res, outs) if isinstance(then_res, (list, tuple, dict)) else outs[0]
     return result if strict else _unpack_singleton(result)
 
 
@@ -481,7 +447,7 @@ def _common_shape(a: TensorShape, b: TensorShape) -> TensorShape:
 def _loop_shapes(flat_vars: list, shape_invariants: Any, loop_vars: Any) -> list[TensorShape]:
     if shape_invariants is None:
         return [t.shape for t in flat_vars]
-    flat = _flatten(shape_invariants)
+    flat = nest.flatten(shape_invariants)
     if len(flat) != len(flat_vars):
         raise ValueError(f"shape_invariants {shape_invariants!r} do not match the structure "
                          f"of loop_vars {loop_vars!r}")
@@ -527,7 +493,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     with graph.as_default(), graph.name_scope(name or "while") as scope:
         single = not isinstance(loop_vars, (list, tuple, dict))
         structure = [loop_vars] if single else loop_vars
-        flat_vars = [convert_to_tensor(v) for v in _flatten(structure)]
+        flat_vars = [convert_to_tensor(v) for v in nest.flatten(structure)]
         if not flat_vars:
             raise ValueError("No loop variables provided")
         max_iter = convert_to_tensor(-1 if maximum_iterations is None else maximum_iterations,
@@ -539,14 +505,14 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         base = _scope_base(scope)
 
         def cond_fn(i, n, *args):
-            pred = convert_to_tensor(cond(*_pack(structure, args)))
+            pred = convert_to_tensor(cond(*nest.pack_sequence_as(structure, args)))
             if maximum_iterations is not None:
                 pred = math_ops.logical_and(math_ops.less(i, n), pred)
             return pred
 
         def body_fn(i, n, *args):
-            result = body(*_pack(structure, args))
-            flat = _flatten([result] if single or not isinstance(result, (list, tuple, dict))
+            result = body(*nest.pack_sequence_as(structure, args))
+            flat = nest.flatten([result] if single or not isinstance(result, (list, tuple, dict))
                             else result)
             if len(flat) != len(flat_vars):
                 raise ValueError(f"body returned {len(flat)} values for {len(flat_vars)} loop "
@@ -574,7 +540,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                          "parallel_iterations": int(parallel_iterations)},
                         name=scope)
         outs = [array_ops.identity(t) for t in outs[:len(specs)]][2:]
-    packed = _pack(structure, outs)
+    packed = nest.pack_sequence_as(structure, outs)
     if return_same_structure:
         return packed[0] if single else packed
     return outs[0] if len(outs) == 1 else packed

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable, Iterator
 
-from ...graph import dtypes
+from ...graph import dtypes, nest
 from ...graph.core import Operation, Tensor
 from ...graph.autodiff.gradients_impl import gradients
 from ...graph.graph import get_default_graph
@@ -48,14 +48,6 @@ def _init_scope(graph) -> Iterator[None]:
     """TF's ``init_scope`` in graph mode: no control dependencies, the root name scope."""
     with graph.as_default(), graph.control_dependencies(None), graph.name_scope(None):
         yield
-
-
-def _flatten(var_list: Any) -> list:
-    if isinstance(var_list, dict):
-        return [v for k in sorted(var_list) for v in _flatten(var_list[k])]
-    if isinstance(var_list, (list, tuple)):
-        return [v for item in var_list for v in _flatten(item)]
-    return [var_list]
 
 
 def _deduplicate_indexed_slices(values: Tensor, indices: Tensor) -> tuple[Tensor, Tensor]:
@@ -191,7 +183,7 @@ class Optimizer:
             var_list = graph.get_collection(GraphKeys.TRAINABLE_VARIABLES) + \
                 graph.get_collection(GraphKeys.TRAINABLE_RESOURCE_VARIABLES)
         else:
-            var_list = _flatten(var_list)
+            var_list = nest.flatten(var_list)
         processors = [_get_processor(v) for v in var_list]
         if not var_list:
             raise ValueError("No variables to optimize.")
