@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from .core import Tensor
-from .op_builder import register_tensor_conversion_function
+from .op_builder import apply_op, register_tensor_conversion_function
+from .static_value import constant_value
+from .tensor_shape import TensorShape
 
 
 class IndexedSlices:
@@ -49,8 +51,6 @@ class IndexedSlices:
 
     @property
     def shape(self):
-        from .tensor_shape import TensorShape
-        from ..ops.framework.shape_fns import constant_value
         if self._dense_shape is None:
             return TensorShape(None)
         value = constant_value(self._dense_shape)
@@ -60,13 +60,11 @@ class IndexedSlices:
 
     def to_dense(self) -> Tensor:
         """The dense tensor: UnsortedSegmentSum of values by indices."""
-        from ..ops.array import array_ops
-        from ..graph.op_builder import apply_op
         if self._dense_shape is None:
             raise ValueError("Cannot densify IndexedSlices without a dense_shape.")
-        num_rows = array_ops.slice(array_ops.reshape(self._dense_shape, [-1]), [0], [1])
-        return apply_op("UnsortedSegmentSum",
-                        [self._values, self._indices, array_ops.reshape(num_rows, [])])
+        num_rows = apply_op("StridedSlice", [self._dense_shape, [0], [1], [1]],
+                            {"shrink_axis_mask": 1})
+        return apply_op("UnsortedSegmentSum", [self._values, self._indices, num_rows])
 
     def __repr__(self) -> str:
         return (f"IndexedSlices(indices={self._indices}, values={self._values}, "

@@ -1,4 +1,5 @@
-"""Registries keyed by TF op type: OpDefs, shape functions, kernels and gradient rules.
+"""Registries keyed by TF op type: OpDefs, shape functions, kernels, gradient rules and
+the per-op facts plans use (static-value rules, ops never constant-folded).
 
 These are plain dicts; ``ops/`` fills them (one declaration per op) and tests enumerate
 them. Gradient lookups keep TF's three outcomes apart: a rule, an explicit
@@ -15,6 +16,9 @@ SHAPE_FNS: dict[str, Callable] = {}   # op type -> fn(op) -> list[TensorShape]
 KERNELS: dict[str, Callable] = {}     # op type -> factory(op, ctx) -> fn(*inputs)
 GRADIENTS: dict[str, Callable | None] = {}  # op type -> fn(op, *grads), None = not differentiable
 STATEFUL: set[str] = set()
+CONSTANT_VALUES: dict[str, Callable] = {}   # op type -> fn(op) -> static value of output 0
+PARTIAL_SHAPES: dict[str, Callable] = {}    # op type -> fn(op) -> TensorShape it describes
+NEVER_FOLD: set[str] = set()   # stateless op types the executor must still run every step
 
 
 def add_op_defs(op_list) -> None:

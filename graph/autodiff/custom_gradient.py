@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..core import Tensor
 from ..graph import get_default_graph
-from ..op_builder import convert_to_tensor
+from ..op_builder import apply_op, convert_to_tensor
 from ..op_registry import RegisterGradient
 
 _uids = itertools.count()
@@ -24,7 +24,6 @@ def custom_gradient(f: Callable = None):
 
     @functools.wraps(f)
     def decorated(*args, **kwargs):
-        from ...ops.array import array_ops
         args = [convert_to_tensor(a) for a in args]
         result, grad_fn = f(*args, **kwargs)
         flat_result = list(result) if isinstance(result, (list, tuple)) else [result]
@@ -45,7 +44,7 @@ def custom_gradient(f: Callable = None):
 
         graph = get_default_graph()
         with graph.gradient_override_map({"IdentityN": name}):
-            all_tensors = array_ops.identity_n(flat_result + args)
+            all_tensors = apply_op("IdentityN", [flat_result + args])
         outputs = all_tensors[:n_out]
         return outputs if isinstance(result, (list, tuple)) else outputs[0]
     return decorated

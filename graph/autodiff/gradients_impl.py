@@ -14,6 +14,7 @@ from .. import dtypes, op_registry
 from ..core import Operation, Tensor
 from ..graph import get_default_graph
 from ..indexed_slices import IndexedSlices
+from ..op_builder import apply_op, convert_to_tensor
 
 
 class AggregationMethod:
@@ -41,7 +42,6 @@ def _to_tensor(x: Any) -> Tensor:
         return x
     if hasattr(x, "_gradient_tensor"):      # variables differentiate w.r.t. their value
         return x._gradient_tensor()
-    from ..op_builder import convert_to_tensor
     return convert_to_tensor(x)
 
 
@@ -84,14 +84,12 @@ def _aggregate(grads: list, aggregation_method: Any = None):
         return None
     if len(grads) == 1:
         return grads[0]
-    from ...ops.math import math_ops
     if all(isinstance(g, IndexedSlices) for g in grads):
-        from ...ops.array import array_ops
-        return IndexedSlices(array_ops.concat([g.values for g in grads], 0),
-                             array_ops.concat([g.indices for g in grads], 0),
+        return IndexedSlices(apply_op("ConcatV2", [[g.values for g in grads], 0]),
+                             apply_op("ConcatV2", [[g.indices for g in grads], 0]),
                              grads[0].dense_shape)
     dense = [g.to_dense() if isinstance(g, IndexedSlices) else g for g in grads]
-    return math_ops.add_n(dense)
+    return apply_op("AddN", [dense])
 
 
 def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
@@ -115,8 +113,6 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients",
 
 
 def _default_grad_ys(ys: list, grad_ys: list | None) -> list:
-    from ...ops.array import array_ops
-    from ..op_builder import convert_to_tensor
     result = []
     for i, y in enumerate(ys):
         g = grad_ys[i] if grad_ys is not None else None
@@ -124,7 +120,7 @@ def _default_grad_ys(ys: list, grad_ys: list | None) -> list:
             if not y.dtype.base_dtype.is_differentiable and not y.dtype.is_integer:
                 raise TypeError(f"Gradients of {y.dtype.name} are not supported: {y.name}")
             one = convert_to_tensor(1, dtype=y.dtype.base_dtype)
-            g = array_ops.fill(array_ops.shape(y), one, name=f"grad_ys_{i}")
+            g = apply_op("Fill", [apply_op("Shape", [y]), one], name=f"grad_ys_{i}")
         elif not isinstance(g, (Tensor, IndexedSlices)):
             g = convert_to_tensor(g, dtype=y.dtype.base_dtype, name=f"grad_ys_{i}")
         elif isinstance(g, Tensor) and g.dtype.base_dtype != y.dtype.base_dtype:
@@ -199,8 +195,7 @@ def _gradients(graph, ys, xs, grad_ys, stop_tensors, colocate, gate, aggregation
     for x in xs:
         g = _aggregate(grads.get(x, []), aggregation_method)
         if g is None and unconnected == UnconnectedGradients.ZERO:
-            from ...ops.array import array_ops
-            g = array_ops.zeros_like(x)
+            g = apply_op("ZerosLike", [x])
         result.append(g)
     return result
 
@@ -209,8 +204,7 @@ def _zeros_like_output(op: Operation, index: int):
     t = op.outputs[index]
     if not is_trainable(t):
         return None
-    from ...ops.array import array_ops
-    return array_ops.zeros_like(t)
+    return apply_op("ZerosLike", [t])
 
 
 def _call_grad_fn(grad_fn, op: Operation, out_grads: list) -> list:
@@ -231,17 +225,15 @@ def _call_grad_fn(grad_fn, op: Operation, out_grads: list) -> list:
 
 def _gate(in_grads: list) -> list:
     """``gate_gradients=True``: all input gradients of an op become available together."""
-    from ...ops.array import array_ops
     present = [g for g in in_grads if isinstance(g, Tensor)]
     graph = present[0].graph
     with graph.control_dependencies([g.op for g in present]):
-        return [array_ops.identity(g) if isinstance(g, Tensor) else g for g in in_grads]
+        return [apply_op("Identity", [g]) if isinstance(g, Tensor) else g for g in in_grads]
 
 
 def hessians(ys: Any, xs: Any, gate_gradients: bool = False, aggregation_method: Any = None,
              name: str = "hessians") -> list:
     """Per-x Hessian of sum(ys), shaped x.shape + x.shape (x's shape must be known)."""
-    from ...ops.array import array_ops
     xs = [_to_tensor(x) for x in _as_list(xs)]
     graph = xs[0].graph
     results = []
@@ -256,11 +248,11 @@ def hessians(ys: Any, xs: Any, gate_gradients: bool = False, aggregation_method:
                 results.append(None)
                 continue
             n = x.shape.num_elements()
-            flat = array_ops.reshape(grad, [n])
+            flat = apply_op("Reshape", [grad, [n]])
             rows = []
-            for g_i in array_ops.unstack(flat, num=n):
+            for g_i in apply_op("Unpack", [flat], {"num": n, "axis": 0}):
                 row, = gradients(g_i, x, unconnected_gradients=UnconnectedGradients.ZERO)
-                rows.append(array_ops.reshape(row, [n]))
+                rows.append(apply_op("Reshape", [row, [n]]))
             dims = x.shape.as_list()
-            results.append(array_ops.reshape(array_ops.stack(rows), dims + dims))
+            results.append(apply_op("Reshape", [apply_op("Pack", [rows], {"axis": 0}), dims + dims]))
     return results

@@ -17,7 +17,11 @@ from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape, unknown_shape
 from ..framework import shape_fns
 from ..framework.declare import declare
-from ..framework.shape_fns import UNKNOWN, constant_value, normalize_axis, shape_from_tensor
+from ..framework.shape_fns import (UNKNOWN, constant_value, input_values, normalize_axis,
+                                   shape_from_tensor)
+
+# Static values are materialised for shape inference only up to this many elements.
+_SMALL_VALUE_ELEMENTS = 1000
 
 # -- Const / Placeholder / Identity --------------------------------------------------------
 
@@ -46,7 +50,7 @@ def _placeholder_kernel(op, ctx):
 
 
 declare("Placeholder", shape=lambda op: [op.attrs["shape"]], make_kernel=_placeholder_kernel,
-        not_differentiable=True)
+        not_differentiable=True, never_fold=True)
 
 
 def _identity(x):
@@ -54,11 +58,18 @@ def _identity(x):
 
 
 declare("PlaceholderWithDefault",
-        shape=lambda op: [op.attrs["shape"]], kernel=_identity, grad=lambda op, g: [g])
-declare("Identity", shape=shape_fns.unchanged, kernel=_identity, grad=lambda op, g: [g])
+        shape=lambda op: [op.attrs["shape"]], kernel=_identity, grad=lambda op, g: [g],
+        never_fold=True)
+def _value_of_input(op):
+    return constant_value(op.inputs[0])
+
+
+declare("Identity", shape=shape_fns.unchanged, kernel=_identity, grad=lambda op, g: [g],
+        constant_value=_value_of_input)
 declare("IdentityN", shape=lambda op: [t.shape for t in op.inputs],
         kernel=lambda *xs: xs, grad=lambda op, *gs: list(gs))
-declare("StopGradient", shape=shape_fns.unchanged, kernel=_identity, not_differentiable=True)
+declare("StopGradient", shape=shape_fns.unchanged, kernel=_identity, not_differentiable=True,
+        constant_value=_value_of_input)
 
 
 def _prevent_gradient_grad(op, grad):
@@ -67,7 +78,7 @@ def _prevent_gradient_grad(op, grad):
 
 
 declare("PreventGradient", shape=shape_fns.unchanged, kernel=_identity,
-        grad=_prevent_gradient_grad)
+        grad=_prevent_gradient_grad, never_fold=True)
 declare("NoOp", shape=shape_fns.unknown, kernel=lambda: None, not_differentiable=True)
 
 
@@ -115,7 +126,15 @@ def _shape_kernel(op, ctx):
     return lambda x: np.array(np.shape(x), dtype=out)
 
 
-declare("Shape", shape=_shape_shape, make_kernel=_shape_kernel, not_differentiable=True)
+def _shape_value(op):
+    shape = op.inputs[0].shape
+    if not shape.is_fully_defined():
+        return None
+    return np.array(shape.as_list(), dtype=op.attrs["out_type"].np_dtype)
+
+
+declare("Shape", shape=_shape_shape, make_kernel=_shape_kernel, not_differentiable=True,
+        constant_value=_shape_value, partial_shape=lambda op: op.inputs[0].shape)
 
 
 def _shape_n_kernel(op, ctx):
@@ -132,9 +151,20 @@ def _size_kernel(op, ctx):
     return lambda x: np.array(np.size(x), dtype=out)
 
 
-declare("Size", shape=shape_fns.scalar, make_kernel=_size_kernel, not_differentiable=True)
+def _size_value(op):
+    n = op.inputs[0].shape.num_elements()
+    return None if n is None else np.array(n, dtype=op.attrs["out_type"].np_dtype)
+
+
+def _rank_value(op):
+    r = op.inputs[0].shape.rank
+    return None if r is None else np.array(r, dtype=np.int32)
+
+
+declare("Size", shape=shape_fns.scalar, make_kernel=_size_kernel, not_differentiable=True,
+        constant_value=_size_value)
 declare("Rank", shape=shape_fns.scalar, kernel=lambda x: np.array(np.ndim(x), dtype=np.int32),
-        not_differentiable=True)
+        not_differentiable=True, constant_value=_rank_value)
 
 
 def shape(input, name: str | None = None, out_type=dtypes.int32) -> Tensor:
@@ -425,7 +455,23 @@ def _concat_grad(op, grad):
     return [slice(grad, o, s) for o, s in zip(offsets, sizes)] + [None]
 
 
-declare("ConcatV2", shape=_concat_shape, kernel=_concat_kernel, grad=_concat_grad)
+def _concat_value(op):
+    values = input_values(op)
+    return None if values is None else np.concatenate(values[:-1], axis=int(values[-1]))
+
+
+def _concat_partial_shape(op):
+    result = TensorShape([])
+    for x in op.inputs[:-1]:
+        part = shape_from_tensor(x)
+        if part.rank is None:
+            return None
+        result = result.concatenate(part)
+    return result
+
+
+declare("ConcatV2", shape=_concat_shape, kernel=_concat_kernel, grad=_concat_grad,
+        constant_value=_concat_value, partial_shape=_concat_partial_shape)
 
 
 def _concat_offset_kernel(axis, *shapes):
@@ -467,8 +513,22 @@ def _pack_kernel(op, ctx):
     return lambda *xs: np.stack(xs, axis=axis)
 
 
+def _pack_value(op):
+    values = input_values(op)
+    return None if values is None else np.stack(values, axis=op.attrs["axis"])
+
+
+def _pack_partial_shape(op):
+    dims = []
+    for x in op.inputs:
+        v = constant_value(x)
+        dims.append(None if v is None or int(v) < 0 else int(v))
+    return TensorShape(dims)
+
+
 declare("Pack", shape=_pack_shape, make_kernel=_pack_kernel,
-        grad=lambda op, g: unstack(g, num=op.attrs["N"], axis=op.attrs["axis"]))
+        grad=lambda op, g: unstack(g, num=op.attrs["N"], axis=op.attrs["axis"]),
+        constant_value=_pack_value, partial_shape=_pack_partial_shape)
 
 
 def _unpack_shape(op):
@@ -608,8 +668,15 @@ def _fill_kernel(dims, value):
     return np.full(dims, value, dtype=np.asarray(value).dtype)
 
 
+def _fill_value(op):
+    dims, value = constant_value(op.inputs[0]), constant_value(op.inputs[1])
+    if dims is None or value is None or np.prod(dims) > _SMALL_VALUE_ELEMENTS:
+        return None
+    return np.full(dims, value)
+
+
 declare("Fill", shape=lambda op: [shape_from_tensor(op.inputs[0])], kernel=_fill_kernel,
-        grad=lambda op, g: [None, _reduce_sum_all(g)])
+        grad=lambda op, g: [None, _reduce_sum_all(g)], constant_value=_fill_value)
 
 
 def _reduce_sum_all(g):
@@ -623,8 +690,19 @@ def _zeros_like(x):
     return zeros() if zeros is not None and not isinstance(x, np.ndarray) else np.zeros_like(x)
 
 
-declare("ZerosLike", shape=shape_fns.unchanged, kernel=_zeros_like, not_differentiable=True)
-declare("OnesLike", shape=shape_fns.unchanged, kernel=np.ones_like, not_differentiable=True)
+def _filled_like_value(fill):
+    def value(op):
+        x = op.inputs[0]
+        if not x.shape.is_fully_defined() or x.shape.num_elements() > _SMALL_VALUE_ELEMENTS:
+            return None
+        return fill(x.shape.as_list(), dtype=x.dtype.base_dtype.np_dtype)
+    return value
+
+
+declare("ZerosLike", shape=shape_fns.unchanged, kernel=_zeros_like, not_differentiable=True,
+        constant_value=_filled_like_value(np.zeros))
+declare("OnesLike", shape=shape_fns.unchanged, kernel=np.ones_like, not_differentiable=True,
+        constant_value=_filled_like_value(np.ones))
 
 
 def fill(dims, value, name: str | None = None) -> Tensor:

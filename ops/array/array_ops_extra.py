@@ -25,7 +25,8 @@ from . import array_ops
 from ..framework import grad_util
 from ..math import math_ops, reduction_ops
 from ..framework.declare import declare
-from ..framework.shape_fns import UNKNOWN, constant_value, normalize_axis, shape_from_tensor
+from ..framework.shape_fns import (UNKNOWN, constant_value, input_values, normalize_axis,
+                                   shape_from_tensor)
 
 
 
@@ -427,7 +428,13 @@ def _range_kernel(start, limit, delta):
     return start + np.arange(size, dtype=np.asarray(start).dtype) * delta
 
 
-declare("Range", shape=_range_shape, kernel=_range_kernel, not_differentiable=True)
+def _range_value(op):
+    values = input_values(op)
+    return None if values is None else np.arange(*values, dtype=op.attrs["Tidx"].np_dtype)
+
+
+declare("Range", shape=_range_shape, kernel=_range_kernel, not_differentiable=True,
+        constant_value=_range_value)
 
 
 def _lin_space_shape(op) -> list[TensorShape]:

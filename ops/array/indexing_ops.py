@@ -255,8 +255,23 @@ def _StridedSliceGradGrad(op, grad):
     return [None, None, None, None, strided_slice(grad, begin, end, strides, **_masks(op))]
 
 
+def _strided_slice_value(op) -> Any:
+    """Slices of statically known values (``tf.shape(x)[i]`` and the like)."""
+    value = constant_value(op.inputs[0])
+    begin, end, strides = (constant_value(x) for x in op.inputs[1:4])
+    if value is None or begin is None or end is None or strides is None:
+        return None
+    try:
+        index, out_shape = strided_slice_index(list(np.shape(value)), list(np.ravel(begin)),
+                                               list(np.ravel(end)), list(np.ravel(strides)),
+                                               **_masks(op))
+    except ValueError:
+        return None
+    return np.asarray(value)[index].reshape(out_shape)
+
+
 declare("StridedSlice", shape=_strided_slice_shape, make_kernel=_strided_slice_kernel,
-        grad=_StridedSliceGrad)
+        grad=_StridedSliceGrad, constant_value=_strided_slice_value)
 declare("StridedSliceGrad", shape=lambda op: [shape_from_tensor(op.inputs[0])],
         make_kernel=_strided_slice_grad_kernel, grad=_StridedSliceGradGrad)
 

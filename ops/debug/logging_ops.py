@@ -166,7 +166,7 @@ def _CheckNumericsGrad(op, grad):
 
 
 declare("CheckNumerics", shape=shape_fns.unchanged, make_kernel=_check_numerics_kernel,
-        grad=_CheckNumericsGrad)
+        grad=_CheckNumericsGrad, never_fold=True)
 
 
 # -- Assert -------------------------------------------------------------------------------
@@ -187,7 +187,8 @@ def _assert_kernel(op, ctx):
     return kernel
 
 
-declare("Assert", make_kernel=_assert_kernel, not_differentiable=True)
+declare("Assert", make_kernel=_assert_kernel, not_differentiable=True,
+        never_fold=True)
 
 
 # -- StringFormat and PrintV2 ---------------------------------------------------------------
@@ -213,7 +214,7 @@ def _string_format_kernel(op, ctx):
 
 
 declare("StringFormat", shape=_string_format_shape, make_kernel=_string_format_kernel,
-        not_differentiable=True)
+        not_differentiable=True, never_fold=True)
 
 
 def _print_v2_shape(op) -> list[TensorShape]:
@@ -257,7 +258,7 @@ def _print_v2_kernel(op, ctx):
 
 
 declare("PrintV2", shape=_print_v2_shape, make_kernel=_print_v2_kernel,
-        not_differentiable=True)
+        not_differentiable=True, never_fold=True)
 
 
 # -- constructors ---------------------------------------------------------------------------

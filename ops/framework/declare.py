@@ -28,11 +28,16 @@ load_op_defs("ops.pbtxt")
 
 def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | None = None,
             make_kernel: Callable | None = None, grad: Callable | None = None,
-            not_differentiable: bool = False) -> None:
-    """Registers one op type's shape function, kernel and gradient.
+            not_differentiable: bool = False, constant_value: Callable | None = None,
+            partial_shape: Callable | None = None, never_fold: bool = False) -> None:
+    """Registers everything about one op type.
 
     ``kernel(*inputs)`` is a plain numpy function; ``make_kernel(op, ctx)`` returns one
     bound to the op's attrs (called once per plan, so attr parsing stays off the hot path).
+    ``constant_value(op)`` gives output 0's value when it is known statically (or None),
+    and ``partial_shape(op)`` the ``TensorShape`` a shape-describing output holds; shape
+    inference uses both. ``never_fold`` keeps a stateless op out of constant folding
+    because running it has a meaning of its own (feeds, asserts, printing).
     """
     if op_type not in op_registry.OP_DEFS:
         raise KeyError(f"No OpDef for op type '{op_type}'")
@@ -44,6 +49,12 @@ def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | N
         op_registry.SHAPE_FNS[op_type] = shape
     op_registry.KERNELS[op_type] = make_kernel if make_kernel is not None else \
         (lambda op, ctx, _k=kernel: _k)
+    if constant_value is not None:
+        op_registry.CONSTANT_VALUES[op_type] = constant_value
+    if partial_shape is not None:
+        op_registry.PARTIAL_SHAPES[op_type] = partial_shape
+    if never_fold:
+        op_registry.NEVER_FOLD.add(op_type)
     if not_differentiable:
         op_registry.no_gradient(op_type)
     elif grad is not None:

@@ -300,12 +300,27 @@ _BINARY = {
                                                           _SquaredDifferenceGrad),
     "Atan2": (np.arctan2, _Atan2Grad),
 }
+
+
+def _integer_value(kernel):
+    """Static value of an integer binary op (shape arithmetic such as ``tf.shape(x)[0] * 2``)."""
+    def value(op):
+        values = shape_fns.input_values(op)
+        if values is None or np.asarray(values[0]).dtype.kind not in "iu":
+            return None
+        return kernel(*values)
+    return value
+
+
+_SHAPE_ARITHMETIC = ("Add", "AddV2", "Sub", "Mul", "Maximum", "Minimum", "FloorDiv")
 for _op_type, (_kernel, _grad) in _BINARY.items():
+    _value = _integer_value(_kernel) if _op_type in _SHAPE_ARITHMETIC else None
     if _grad is None:
         declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel),
-                not_differentiable=True)
+                not_differentiable=True, constant_value=_value)
     else:
-        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel), grad=_grad)
+        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel), grad=_grad,
+                constant_value=_value)
 
 
 _COMPARISONS = {"Less": np.less, "LessEqual": np.less_equal, "Greater": np.greater,
@@ -368,7 +383,13 @@ def _CastGrad(op, grad):
     return [None]
 
 
-declare("Cast", shape=shape_fns.unchanged, make_kernel=_cast_kernel, grad=_CastGrad)
+def _cast_value(op):
+    v = shape_fns.constant_value(op.inputs[0])
+    return None if v is None else np.asarray(v).astype(op.attrs["DstT"].np_dtype)
+
+
+declare("Cast", shape=shape_fns.unchanged, make_kernel=_cast_kernel, grad=_CastGrad,
+        constant_value=_cast_value)
 
 
 def _select_shape(op):

@@ -26,9 +26,6 @@ from .remapper import FusedNode, remap
 _FREE_THRESHOLD_BYTES = 1 << 16
 # Folding stops for results larger than this many elements (keeps plans small).
 _FOLD_MAX_ELEMENTS = 1 << 20
-# Op types never folded even though stateless (they carry runtime meaning).
-_NO_FOLD = frozenset({"Placeholder", "PlaceholderWithDefault", "CheckNumerics", "Assert",
-                      "PrintV2", "StringFormat", "PreventGradient", "_Recv", "_Send"})
 
 
 class KernelContext:
@@ -186,7 +183,7 @@ class Plan:
                 s = slot_of[op._outputs[0]] = new_slot()
                 constants[s] = _read_only(value)
                 continue
-            stateful = op_registry.is_stateful(op._type) or op._type in _NO_FOLD or \
+            stateful = op_registry.is_stateful(op._type) or op._type in op_registry.NEVER_FOLD or \
                 any(t._dtype.is_ref_dtype for t in op._inputs)
             if not stateful:
                 key = _cse_key(op, in_slots)
