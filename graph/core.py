@@ -228,3 +228,6 @@ class Operation:
 
     def __str__(self) -> str:
         return str(self.node_def)
+
+
+EXPORTS = {"": ["Operation", "Tensor"]}

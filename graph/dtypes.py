@@ -233,3 +233,10 @@ def as_dtype(type_value: Any) -> DType:
 def all_dtypes() -> list[DType]:
     """Every non-reference dtype."""
     return list(_BASE)
+
+
+EXPORTS = {"": [
+    "DType", "as_dtype", "bfloat16", "bool", "complex64", "complex128", "double", "float16",
+    "float32", "float64", "half", "int8", "int16", "int32", "int64", "qint8", "qint16",
+    "qint32", "quint8", "quint16", "resource", "string", "uint8", "uint16", "uint32", "uint64",
+    "variant"]}

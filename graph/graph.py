@@ -463,3 +463,52 @@ def get_default_session_for(graph: Graph, session=None):
         raise ValueError("Cannot use the given session to evaluate tensor: the tensor's "
                          "graph is different from the session's graph.")
     return session
+
+
+def control_dependencies(control_inputs):
+    """``tf.control_dependencies``: the default graph's control-dependency context."""
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def device(device_name_or_function):
+    """``tf.device``: the default graph's device context."""
+    return get_default_graph().device(device_name_or_function)
+
+
+def colocate_with(op, ignore_existing: bool = False):
+    return get_default_graph().colocate_with(op, ignore_existing)
+
+
+def add_to_collection(name, value) -> None:
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value) -> None:
+    get_default_graph().add_to_collections(names, value)
+
+
+def get_collection(key, scope=None) -> list:
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key) -> list:
+    return get_default_graph().get_collection_ref(key)
+
+
+def disable_eager_execution() -> None:
+    """No-op: sessionflow always builds graphs (TF1 behaviour)."""
+
+
+def disable_v2_behavior() -> None:
+    """No-op: sessionflow always behaves as TF1 (graphs, sessions, collections)."""
+
+
+def executing_eagerly() -> bool:
+    return False
+
+
+EXPORTS = {"": [
+    "Graph", "get_default_graph", "get_default_session", "name_scope", "reset_default_graph",
+    "control_dependencies", "device", "colocate_with", "add_to_collection",
+    "add_to_collections", "get_collection", "get_collection_ref", "disable_eager_execution",
+    "disable_v2_behavior", "executing_eagerly"]}

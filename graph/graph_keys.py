@@ -37,3 +37,6 @@ class GraphKeys:
     TRAIN_OP = "train_op"
     COND_CONTEXT = "cond_context"
     WHILE_CONTEXT = "while_context"
+
+
+EXPORTS = {"": ["GraphKeys"]}

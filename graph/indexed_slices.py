@@ -76,3 +76,6 @@ def _convert(value: IndexedSlices, dtype=None, name=None, as_ref=False) -> Tenso
 
 
 register_tensor_conversion_function(IndexedSlices, _convert)
+
+
+EXPORTS = {"": ["IndexedSlices"]}

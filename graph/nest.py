@@ -98,3 +98,7 @@ def map_structure(func: Callable, *structure: Any, check_types: bool = True) -> 
         assert_same_structure(structure[0], other, check_types)
     results = [func(*leaves) for leaves in zip(*(flatten(s) for s in structure))]
     return pack_sequence_as(structure[0], results)
+
+
+EXPORTS = {"nest": ["assert_same_structure", "flatten", "is_nested", "map_structure",
+                     "pack_sequence_as"]}

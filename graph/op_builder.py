@@ -506,3 +506,6 @@ def infer_shapes(op: Operation) -> None:
                          f"shapes: {input_shapes}.") from None
     for t, s in zip(op.outputs, shapes):
         t._shape = s if isinstance(s, TensorShape) else TensorShape(s)
+
+
+EXPORTS = {"": ["constant", "convert_to_tensor", "register_tensor_conversion_function"]}

@@ -89,3 +89,6 @@ def gradient_function(op) -> Callable | None:
                           "`@tf.RegisterGradient` for correct autodiff, which this op is "
                           "lacking. If you want to pretend this operation is a constant in "
                           "your program, you may insert `tf.stop_gradient`.") from None
+
+
+EXPORTS = {"": ["NotDifferentiable", "RegisterGradient", "no_gradient"]}

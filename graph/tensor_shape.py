@@ -236,3 +236,6 @@ def unknown_shape(rank: int | None = None) -> TensorShape:
 
 def scalar() -> TensorShape:
     return TensorShape([])
+
+
+EXPORTS = {"": ["Dimension", "TensorShape"]}

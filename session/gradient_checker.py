@@ -102,3 +102,6 @@ def compute_gradient_error(x: Any, x_shape: Any, y: Any, y_shape: Sequence[int],
         if theory.size or numeric.size:
             error = max(error, float(np.max(np.abs(theory - numeric))))
     return error
+
+
+EXPORTS = {"test": ["compute_gradient", "compute_gradient_error"]}

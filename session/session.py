@@ -13,6 +13,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..proto.config_pb2 import (  # noqa: F401  (EXPORTS)
+    ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata, RunOptions)
 from ..graph import dtypes, errors
 from ..graph.core import Operation, Tensor
 from ..graph.graph import _default_session_stack, get_default_graph
@@ -345,3 +347,7 @@ def _hashable_fetch_key(fetches: Any) -> Any:
     except TypeError:
         return None
     return (type(fetches), fetches)
+
+
+EXPORTS = {"": ["Session", "InteractiveSession", "ConfigProto", "GPUOptions", "GraphOptions",
+                "OptimizerOptions", "RunMetadata", "RunOptions"]}

@@ -87,3 +87,6 @@ def explain_gradient(y: Any, x: Any, stop_gradients: Sequence | None = None):
     if not blockers and x in stop:
         blockers.append(f"{x.name} itself is listed in stop_gradients")
     return GradientExplanation(y, x, True, sorted(set(blockers)))
+
+
+EXPORTS = {"debugging": ["explain_gradient"]}

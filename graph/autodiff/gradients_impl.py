@@ -256,3 +256,6 @@ def hessians(ys: Any, xs: Any, gate_gradients: bool = False, aggregation_method:
             dims = x.shape.as_list()
             results.append(apply_op("Reshape", [apply_op("Pack", [rows], {"axis": 0}), dims + dims]))
     return results
+
+
+EXPORTS = {"": ["AggregationMethod", "UnconnectedGradients", "gradients", "hessians"]}

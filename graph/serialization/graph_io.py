@@ -11,6 +11,9 @@ from typing import Any, Sequence
 from google.protobuf import message as pb_message
 from google.protobuf import text_format
 
+from ...proto.attr_value_pb2 import AttrValue, NameAttrList  # noqa: F401  (EXPORTS)
+from ...proto.graph_pb2 import GraphDef  # noqa: F401  (EXPORTS)
+from ...proto.node_def_pb2 import NodeDef  # noqa: F401  (EXPORTS)
 from . import attr_value
 from .. import dtypes, errors, op_registry
 from ..core import Operation, Tensor
@@ -350,3 +353,6 @@ def read_graph_def(path: str):
     """Reads a binary or text-format GraphDef file (``.pbtxt`` is parsed as text)."""
     from ...proto import graph_pb2
     return read_proto_file(path, graph_pb2.GraphDef())
+
+
+EXPORTS = {"": ["import_graph_def", "GraphDef", "NodeDef", "AttrValue", "NameAttrList"]}

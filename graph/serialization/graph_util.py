@@ -118,3 +118,7 @@ def remove_training_nodes(input_graph, protected_nodes: Sequence[str] | None = N
         del new.input[:]
         new.input.extend(resolve(i) for i in node.input)
     return out
+
+
+EXPORTS = {"graph_util": ["convert_variables_to_constants", "extract_sub_graph",
+                          "remove_training_nodes"]}

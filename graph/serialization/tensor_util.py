@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from ...proto import tensor_pb2, tensor_shape_pb2, types_pb2
+from ...proto.tensor_pb2 import TensorProto  # noqa: F401  (EXPORTS)
 from .. import dtypes
 from ..errors import InvalidArgumentError, invalid_argument
 
@@ -381,3 +382,8 @@ def MakeNdarray(tensor: tensor_pb2.TensorProto) -> np.ndarray:  # noqa: N802 (TF
 
 
 make_ndarray = MakeNdarray
+
+
+make_ndarray = MakeNdarray
+
+EXPORTS = {"": ["make_ndarray", "make_tensor_proto", "TensorProto"]}

@@ -868,3 +868,10 @@ def broadcast_dynamic_shape(shape_x, shape_y) -> Tensor:
 
 def broadcast_static_shape(shape_x, shape_y) -> TensorShape:
     return shape_fns.broadcast_shapes(as_shape(shape_x), as_shape(shape_y))
+
+
+EXPORTS = {"": [
+    "broadcast_to", "concat", "expand_dims", "fill", "identity", "identity_n",
+    "invert_permutation", "no_op", "ones", "ones_like", "pad", "placeholder",
+    "placeholder_with_default", "range", "rank", "reshape", "shape", "shape_n", "size", "slice",
+    "squeeze", "stack", "stop_gradient", "transpose", "unstack", "zeros", "zeros_like"]}

@@ -11,7 +11,6 @@ also fills ``tf.math`` with the elementwise and reduction constructors of ``math
 from __future__ import annotations
 
 import numbers
-from typing import Any
 
 import numpy as np
 
@@ -722,43 +721,11 @@ def log_sigmoid(x, name: str | None = None) -> Tensor:
         return math_ops.negative(math_ops.softplus(-x), name=scope)
 
 
-# -- exports ----------------------------------------------------------------------------------
-
-_MATH_ELEMENTWISE = (
-    "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf",
-    "exp", "expm1", "floor", "floordiv", "floormod", "greater", "greater_equal", "is_finite",
-    "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "logical_and", "logical_not",
-    "logical_or", "logical_xor", "maximum", "minimum", "multiply", "negative", "not_equal",
-    "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul", "sigmoid", "sign", "sin",
-    "softplus", "softsign", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
-    "truediv")
-_MATH_REDUCTIONS = ("argmax", "argmin", "reduce_all", "reduce_any", "reduce_max", "reduce_mean",
-                    "reduce_min", "reduce_prod", "reduce_sum")
-
-# Served by the module ``__getattr__`` below, so names such as ``range``, ``abs``, ``round``
-# and ``pow`` are attributes of this module without shadowing Python's builtins inside it.
-_REEXPORTS: dict[str, Any] = {
-    **{n: getattr(math_ops, n) for n in _MATH_ELEMENTWISE},
-    **{n: getattr(reduction_ops, n) for n in _MATH_REDUCTIONS},
-    "mod": math_ops.floormod,
-    "pad": array_ops.pad,
-    "range": array_ops.range_,
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Re-exported constructors (``tf.range``, ``tf.math.abs``, ...), see ``_REEXPORTS``."""
-    try:
-        return _REEXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-
-
 EXPORTS: dict[str, list[str]] = {
-    "": ["split", "tile", "pad", "range", "linspace", "lin_space", "clip_by_value",
+    "": ["split", "tile", "linspace", "lin_space", "clip_by_value",
          "clip_by_norm", "clip_by_global_norm", "global_norm", "reduce_logsumexp",
          "log_sigmoid"],
     "nn": ["l2_normalize", "moments", "batch_normalization"],
-    "math": [*_MATH_ELEMENTWISE, *_MATH_REDUCTIONS, "mod", "reduce_logsumexp", "reduce_std",
+    "math": ["reduce_logsumexp", "reduce_std",
              "reduce_variance", "log_sigmoid", "l2_normalize"],
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 
+from ...proto.meta_graph_pb2 import MetaGraphDef  # noqa: F401  (EXPORTS)
 from ...graph.core import Operation, Tensor
 from ...graph.graph import get_default_graph
 from ...graph.serialization.graph_io import import_graph_def, read_proto_file, write_proto_file
@@ -131,4 +132,4 @@ def import_meta_graph(meta_graph_or_file: Any, clear_devices: bool = False,
     return None
 
 
-EXPORTS = {"train": ["export_meta_graph", "import_meta_graph"]}
+EXPORTS = {"train": ["export_meta_graph", "import_meta_graph"], "": ["MetaGraphDef"]}

@@ -10,6 +10,8 @@ import sys
 
 import numpy as np
 
+from ...proto.event_pb2 import Event, LogMessage, SessionLog  # noqa: F401  (EXPORTS)
+from ...proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata  # noqa: F401
 from ...graph import errors
 from ...graph.graph import get_default_graph
 from ...graph.graph_keys import GraphKeys
@@ -178,4 +180,5 @@ def merge_all(key: str = GraphKeys.SUMMARIES, scope=None, name=None):
     return merge(summaries, name=name)
 
 
-EXPORTS = {"summary": ["scalar", "histogram", "merge", "merge_all"]}
+EXPORTS = {"summary": ["scalar", "histogram", "merge", "merge_all"],
+           "": ["Event", "HistogramProto", "LogMessage", "SessionLog", "Summary", "SummaryMetadata"]}

@@ -250,11 +250,3 @@ EXPORTS = {
     "nn": ["embedding_lookup", "conv2d_transpose", "xw_plus_b"],
     "math": ["count_nonzero", "segment_sum", "unique"],
 }
-
-
-def __getattr__(name: str) -> Any:
-    # ``tf.tuple`` is served without binding ``tuple`` in this module's namespace, so the
-    # builtin stays usable inside it.
-    if name == "tuple":
-        return tuple_
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -644,3 +644,25 @@ Tensor._override_operator("__neg__", lambda self: negative(self))
 Tensor._override_operator("__abs__", lambda self: abs(self))
 Tensor._override_operator("__invert__", lambda self: logical_not(self))
 Tensor._override_operator("__getitem__", _getitem)
+
+
+mod = floormod
+sub = subtract
+mul = multiply
+neg = negative
+where_v2 = select_v2
+
+_ELEMENTWISE = [
+    "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf",
+    "exp", "expm1", "floor", "floordiv", "floormod", "greater", "greater_equal", "is_finite",
+    "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "logical_and", "logical_not",
+    "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply", "negative",
+    "not_equal", "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul", "sigmoid",
+    "sign", "sin", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
+    "truediv"]
+EXPORTS = {
+    "": _ELEMENTWISE + ["cast", "div", "mul", "neg", "select", "select_v2", "sub", "to_float",
+                        "to_int32", "to_int64", "where_v2"],
+    "math": _ELEMENTWISE + ["softplus", "softsign"],
+    "nn": ["sigmoid", "softplus", "softsign", "tanh"],
+}

@@ -144,3 +144,6 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, adjoint_a
                                            "transpose_b": transpose_b or adjoint_b}, name=name)
     return batch_matmul(a, b, adj_x=transpose_a or adjoint_a, adj_y=transpose_b or adjoint_b,
                         name=name)
+
+
+EXPORTS = {"": ["matmul"]}

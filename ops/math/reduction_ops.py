@@ -289,3 +289,8 @@ def _arg(op_type: str):
 
 argmax = _arg("ArgMax")
 argmin = _arg("ArgMin")
+
+
+_REDUCTIONS = ["argmax", "argmin", "reduce_all", "reduce_any", "reduce_max", "reduce_mean",
+               "reduce_min", "reduce_prod", "reduce_sum"]
+EXPORTS = {"": _REDUCTIONS, "math": _REDUCTIONS}

@@ -126,3 +126,6 @@ def softmax(logits, axis: int | None = None, name: str | None = None, dim: int |
     perm[axis], perm[-1] = perm[-1], perm[axis]
     out = apply_op("Softmax", [array_ops.transpose(logits, perm)])
     return array_ops.transpose(out, perm, name=name or "transpose")
+
+
+EXPORTS = {"nn": ["relu", "softmax"]}

@@ -1,7 +1,9 @@
-"""``tf.gfile`` / ``tf.io.gfile`` (TF1 names) for local files."""
+"""``tf.gfile`` (TF1 names, and tf.io.gfile's lower-case spellings) for local files."""
 import glob as _glob
 import os as _os
 import shutil as _shutil
+
+from ...graph.errors import AlreadyExistsError
 
 
 class GFile:
@@ -56,7 +58,6 @@ def Remove(filename: str) -> None:  # noqa: N802
 
 def Rename(oldname: str, newname: str, overwrite: bool = False) -> None:  # noqa: N802
     if not overwrite and _os.path.exists(newname):
-        from .errors import AlreadyExistsError
         raise AlreadyExistsError(None, None, f"file already exists: {newname}")
     _os.replace(oldname, newname)
 
@@ -67,7 +68,6 @@ def DeleteRecursively(dirname: str) -> None:  # noqa: N802
 
 def Copy(oldpath: str, newpath: str, overwrite: bool = False) -> None:  # noqa: N802
     if not overwrite and _os.path.exists(newpath):
-        from .errors import AlreadyExistsError
         raise AlreadyExistsError(None, None, f"file already exists: {newpath}")
     _shutil.copyfile(oldpath, newpath)
 
@@ -76,3 +76,9 @@ def Copy(oldpath: str, newpath: str, overwrite: bool = False) -> None:  # noqa: 
 exists, isdir, listdir, makedirs, mkdir, glob, remove, rename, rmtree, copy = (
     Exists, IsDirectory, ListDirectory, MakeDirs, MkDir, Glob, Remove, Rename,
     DeleteRecursively, Copy)
+
+
+EXPORTS = {"gfile": [
+    "Copy", "DeleteRecursively", "Exists", "FastGFile", "GFile", "Glob", "IsDirectory",
+    "ListDirectory", "MakeDirs", "MkDir", "Open", "Remove", "Rename", "copy", "exists", "glob",
+    "isdir", "listdir", "makedirs", "mkdir", "remove", "rename", "rmtree"]}

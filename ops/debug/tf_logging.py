@@ -22,3 +22,7 @@ def set_verbosity(v: int) -> None:
 
 def get_verbosity() -> int:
     return _logger.getEffectiveLevel()
+
+
+EXPORTS = {"logging": ["DEBUG", "ERROR", "FATAL", "INFO", "WARN", "debug", "error", "fatal",
+                       "get_verbosity", "info", "log", "set_verbosity", "warn", "warning"]}

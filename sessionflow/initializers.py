@@ -1,6 +1,0 @@
-"""``tf.initializers``: filled from the op families' EXPORTS by the facade."""
-
-
-def __getattr__(name: str):
-    raise AttributeError(f"module 'sessionflow.initializers' has no attribute '{name}': "
-                         f"sessionflow does not implement tf.initializers.{name} yet.")

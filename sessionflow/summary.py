@@ -1,6 +1,0 @@
-"""``tf.summary``: filled from the op families' EXPORTS by the facade."""
-
-
-def __getattr__(name: str):
-    raise AttributeError(f"module 'sessionflow.summary' has no attribute '{name}': "
-                         f"sessionflow does not implement tf.summary.{name} yet.")
