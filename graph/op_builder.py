@@ -116,6 +116,10 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None,
     if isinstance(value, Operation):
         raise TypeError(f"Can't convert Operation '{value.name}' to Tensor (target dtype="
                         f"{dtype}, name={name!r}, as_ref={as_ref})")
+    if isinstance(value, (list, tuple)):
+        packed = _autopack(value, dtype, name)
+        if packed is not None:
+            return packed
     hint = preferred_dtype if preferred_dtype is not None else dtype_hint
     if dtype is None and hint is not None:
         try:
@@ -123,6 +127,61 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None,
         except (TypeError, ValueError):
             pass
     return constant(value, dtype=dtype, name=name)
+
+
+def _is_tensor_like(value: Any) -> bool:
+    """A Tensor, or a value a registered conversion turns into one (a Variable, ...)."""
+    return isinstance(value, Tensor) or any(
+        isinstance(value, base_type) for _, base_type, _ in _CONVERSION_FUNCTIONS)
+
+
+def _nested_dtype(value: Any) -> dtypes.DType | None:
+    """The dtype of the first tensor-like element of nested lists (None if there is none)."""
+    for element in value:
+        if isinstance(element, (list, tuple)):
+            found = _nested_dtype(element)
+            if found is not None:
+                return found
+        elif _is_tensor_like(element):
+            return element.dtype.base_dtype
+    return None
+
+
+def _autopack(value: Sequence, dtype: dtypes.DType | None, name: str | None) -> Tensor | None:
+    """TF's auto-packing: a (nested) list holding tensors becomes a ``Pack`` of its elements,
+    Python numbers taking the tensors' dtype (``tf.reshape(x, [tf.shape(x)[0], -1])``).
+    Returns None when no element is a tensor, so the list becomes an ordinary constant."""
+    inferred = _nested_dtype(value)
+    if inferred is None:
+        return None
+    return _pack_nested(value, dtype or inferred, dtype is not None and dtype != inferred,
+                        name or "packed")
+
+
+def _pack_nested(value: Sequence, dtype: dtypes.DType, cast: bool, name: str):
+    """Packs one level of ``value`` under the scope ``name``; nested lists without tensors
+    come back as they are (they become constants of the enclosing Pack)."""
+    graph = get_default_graph()
+    with graph.name_scope(name) as scope:
+        elements, must_pack = [], False
+        for i, element in enumerate(value):
+            if isinstance(element, (list, tuple)):
+                element = _pack_nested(element, dtype, cast, str(i))
+            elif _is_tensor_like(element):
+                element = convert_to_tensor(element)
+                if element.dtype.base_dtype != dtype:
+                    if not cast:
+                        raise TypeError(f"Cannot convert a list containing a tensor of dtype "
+                                        f"{element.dtype.base_dtype.name} to {dtype.name} "
+                                        f"(Tensor is: {element!r})")
+                    element = apply_op("Cast", [element], {"DstT": dtype})
+            must_pack = must_pack or isinstance(element, Tensor)
+            elements.append(element)
+        if not must_pack:
+            return elements
+        tensors = [e if isinstance(e, Tensor) else constant(e, dtype=dtype, name=str(i))
+                   for i, e in enumerate(elements)]
+        return apply_op("Pack", [tensors], {"axis": 0}, name=scope)
 
 
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const",
@@ -278,8 +337,8 @@ def _bind_inputs(op_type: str, op_def, inputs: Sequence, attrs: dict):
                     arr = None
                     try:
                         arr = to_numpy(value)
-                    except (TypeError, ValueError):
-                        pass
+                    except (TypeError, ValueError, NotImplementedError):
+                        pass    # not a plain value: a list of tensors packs to the default
                     if arr is not None and arr.dtype.kind in "iufcb" and \
                             dtypes.as_dtype(arr.dtype) != dt:
                         # A Python value's own dtype wins over an attr default (TF's rule).
