@@ -24,7 +24,7 @@ an expected failure as ``{"error": <exception class name>, "message": <first lin
 
 Record (Python with TensorFlow and tf-keras, never a dependency of sessionflow; tf-keras
 provides ``tf.compat.v1.layers`` under Keras 3):
-    TF_USE_LEGACY_KERAS=1 /work/tfvenv/bin/python tools/tf_oracle/core_programs.py
+    TF_USE_LEGACY_KERAS=1 /path/to/tf-venv/bin/python tools/tf_oracle/core_programs.py
 Compare sessionflow against the recorded numbers (sessionflow's venv; prints a report,
 exits 1 on any mismatch):
     python tools/tf_oracle/core_programs.py compare [NAME ...]
