@@ -366,6 +366,8 @@ def unknown_rank_reductions(tf) -> dict:
 
 INT_FEEDS = {
     "empty_and_scalar": (np.zeros([0], np.int32), np.int32(3)),
+    "empty_and_zero": (np.zeros([0], np.int32), np.int32(0)),     # nothing divides by it
+    "empty_and_zeros": (np.zeros([0, 2], np.int32), np.zeros([2], np.int32)),
     "scalar_and_empty": (np.int32(7), np.zeros([0], np.int32)),
     "empty_and_empty": (np.zeros([0], np.int32), np.zeros([0], np.int32)),
     "column_and_empty": (np.array([[5], [-7]], np.int32), np.zeros([0], np.int32)),
