@@ -20,7 +20,10 @@ explicitly as numpy arrays. ``PROGRAMS`` cover what TF1 users write every day:
   the ops in front (reshape, concat, matmul, ...).
 
 A static shape is recorded as ``tensor.shape.as_list()``, or ``None`` for unknown rank;
-an expected failure as ``{"error": <exception class name>, "message": <first line>}``.
+an expected failure as ``{"error": <exception class name>, "message": <kernel's line>}``
+(compare the class: where several ops of one run fail, TF reports whichever failed first,
+so the message can vary between recordings). A test runs ``PROGRAMS[name](tf)`` with
+sessionflow and checks ``differences(got, expected["results"][name]) == []``.
 
 Record (Python with TensorFlow and tf-keras, never a dependency of sessionflow; tf-keras
 provides ``tf.compat.v1.layers`` under Keras 3):
