@@ -1,0 +1,96 @@
+"""Static shape inference at least as precise as TensorFlow's, on 300+ recorded calls.
+
+tests/data/tf1_core/static_shapes.json comes from tools/tf_oracle/static_shapes.py: public
+TF1 calls (elementwise ops with broadcasting, matmul, reshape with partially-known shape
+tensors, transpose, concat, stack, slicing, tile, pad, fill, reductions, gather, one_hot,
+conv / pool, softmax and cross-entropies, split, range, where, broadcast_to, top_k, ...)
+on placeholders with partially-known shapes, and the dtype and static shape TensorFlow
+2.21 gives each returned tensor. Each call is rebuilt here with sessionflow by the same
+``build_call``; every dim TensorFlow knows must be known with the same value, the rank
+too when TensorFlow knows it, and the dtype must match.
+
+``XFAIL`` lists the calls where sessionflow is less precise today (or raises), each with
+why; they are strict, so a fix shows up as XPASS until its entry is removed.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+
+import pytest
+
+import sessionflow as tf
+
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+_spec = importlib.util.spec_from_file_location(
+    "static_shapes_oracle", os.path.join(_ROOT, "tools", "tf_oracle", "static_shapes.py"))
+oracle = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(oracle)
+with open(os.path.join(_ROOT, "tests", "data", "tf1_core", "static_shapes.json"),
+          encoding="utf-8") as _f:
+    CASES = json.load(_f)["cases"]
+
+_MIXED_LIST = "a Python list mixing tensors and ints is not packed (NotImplementedError)"
+_KNOWN_DIM = "tf.shape(x)[i] of a statically known dim is not read as that int in a Pack"
+XFAIL = {
+    "reshape/dim0_-1": _MIXED_LIST,
+    "reshape/dim0_4": _MIXED_LIST,
+    "reshape/dim0_2_2": _MIXED_LIST,
+    "reshape/dims_of_seq": _MIXED_LIST,
+    "convert_to_tensor/dim_and_int": _MIXED_LIST,
+    "slice/size_list_dim": _MIXED_LIST,
+    "tile/multiples_list_dim": _MIXED_LIST,
+    "fill/list_dim": _MIXED_LIST,
+    "zeros/list_dim": _MIXED_LIST,
+    "ones/list_dim_int32": _MIXED_LIST,
+    "shape_arg/broadcast_to_list_dim": _MIXED_LIST,
+    "shape_arg/reshape_pack_-1_dim1": _KNOWN_DIM,
+    "shape_arg/reshape_pack_both_dims": _KNOWN_DIM,
+    "shape_arg/ones_pack_dim1": _KNOWN_DIM,
+    "slice/size_pack": "Slice ignores the known entries of a partially-known size tensor",
+    "reduce_max/unknown_rank_all": "reducing all axes of an unknown-rank input is not scalar",
+    "reduce_sum/unknown_rank_all": "reducing all axes of an unknown-rank input is not scalar",
+    "reduce_mean/unknown_rank_all": "reducing all axes of an unknown-rank input is not scalar",
+    "argmax/axis_placeholder": "ArgMax with an unknown axis gives unknown rank (TF: rank-1)",
+    "broadcast_to/shape_placeholder": "BroadcastTo does not use the input's dims where the "
+                                      "target shape's values are unknown",
+    "cumprod/axis0": "tf.cumprod is not implemented",
+    "where_v2/indices": "tf.where_v2(condition) without x and y is not supported",
+}
+
+
+def _params():
+    names = {case["name"] for case in CASES}
+    assert set(XFAIL) <= names, sorted(set(XFAIL) - names)
+    return [pytest.param(case, id=case["name"],
+                         marks=[pytest.mark.xfail(reason=XFAIL[case["name"]], strict=True)]
+                         if case["name"] in XFAIL else [])
+            for case in CASES]
+
+
+@pytest.mark.parametrize("case", _params())
+def test_static_shape_at_least_as_precise_as_tensorflow(case):
+    with tf.Graph().as_default():
+        outputs = oracle.flatten(oracle.build_call(tf, case))
+    assert len(outputs) == len(case["outputs"])
+    for i, (got, want) in enumerate(zip(outputs, case["outputs"])):
+        assert got.dtype.base_dtype.name == want["dtype"], i
+        if want["shape"] is None:
+            continue
+        shape = oracle.static(got)
+        assert shape is not None and len(shape) == len(want["shape"]), (i, shape, want["shape"])
+        assert all(w is None or g == w for g, w in zip(shape, want["shape"])), \
+            (i, shape, want["shape"])
+
+
+def test_cases_cover_the_ops():
+    """The record holds 300+ calls over the op types the issue names."""
+    types = {case["op"]["type"] for case in CASES}
+    assert len(CASES) >= 300
+    assert {"MatMul", "BatchMatMulV2", "Reshape", "Transpose", "ConcatV2", "Pack", "Unpack",
+            "ExpandDims", "Squeeze", "Slice", "StridedSlice", "Tile", "Pad", "Fill", "Shape",
+            "Sum", "Mean", "Max", "ArgMax", "GatherV2", "OneHot", "Cast", "BiasAdd", "Conv2D",
+            "MaxPool", "AvgPool", "Softmax", "SparseSoftmaxCrossEntropyWithLogits", "Split",
+            "SplitV", "Range", "Select", "SelectV2", "BroadcastTo", "Where", "TopKV2",
+            "Cumsum"} <= types
