@@ -31,20 +31,12 @@ with open(os.path.join(_ROOT, "tests", "data", "tf1_core", "static_shapes.json")
           encoding="utf-8") as _f:
     CASES = json.load(_f)["cases"]
 
-_MIXED_LIST = "a Python list mixing tensors and ints is not packed (NotImplementedError)"
+_ZEROS_LIST = "tf.zeros/tf.ones read a shape list holding tensors with numpy"
 _KNOWN_DIM = "tf.shape(x)[i] of a statically known dim is not read as that int in a Pack"
 XFAIL = {
-    "reshape/dim0_-1": _MIXED_LIST,
-    "reshape/dim0_4": _MIXED_LIST,
-    "reshape/dim0_2_2": _MIXED_LIST,
-    "reshape/dims_of_seq": _MIXED_LIST,
-    "convert_to_tensor/dim_and_int": _MIXED_LIST,
-    "slice/size_list_dim": _MIXED_LIST,
-    "tile/multiples_list_dim": _MIXED_LIST,
-    "fill/list_dim": _MIXED_LIST,
-    "zeros/list_dim": _MIXED_LIST,
-    "ones/list_dim_int32": _MIXED_LIST,
-    "shape_arg/broadcast_to_list_dim": _MIXED_LIST,
+    "slice/size_list_dim": "Slice's shape function ignores a partially known size",
+    "zeros/list_dim": _ZEROS_LIST,
+    "ones/list_dim_int32": _ZEROS_LIST,
     "shape_arg/reshape_pack_-1_dim1": _KNOWN_DIM,
     "shape_arg/reshape_pack_both_dims": _KNOWN_DIM,
     "shape_arg/ones_pack_dim1": _KNOWN_DIM,
