@@ -2,6 +2,7 @@
 its OpDef equals TensorFlow's, and each row's kernel, shapes and gradients are checked."""
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import pkgutil
@@ -47,13 +48,30 @@ def test_differentiable_ops_have_gradient_rows():
     assert not unchecked, f"differentiable ops whose gradient no row checks: {unchecked}"
 
 
+# TensorFlow's own OpDefs for the op types we register, dumped from TF 2.21's registry by
+# tools/tf_oracle/dump_op_defs.py (independent of ops/*.pbtxt, which the registry loads).
+TF_OP_DEFS = os.path.join(_HERE, "..", "data", "tf_opdefs", "tf_2_21_op_defs.pbtxt")
+# Registered op types TensorFlow does not register (internal or sessionflow-only ops), each
+# with the reason: the dump has nothing to compare them with. None so far.
+OP_DEF_EXEMPT: dict[str, str] = {}
+
+
 def test_op_defs_equal_tensorflow():
-    path = os.path.join(_HERE, "..", "data", "tf_compat", "ops.pbtxt")
-    with open(path, encoding="utf-8") as f:
+    with open(TF_OP_DEFS, encoding="utf-8") as f:
         tf_ops = {o.name: o for o in text_format.Parse(f.read(), op_def_pb2.OpList()).op}
-    for op_type in op_registry.KERNELS:
-        if op_type in tf_ops:
-            assert op_registry.OP_DEFS[op_type] == tf_ops[op_type], op_type
+    ours = op_registry.OP_DEFS
+    assert not set(OP_DEF_EXEMPT) - set(ours), "exempt but not registered"
+    assert not set(OP_DEF_EXEMPT) & set(tf_ops), "exempt but TensorFlow has the OpDef"
+    undumped = sorted(set(ours) - set(tf_ops) - set(OP_DEF_EXEMPT))
+    assert not undumped, (f"registered ops missing from {os.path.basename(TF_OP_DEFS)} "
+                          "(rerun tools/tf_oracle/dump_op_defs.py, or exempt them with a "
+                          f"reason): {undumped}")
+    diffs = {t: "".join(difflib.unified_diff(
+        text_format.MessageToString(tf_ops[t]).splitlines(True),
+        text_format.MessageToString(ours[t]).splitlines(True), "tensorflow", "sessionflow"))
+        for t in sorted(ours) if t in tf_ops and ours[t] != tf_ops[t]}
+    assert not diffs, (f"{len(diffs)} OpDefs differ from TensorFlow's: {sorted(diffs)}\n"
+                       + "\n".join(diffs.values()))
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
