@@ -1,11 +1,35 @@
-"""Fixtures shared across the test packages."""
+"""Fixtures and helpers shared across the test packages.
+
+Helpers are plain functions, imported where used: ``from tests.conftest import run``.
+"""
 from __future__ import annotations
 
 import functools
 
 import pytest
 
+import sessionflow as tf
 from sessionflow.ops.nn.kernels import pool as nn_kernels_pool
+
+
+@pytest.fixture
+def graph():
+    """A fresh graph, the default one while the test runs. Modules whose every test wants
+    one say ``pytestmark = pytest.mark.usefixtures("graph")``."""
+    with tf.Graph().as_default() as g:
+        yield g
+
+
+def run(fetches, feed=None, graph=None, *, init_variables=False):
+    """``Session.run(fetches, feed)`` in a new session on ``graph`` (None: the default
+    graph), which is closed afterwards; ``init_variables`` runs the graph's
+    ``global_variables_initializer()`` first."""
+    with tf.Session(graph=graph) as sess:
+        if init_variables:
+            with sess.graph.as_default():
+                init = tf.global_variables_initializer()
+            sess.run(init)
+        return sess.run(fetches, feed)
 
 
 @pytest.fixture

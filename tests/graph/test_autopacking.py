@@ -3,18 +3,10 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
+from tests.conftest import run
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default():
-        yield
-
-
-def _run(fetches, feed_dict=None):
-    with tf.Session() as sess:
-        sess.run(tf.global_variables_initializer())
-        return sess.run(fetches, feed_dict)
+pytestmark = pytest.mark.usefixtures("graph")
 
 
 def test_reshape_fill_slice_tile_take_lists_mixing_tensors_and_python_ints():
@@ -25,7 +17,7 @@ def test_reshape_fill_slice_tile_take_lists_mixing_tensors_and_python_ints():
     sliced = tf.slice(x, [0, 0, 0], [batch, 1, 2])
     tiled = tf.tile(x, [batch, 1, 1])
     value = np.arange(30, dtype=np.float32).reshape(5, 2, 3)
-    out = _run([flat, filled, sliced, tiled], {x: value})
+    out = run([flat, filled, sliced, tiled], {x: value}, init_variables=True)
     np.testing.assert_array_equal(out[0], value.reshape(5, 6))
     np.testing.assert_array_equal(out[1], np.full((5, 2), 7.0))
     np.testing.assert_array_equal(out[2], value[:, :1, :2])
@@ -43,7 +35,7 @@ def test_packing_follows_tf_names_and_dtype_rules():
     widened = tf.convert_to_tensor([tf.shape(x)[0], 1], dtype=tf.int64)
     assert widened.dtype == tf.int64
     assert "Cast" in [op.type for op in tf.get_default_graph().get_operations()]
-    out = _run([shape, nested, widened], {x: np.zeros((3, 4), np.float32)})
+    out = run([shape, nested, widened], {x: np.zeros((3, 4), np.float32)}, init_variables=True)
     np.testing.assert_array_equal(out[0], [3, 1])
     np.testing.assert_array_equal(out[1], [[1.0, 2.0], [3.0, 4.0]])
     assert out[2].dtype == np.int64
@@ -51,7 +43,7 @@ def test_packing_follows_tf_names_and_dtype_rules():
 
 def test_variables_pack_and_mixed_tensor_dtypes_are_refused():
     v = tf.Variable(3.0)
-    np.testing.assert_array_equal(_run(tf.convert_to_tensor([v, 2.0])), [3.0, 2.0])
+    np.testing.assert_array_equal(run(tf.convert_to_tensor([v, 2.0]), init_variables=True), [3.0, 2.0])
     with pytest.raises(TypeError, match="Cannot convert a list containing a tensor of dtype "
                                         "int32 to float32"):
         tf.convert_to_tensor([tf.constant(1.0), tf.constant(1)])

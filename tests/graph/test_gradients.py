@@ -6,17 +6,7 @@ import pytest
 
 import sessionflow as tf
 
-
-@pytest.fixture
-def graph():
-    g = tf.Graph()
-    with g.as_default():
-        yield g
-
-
-def _run(*fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(list(fetches), feed)
+from tests.conftest import run as _run
 
 
 def test_seed_example_x_squared_plus_sin(graph):
@@ -24,7 +14,7 @@ def test_seed_example_x_squared_plus_sin(graph):
     y = x * x + tf.sin(x)
     dy_dx, = tf.gradients(y, x)
     assert dy_dx.op.name.startswith("gradients/")
-    v, = _run(dy_dx, feed={x: 2.0})
+    v, = _run([dy_dx], feed={x: 2.0})
     assert np.isclose(v, 2 * 2.0 + np.cos(2.0))
 
 
@@ -37,7 +27,7 @@ def test_dense_layer_dw_db(graph):
     y = tf.matmul(x, w) + b
     loss = tf.reduce_mean((y - tv) ** 2)
     dw, db = tf.gradients(loss, [w, b])
-    gw, gb = _run(dw, db, feed={w: wv, b: bv})
+    gw, gb = _run([dw, db], feed={w: wv, b: bv})
     r = 2 * (xv @ wv + bv - tv) / tv.size
     np.testing.assert_allclose(gw, xv.T @ r, rtol=1e-10)
     np.testing.assert_allclose(gb, r.sum(0), rtol=1e-10)
@@ -56,7 +46,7 @@ def test_mul_and_matmul_rules_and_names(graph):
     b = tf.placeholder(tf.float32, [3])
     da, db = tf.gradients(a * b, [a, b])
     av, bv = np.array([1, 2, 3], np.float32), np.array([4, 5, 6], np.float32)
-    ga, gb = _run(da, db, feed={a: av, b: bv})
+    ga, gb = _run([da, db], feed={a: av, b: bv})
     np.testing.assert_array_equal(ga, bv)
     np.testing.assert_array_equal(gb, av)
 
@@ -67,7 +57,7 @@ def test_fan_out_aggregates_with_add_n(graph):
     g, = tf.gradients(y, x)
     assert any(op.type == "AddN" and op.name.startswith("gradients/")
                for op in graph.get_operations())
-    v, = _run(g, feed={x: 0.5})
+    v, = _run([g], feed={x: 0.5})
     assert np.isclose(v, 2 * 0.5 + np.cos(0.5) + 1, rtol=1e-6)
 
 
@@ -76,7 +66,7 @@ def test_unconnected_integer_and_stop(graph):
     z = tf.placeholder(tf.float32, [])
     assert tf.gradients(x * 2.0, z) == [None]
     zero, = tf.gradients(x * 2.0, z, unconnected_gradients="zero")
-    assert _run(zero, feed={z: 1.0})[0] == 0.0
+    assert _run([zero], feed={z: 1.0})[0] == 0.0
     i = tf.cast(x, tf.int32)
     assert tf.gradients(tf.cast(i, tf.float32), x) == [None]
     assert tf.gradients(tf.stop_gradient(x) * 3.0, x) == [None]
@@ -84,14 +74,14 @@ def test_unconnected_integer_and_stop(graph):
     b = tf.placeholder(tf.float32, [])
     c = a * b + a
     da, db = tf.gradients(c, [a, b], stop_gradients=[b])
-    va, vb = _run(da, db, feed={a: 3.0, b: 5.0})
+    va, vb = _run([da, db], feed={a: 3.0, b: 5.0})
     assert (va, vb) == (6.0, 3.0)
 
 
 def test_grad_ys_and_shape_checks(graph):
     x = tf.placeholder(tf.float32, [2])
     g, = tf.gradients(x * 3.0, x, grad_ys=tf.constant([1.0, 2.0]))
-    np.testing.assert_array_equal(_run(g, feed={x: [0.0, 0.0]})[0], [3.0, 6.0])
+    np.testing.assert_array_equal(_run([g], feed={x: [0.0, 0.0]})[0], [3.0, 6.0])
     with pytest.raises(ValueError, match="grad_ys"):
         tf.gradients([x, x], x, grad_ys=[None])
 
@@ -114,7 +104,7 @@ def test_register_gradient_and_override_map(graph):
         y = tf.identity(x)
     assert y.op.get_attr("_gradient_op_type") == b"TripleGradForTest"
     g, = tf.gradients(y, x)
-    assert _run(g, feed={x: 1.0})[0] == 3.0
+    assert _run([g], feed={x: 1.0})[0] == 3.0
 
 
 def test_prevent_gradient(graph):
@@ -135,7 +125,7 @@ def test_custom_gradient_clipped_square(graph):
     x = tf.placeholder(tf.float32, [3])
     y = clipped_square(x)
     g, = tf.gradients(tf.reduce_sum(y), x)
-    yv, gv = _run(y, g, feed={x: [0.25, 2.0, -3.0]})
+    yv, gv = _run([y, g], feed={x: [0.25, 2.0, -3.0]})
     np.testing.assert_allclose(yv, [0.0625, 4.0, 9.0])
     np.testing.assert_allclose(gv, [0.5, 1.0, -1.0])
 
@@ -146,12 +136,12 @@ def test_higher_order_and_hessians(graph):
     d1, = tf.gradients(y, x)
     d2, = tf.gradients(d1, x)
     d3, = tf.gradients(d2, x)
-    v = _run(d1, d2, d3, feed={x: 2.0})
+    v = _run([d1, d2, d3], feed={x: 2.0})
     np.testing.assert_allclose(v, [12.0, 12.0, 6.0])
     v2 = tf.placeholder(tf.float64, [2])
     f = tf.reduce_prod(v2 * v2)
     h, = tf.hessians(f, v2)
-    hv, = _run(h, feed={v2: [1.0, 2.0]})
+    hv, = _run([h], feed={v2: [1.0, 2.0]})
     # f = a^2 b^2: H = [[2b^2, 4ab], [4ab, 2a^2]]
     np.testing.assert_allclose(hv, [[8.0, 8.0], [8.0, 2.0]])
 

@@ -9,13 +9,6 @@ from sessionflow.graph.serialization.graph_io import (import_graph_def, parse_gr
     read_graph_def, write_graph)
 
 
-@pytest.fixture
-def graph():
-    g = tf.Graph()
-    with g.as_default():
-        yield g
-
-
 def test_unique_names_and_scopes(graph):
     a = tf.constant(1.0)
     b = tf.constant(2.0)

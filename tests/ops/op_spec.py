@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import pytest
 
 import sessionflow as tf
 
@@ -176,27 +177,55 @@ def check_gradient(spec: OpSpec, seed: int = 0, order: int = 1) -> None:
                                        err_msg=f"{spec.id}: order-{order} gradient of input {i}")
 
 
-def check_bad_inputs(spec: OpSpec, seed: int = 0) -> int:
-    """Malformed runtime inputs (wrong ranks, wrong dtypes through unknown-shape feeds)
-    must fail with a typed ``OpError`` naming the op, never a raw numpy exception.
+# Shape corruptions of one fed input (the dtype stays): an extra trailing axis holding
+# three copies, and a rank-5 block of zeros. Which of them an op must reject, and with which
+# error, is TensorFlow's verdict (tests/data/tf_bad_inputs, tools/tf_oracle/bad_inputs.py).
+CORRUPTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "stacked": lambda v: np.stack([v] * 3, axis=-1),
+    "rank5_zeros": lambda v: np.zeros([2] * 5, v.dtype),
+}
 
-    Returns how many of the tried corruptions the op rejected.
-    """
+
+@dataclasses.dataclass
+class BadInput:
+    """A row run on unknown-shape placeholders with input ``index`` fed ``value``."""
+
+    id: str                    # "<row id>/<input index>/<corruption>"
+    spec: OpSpec
+    index: int
+    good: list
+    value: np.ndarray
+
+    def build(self):
+        """``(graph, fetches, feed)``; the graph is built from the good values."""
+        graph, placeholders, outs, _ = _build(self.spec, self.good, unknown_shapes=True)
+        values = list(self.good)
+        values[self.index] = self.value
+        feed = {p: v for p, v in zip(placeholders, values) if p is not None}
+        return graph, outs, feed
+
+
+def bad_inputs(spec: OpSpec, seed: int = 0) -> list[BadInput]:
+    """Every corruption of every fed input of ``spec``."""
     rng = np.random.default_rng(seed)
     good = [a.sample(rng) for a in spec.inputs]
-    rejected = 0
-    for i, arg in enumerate(spec.inputs):
-        if not arg.feed:
-            continue
-        for bad in (np.stack([good[i]] * 3, axis=-1), np.zeros([2] * 5, good[i].dtype)):
-            values = list(good)
-            values[i] = bad
-            graph, placeholders, outs, _ = _build(spec, good, unknown_shapes=True)
-            feed = {p: v for p, v in zip(placeholders, values) if p is not None}
-            with tf.Session(graph=graph) as sess:
-                try:
-                    sess.run(outs, feed)
-                except tf.errors.OpError as e:
-                    assert e.op is not None, f"{spec.id}: error does not name the op: {e}"
-                    rejected += 1
-    return rejected
+    return [BadInput(f"{spec.id}/{i}/{name}", spec, i, good, corrupt(good[i]))
+            for i, arg in enumerate(spec.inputs) if arg.feed
+            for name, corrupt in CORRUPTIONS.items()]
+
+
+def check_bad_input(case: BadInput, error: str) -> None:
+    """The case fails with ``tf.errors.<error>`` (TensorFlow's class for it) naming the op,
+    never with a raw numpy exception, and never returns a result."""
+    graph, outs, feed = case.build()
+    with tf.Session(graph=graph) as sess:
+        with pytest.raises(getattr(tf.errors, error)) as info:
+            sess.run(outs, feed)
+    assert info.value.op is not None, f"{case.id}: error does not name the op: {info.value}"
+
+
+def check_accepted_input(case: BadInput) -> None:
+    """A corruption TensorFlow accepts (so not a bad input) runs without error here too."""
+    graph, outs, feed = case.build()
+    with tf.Session(graph=graph) as sess:
+        sess.run(outs, feed)

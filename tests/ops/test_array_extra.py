@@ -10,17 +10,9 @@ from sessionflow.graph import op_registry
 from sessionflow.graph.op_builder import apply_op
 from sessionflow.ops.array import array_ops, array_ops_extra
 
+from tests.conftest import run as _run
 
-def _run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    graph = tf.Graph()
-    with graph.as_default():
-        yield graph
+pytestmark = pytest.mark.usefixtures("graph")     # a fresh default graph for every test
 
 
 # -- kernels: TF's exact values ---------------------------------------------------------------

@@ -9,16 +9,9 @@ import sessionflow as tf
 from sessionflow.graph.function import function_graph
 from sessionflow.ops.control_flow import control_flow_ops
 
+from tests.conftest import run as _run
 
-def _run(fetches, feed=None, graph=None):
-    with tf.Session(graph=graph or tf.get_default_graph()) as sess:
-        return sess.run(fetches, feed)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default() as g:
-        yield g
+pytestmark = pytest.mark.usefixtures("graph")     # a fresh default graph for every test
 
 
 def test_cond_builds_stateless_if_with_captures_and_tf_names():

@@ -11,6 +11,7 @@ from sessionflow.graph.serialization.graph_io import update_input
 from sessionflow.graph.op_builder import apply_op
 from sessionflow.session.executor.plan import KernelContext, Plan
 
+from tests.conftest import run as _run
 from .specs_control_flow_v1 import stack_round_trip, v1_cond, v1_while, while_ref
 
 
@@ -37,11 +38,6 @@ def while_loop_v1(cond_fn, body_fn, loop_vars, invariants=(), name="while"):
             for m, out in zip(merges, outs):
                 update_input(m.op, 1, apply_op("NextIteration", [out]))
             return [apply_op("Exit", [s[0]]) for s in switches]
-
-
-def _run(fetches, feed=None, graph=None):
-    with tf.Session(graph=graph or tf.get_default_graph()) as sess:
-        return sess.run(fetches, feed)
 
 
 class TestCond:

@@ -10,6 +10,8 @@ from sessionflow.graph.indexed_slices import IndexedSlices
 from sessionflow.ops.array.indexing_ops import strided_slice_index
 from sessionflow.ops.framework.shape_fns import constant_value
 
+from tests.conftest import run as _run
+
 X = np.arange(5 * 6 * 7, dtype=np.float32).reshape(5, 6, 7)
 KEYS = [np.s_[1:-1, ..., ::2], np.s_[:, None, 2], np.s_[::-1, 3, -3:], np.s_[-2],
         np.s_[..., 1:100:3], np.s_[4:1:-2, None], np.s_[()], np.s_[..., None, 0],
@@ -17,15 +19,7 @@ KEYS = [np.s_[1:-1, ..., ::2], np.s_[:, None, 2], np.s_[::-1, 3, -3:], np.s_[-2]
         np.s_[-100:100, -6], np.s_[3:3], np.s_[..., ::-1]]
 
 
-def _run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default() as graph:
-        yield graph
+pytestmark = pytest.mark.usefixtures("graph")     # a fresh default graph for every test
 
 
 # -- getitem / StridedSlice -------------------------------------------------------------------

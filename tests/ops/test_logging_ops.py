@@ -12,20 +12,13 @@ import sessionflow as tf
 from sessionflow.graph import op_registry
 from sessionflow.ops.debug.logging_ops import string_format, summarize_legacy, summarize_numpy
 
+from tests.conftest import run as _run
+
 needs_strided_slice = pytest.mark.skipif(
     "StridedSlice" not in op_registry.KERNELS, reason="needs tensor indexing (StridedSlice)")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default() as graph:
-        yield graph
-
-
-def _run(fetch, feed=None):
-    graph = fetch.graph
-    with tf.Session(graph=graph) as sess:
-        return sess.run(fetch, feed)
+pytestmark = pytest.mark.usefixtures("graph")     # a fresh default graph for every test
 
 
 # -- summaries ------------------------------------------------------------------------------
@@ -78,11 +71,11 @@ def test_check_numerics_accepts_huge_finite_values():
     np.testing.assert_array_equal(_run(tf.debugging.check_numerics(x, "m")), np.full(4, 1e308))
 
 
-def test_check_numerics_gradient_checks_the_gradient(_fresh_graph):
+def test_check_numerics_gradient_checks_the_gradient(graph):
     x = tf.placeholder(tf.float32, [2])
     y = tf.check_numerics(x, "fwd")
     g, = tf.gradients(tf.reduce_sum(tf.log(y)), [x])
-    checks = [op for op in _fresh_graph.get_operations() if op.type == "CheckNumerics"]
+    checks = [op for op in graph.get_operations() if op.type == "CheckNumerics"]
     assert [op.attrs["message"] for op in checks] == [
         "fwd", "Not a number (NaN) or infinity (Inf) values detected in gradient. fwd"]
     with tf.Session() as sess:

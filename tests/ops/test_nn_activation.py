@@ -9,19 +9,12 @@ import sessionflow as tf
 from sessionflow.graph import op_registry
 from sessionflow.graph.op_builder import apply_op
 
+from tests.conftest import run as _run
+
 RNG = np.random.default_rng(7)
 
 
-def _run(fetches, feed=None, graph=None):
-    with tf.Session(graph=graph or tf.get_default_graph()) as sess:
-        return sess.run(fetches, feed)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    graph = tf.Graph()
-    with graph.as_default():
-        yield graph
+pytestmark = pytest.mark.usefixtures("graph")     # a fresh default graph for every test
 
 
 def _op_types(tensors) -> set:

@@ -9,21 +9,13 @@ import pytest
 import sessionflow as tf
 from sessionflow.graph.op_builder import apply_op
 
+from tests.conftest import run as _run
 from .specs_nn_conv import np_batch_norm, np_conv
 
 RNG = np.random.default_rng(11)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    graph = tf.Graph()
-    with graph.as_default():
-        yield graph
-
-
-def _run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed)
+pytestmark = pytest.mark.usefixtures("graph")     # a fresh default graph for every test
 
 
 def _op_types(tensors) -> set:

@@ -8,10 +8,7 @@ import sessionflow as tf
 from sessionflow.graph import op_registry
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default():
-        yield
+pytestmark = pytest.mark.usefixtures("graph")
 
 
 def _public_op_types():

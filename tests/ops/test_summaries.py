@@ -13,13 +13,6 @@ from sessionflow.ops.io.summary_ops import histogram_proto
 from sessionflow.proto import event_pb2, summary_pb2
 
 
-@pytest.fixture
-def graph():
-    g = tf.Graph()
-    with g.as_default():
-        yield g
-
-
 def test_scalar_histogram_merge(graph):
     x = tf.placeholder(tf.float32, [5])
     with tf.name_scope("train"):

@@ -10,13 +10,6 @@ import sessionflow as tf
 from sessionflow.ops.state import state_ops
 
 
-@pytest.fixture
-def graph():
-    g = tf.Graph()
-    with g.as_default():
-        yield g
-
-
 def test_resource_variable_names_and_lifecycle(graph):
     w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="w")
     names = [op.name for op in graph.get_operations()]

@@ -11,13 +11,6 @@ import sessionflow as tf
 from sessionflow.session.executor import plan as executor
 
 
-@pytest.fixture
-def graph():
-    g = tf.Graph()
-    with g.as_default():
-        yield g
-
-
 def test_nested_fetch_structures(graph):
     a = tf.constant(1.0, name="a")
     b = tf.constant([2, 3], name="b")
