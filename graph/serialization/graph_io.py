@@ -355,4 +355,5 @@ def read_graph_def(path: str):
     return read_proto_file(path, graph_pb2.GraphDef())
 
 
-EXPORTS = {"": ["import_graph_def", "GraphDef", "NodeDef", "AttrValue", "NameAttrList"]}
+EXPORTS = {"": ["import_graph_def", "GraphDef", "NodeDef", "AttrValue", "NameAttrList"],
+           "train": ["write_graph"], "io": ["write_graph"]}

@@ -65,3 +65,12 @@ def test_an_export_that_names_nothing_is_an_error(monkeypatch):
     _fake_library(monkeypatch, [broken])
     with pytest.raises(AttributeError, match="lists 'missing' in EXPORTS but defines neither"):
         _namespaces.export_all(types.ModuleType("fakeflow2"))
+
+
+def test_train_write_graph_writes_a_graph_def_that_imports(tmp_path, graph):
+    tf.constant([1.0, 2.0], name="c")
+    path = tf.train.write_graph(graph, str(tmp_path), "g.pb", as_text=False)
+    assert tf.io.write_graph is tf.train.write_graph
+    graph_def = tf.GraphDef()
+    graph_def.ParseFromString(open(path, "rb").read())
+    assert [n.name for n in graph_def.node] == ["c"]
