@@ -32,7 +32,8 @@ def user_frame() -> tuple[str, int] | None:
 class Tensor:
     """The ``value_index``-th output of ``op``; named ``"op_name:index"``."""
 
-    __slots__ = ("_op", "_value_index", "_dtype", "_shape", "_consumers", "__weakref__")
+    __slots__ = ("_op", "_value_index", "_dtype", "_shape", "_consumers", "_handle_data",
+                 "__weakref__")
 
     # Let numpy defer to our operators (``np.float32(2) * t`` builds an op).
     __array_priority__ = 100
@@ -43,6 +44,9 @@ class Tensor:
         self._dtype = dtype
         self._shape = TensorShape(None)
         self._consumers: list[Operation] = []
+        # A resource tensor's (dtype, TensorShape) of the value behind it, as TF's
+        # handle data: set by the op's declared rule, carried into function bodies.
+        self._handle_data: tuple | None = None
 
     @property
     def op(self) -> "Operation":

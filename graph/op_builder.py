@@ -565,6 +565,10 @@ def infer_shapes(op: Operation) -> None:
                          f"shapes: {input_shapes}.") from None
     for t, s in zip(op.outputs, shapes):
         t._shape = s if isinstance(s, TensorShape) else TensorShape(s)
+    handle_data = op_registry.HANDLE_DATA.get(op.type)
+    if handle_data is not None:
+        for t, data in zip(op.outputs, handle_data(op)):
+            t._handle_data = data
 
 
 EXPORTS = {"": ["constant", "convert_to_tensor", "register_tensor_conversion_function"]}

@@ -19,6 +19,7 @@ STATEFUL: set[str] = set()
 CONSTANT_VALUES: dict[str, Callable] = {}   # op type -> fn(op) -> static value of output 0
 PARTIAL_SHAPES: dict[str, Callable] = {}    # op type -> fn(op) -> TensorShape it describes
 NEVER_FOLD: set[str] = set()   # stateless op types the executor must still run every step
+HANDLE_DATA: dict[str, Callable] = {}  # op type -> fn(op) -> per output (dtype, shape) or None
 
 
 def add_op_defs(op_list) -> None:

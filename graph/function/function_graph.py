@@ -71,6 +71,7 @@ class FunctionGraph(Graph):
         placeholder = self.captures.get(tensor)
         if placeholder is None:
             placeholder = self.add_placeholder(tensor.dtype, tensor.shape, tensor.op.name)
+            placeholder._handle_data = tensor._handle_data
             self.captures[tensor] = placeholder
         return placeholder
 

@@ -29,7 +29,8 @@ load_op_defs("ops.pbtxt")
 def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | None = None,
             make_kernel: Callable | None = None, grad: Callable | None = None,
             not_differentiable: bool = False, constant_value: Callable | None = None,
-            partial_shape: Callable | None = None, never_fold: bool = False) -> None:
+            partial_shape: Callable | None = None, never_fold: bool = False,
+            handle_data: Callable | None = None) -> None:
     """Registers everything about one op type.
 
     ``kernel(*inputs)`` is a plain numpy function; ``make_kernel(op, ctx)`` returns one
@@ -38,6 +39,8 @@ def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | N
     and ``partial_shape(op)`` the ``TensorShape`` a shape-describing output holds; shape
     inference uses both. ``never_fold`` keeps a stateless op out of constant folding
     because running it has a meaning of its own (feeds, asserts, printing).
+    ``handle_data(op)`` gives, per output, the (dtype, shape) of the value a resource
+    output stands for (TF's handle data), or None.
     """
     if op_type not in op_registry.OP_DEFS:
         raise KeyError(f"No OpDef for op type '{op_type}'")
@@ -55,6 +58,8 @@ def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | N
         op_registry.PARTIAL_SHAPES[op_type] = partial_shape
     if never_fold:
         op_registry.NEVER_FOLD.add(op_type)
+    if handle_data is not None:
+        op_registry.HANDLE_DATA[op_type] = handle_data
     if not_differentiable:
         op_registry.no_gradient(op_type)
     elif grad is not None:
