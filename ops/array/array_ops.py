@@ -15,7 +15,7 @@ from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape, unknown_shape
-from ..framework import shape_fns
+from ..framework import grad_util, raw_ops, shape_fns
 from ..framework.declare import declare
 from ..framework.shape_fns import (UNKNOWN, constant_value, input_values, normalize_axis,
                                    shape_from_tensor)
@@ -284,9 +284,8 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
         if a.shape.rank is not None:
             perm = list(range(a.shape.rank - 1, -1, -1))
         else:
-            from ..math import math_ops
             r = rank(a)
-            perm = math_ops.subtract(math_ops.subtract(r, 1), range_(0, r, 1))
+            perm = raw_ops.Sub(x=raw_ops.Sub(x=r, y=1), y=range_(0, r, 1))
     return apply_op("Transpose", [a, perm], name=name)
 
 
@@ -624,13 +623,9 @@ def _slice_grad(op, grad):
         paddings = [[bi, xd - bi - od] for bi, xd, od in zip(b, x.shape.as_list(), out)]
         return [pad(grad, paddings), None, None]
     before = reshape(begin, [-1, 1])
-    after = reshape(_sub(_sub(shape(x), shape(op.outputs[0])), begin), [-1, 1])
+    after = reshape(raw_ops.Sub(x=raw_ops.Sub(x=shape(x), y=shape(op.outputs[0])), y=begin),
+                    [-1, 1])
     return [pad(grad, concat([before, after], 1)), None, None]
-
-
-def _sub(a, b):
-    from ..math import math_ops
-    return math_ops.subtract(a, b)
 
 
 declare("Slice", shape=_slice_shape, kernel=_slice_kernel, grad=_slice_grad)
@@ -676,12 +671,7 @@ def _fill_value(op):
 
 
 declare("Fill", shape=lambda op: [shape_from_tensor(op.inputs[0])], kernel=_fill_kernel,
-        grad=lambda op, g: [None, _reduce_sum_all(g)], constant_value=_fill_value)
-
-
-def _reduce_sum_all(g):
-    from ..math import reduction_ops
-    return reduction_ops.reduce_sum(g)
+        grad=lambda op, g: [None, grad_util.reduce_sum_all(g)], constant_value=_fill_value)
 
 
 def _zeros_like(x):
@@ -831,14 +821,12 @@ def _broadcast_to_kernel(x, shape_):
 
 
 def _BroadcastToGrad(op, grad):
-    from ..framework import grad_util
-    from ..math import reduction_ops
     x = op.inputs[0]
     if x.shape.is_fully_defined() and grad.shape.is_fully_defined():
         return [grad_util.reduce_to(grad, x), None]
     sx = shape(x)
     rx, _ = broadcast_gradient_args(sx, op.inputs[1])
-    return [reshape(reduction_ops.reduce_sum(grad, rx), sx), None]
+    return [reshape(raw_ops.Sum(input=convert_to_tensor(grad), reduction_indices=rx), sx), None]
 
 
 declare("BroadcastTo", shape=_broadcast_to_shape, kernel=_broadcast_to_kernel,

@@ -21,9 +21,10 @@ from ...graph.indexed_slices import IndexedSlices
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import Dimension, TensorShape, unknown_shape
 from . import array_ops
-from ..framework import grad_util
+from ..framework import grad_util, raw_ops
 from ..math import math_ops, reduction_ops
 from ..framework.declare import declare
+from ..framework.grad_util import constant_like
 from ..framework.shape_fns import (UNKNOWN, constant_value, input_values, normalize_axis,
                                    shape_from_tensor)
 
@@ -184,17 +185,22 @@ def _TileGrad(op, grad):
     if mults is not None and x_shape.is_fully_defined() and not isinstance(grad, IndexedSlices):
         split_shape = np.stack([np.ravel(mults), x_shape.as_list()], 1).reshape(-1)
         axes = np.arange(0, split_shape.size, 2, dtype=np.int32)
-        return [reduction_ops.reduce_sum(array_ops.reshape(grad, split_shape), axes), None]
+        return [_sum(array_ops.reshape(grad, split_shape), axes), None]
     input_shape = array_ops.shape(x, out_type=multiples.dtype)
     split_shape = array_ops.reshape(
         array_ops.transpose(array_ops.stack([multiples, input_shape])), [-1])
     axes = array_ops.range_(0, array_ops.size(split_shape), 2)
     if isinstance(grad, IndexedSlices):
-        rows = math_ops.cast(_element(input_shape, 0), grad.indices.dtype)
-        grad = apply_op("UnsortedSegmentSum",
-                        [grad.values, math_ops.floormod(grad.indices, rows), rows])
+        rows = grad_util.cast(_element(input_shape, 0), grad.indices.dtype)
+        grad = raw_ops.UnsortedSegmentSum(
+            data=grad.values, segment_ids=raw_ops.FloorMod(x=grad.indices, y=rows),
+            num_segments=rows)
         split_shape = array_ops.concat([[1], _drop_first(split_shape)], 0)
-    return [reduction_ops.reduce_sum(array_ops.reshape(grad, split_shape), axes), None]
+    return [_sum(array_ops.reshape(grad, split_shape), axes), None]
+
+
+def _sum(t: Tensor, axes) -> Tensor:
+    return raw_ops.Sum(input=t, reduction_indices=axes)
 
 
 def _element(vector: Tensor, index: int) -> Tensor:
@@ -376,7 +382,7 @@ def _fold_axis(grad, axis: int, rank: int, pad_pair: tuple, size, offset: int):
         if any(isinstance(v, Tensor) for v in pair):
             pair = array_ops.stack(pair)
         parts.append(array_ops.pad(piece, _at_axis(rank, axis, pair, [0, 0])))
-    return math_ops.add_n(parts)
+    return raw_ops.AddN(inputs=parts) if len(parts) > 1 else parts[0]
 
 
 declare("Pad", shape=_pad_shape, kernel=_pad_kernel, grad=_PadGrad)
@@ -499,7 +505,7 @@ def _clip_kernel(t, lo, hi):
 def _ClipByValueGrad(op, grad):
     """Passes the gradient where ``t`` is within bounds, else routes it to the bound hit."""
     x, lo, hi = op.inputs
-    zeros = array_ops.zeros_like(grad)
+    zeros = raw_ops.ZerosLike(x=convert_to_tensor(grad))
     below, above = math_ops.less(x, lo), math_ops.greater(x, hi)
     xgrad = math_ops.select(math_ops.logical_or(below, above), zeros, grad)
     gx, glo = grad_util.unbroadcast_pair(xgrad, math_ops.select(below, grad, zeros), x, lo)
@@ -683,7 +689,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name: str | None = 
         raw_max = reduction_ops.reduce_max(x, axis, keepdims=True)
         my_max = array_ops.stop_gradient(
             math_ops.select_v2(math_ops.is_finite(raw_max), raw_max,
-                               math_ops.constant_like(0, raw_max)))
+                               constant_like(0, raw_max)))
         result = math_ops.log(reduction_ops.reduce_sum(
             math_ops.exp(math_ops.subtract(x, my_max)), axis, keepdims=keep))
         if not keep:

@@ -23,6 +23,7 @@ from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import Dimension, TensorShape, unknown_shape
 from . import array_ops, array_ops_extra
 from ..math import math_ops, reduction_ops
+from ..framework import grad_util, raw_ops
 from ..framework.declare import declare
 from ..framework.shape_fns import UNKNOWN, constant_value, normalize_axis, shape_from_tensor
 
@@ -366,6 +367,9 @@ def getitem(tensor: Tensor, key) -> Tensor:
         return strided_slice(tensor, *packed, **masks, name=scope)
 
 
+Tensor._override_operator("__getitem__", getitem)
+
+
 def boolean_mask(tensor, mask, name: str = "boolean_mask", axis=None) -> Tensor:
     """``tf.boolean_mask``: the slices of ``tensor`` (from ``axis``) where ``mask`` is true,
     built as TF does: flatten the masked dims, then GatherV2 at ``Where(mask)``."""
@@ -527,7 +531,7 @@ def _gather_static_grad(dims: list, indices: Tensor, grad, axis: int, batch_dims
         batch_size = int(np.prod(dims[:batch_dims]))
         offsets = np.arange(batch_size).reshape(
             dims[:batch_dims] + [1] * (indices.shape.rank - batch_dims)) * dims[axis]
-        indices = math_ops.add(indices, offsets.astype(indices.dtype.base_dtype.np_dtype))
+        indices = raw_ops.AddV2(x=indices, y=offsets.astype(indices.dtype.base_dtype.np_dtype))
         inner = [dims[p] for p in perm[batch_dims + 1:]]
         values = array_ops.reshape(values, [-1] + inner)
         num_segments *= batch_size
@@ -550,7 +554,7 @@ def _gather_dynamic_grad(params: Tensor, indices: Tensor, axis: Tensor, grad,
     axis_dims = array_ops.size(outer_shape)
     outer_batches = array_ops.range_(batch_dims)
     batch_axes = array_ops.range_(batch_dims, axis_dims)
-    inner_axes = array_ops.range_(math_ops.add(axis_dims, 1), values_dims)
+    inner_axes = array_ops.range_(raw_ops.AddV2(x=axis_dims, y=1), values_dims)
     values = array_ops.reshape(grad, values_shape)
     transpose_dims = array_ops.concat(
         [outer_batches, _stack([axis_dims]), batch_axes, inner_axes], 0)
@@ -561,8 +565,8 @@ def _gather_dynamic_grad(params: Tensor, indices: Tensor, axis: Tensor, grad,
         values_shape = array_ops.shape(values)
         batch_shape = values_shape[:batch_dims]
         flat_values_shape = array_ops.concat([[-1], values_shape[batch_dims:][1:]], 0)
-        num_segments = math_ops.multiply(num_segments,
-                                         reduction_ops.reduce_prod(batch_shape, [0]))
+        num_segments = raw_ops.Mul(
+            x=num_segments, y=raw_ops.Prod(input=batch_shape, reduction_indices=[0]))
         flat_indices = _batch_indices(gather(params_shape, transpose_dims), indices,
                                       batch_dims)
         values = array_ops.reshape(values, flat_values_shape)
@@ -572,26 +576,26 @@ def _gather_dynamic_grad(params: Tensor, indices: Tensor, axis: Tensor, grad,
         params_grad = array_ops.reshape(
             params_grad, array_ops.concat([batch_shape, flat_values_shape], 0))
     invert = array_ops.concat(
-        [outer_batches, math_ops.add(batch_axes, 1), [batch_dims], inner_axes], 0)
+        [outer_batches, raw_ops.AddV2(x=batch_axes, y=1), [batch_dims], inner_axes], 0)
     return array_ops.transpose(params_grad, invert)
 
 
 def _batch_indices(params_shape: Tensor, indices: Tensor, batch_dims: int) -> Tensor:
     """TF's ``_GetBatchIndices``: adds each batch entry's row offset to ``indices``."""
     dtype = indices.dtype.base_dtype
-    dims = math_ops.cast(params_shape, dtype)
+    dims = grad_util.cast(params_shape, dtype)
     accum = constant(1, dtype=dtype)
     for dim in range(batch_dims, 0, -1):
         dim_value = dims[dim - 1]
-        accum = math_ops.multiply(accum, dims[dim])
-        dim_indices = math_ops.multiply(
-            array_ops.range_(constant(0, dtype=dtype), dim_value, constant(1, dtype=dtype)),
-            accum)
+        accum = raw_ops.Mul(x=accum, y=dims[dim])
+        dim_indices = raw_ops.Mul(
+            x=array_ops.range_(constant(0, dtype=dtype), dim_value, constant(1, dtype=dtype)),
+            y=accum)
         ones_after = array_ops_extra.tile(
-            [1], _stack([math_ops.subtract(array_ops.rank(indices), dim)]))
+            [1], _stack([raw_ops.Sub(x=array_ops.rank(indices), y=dim)]))
         dim_shape = array_ops.concat([array_ops_extra.tile([1], [dim - 1]),
                                       _stack([dim_value]), ones_after], 0)
-        indices = math_ops.add(indices, array_ops.reshape(dim_indices, dim_shape))
+        indices = raw_ops.AddV2(x=indices, y=array_ops.reshape(dim_indices, dim_shape))
     return indices
 
 
@@ -777,21 +781,20 @@ def _unsorted_segment_shape(op) -> list[TensorShape]:
 
 def _gather_drop_negatives(params: Tensor, ids: Tensor) -> Tensor:
     """TF's ``_GatherDropNegatives``: ``params[max(ids, 0)]``, zeroed where ``ids < 0``."""
-    zero_clipped = math_ops.maximum(ids, array_ops.zeros_like(ids))
+    zero_clipped = raw_ops.Maximum(x=ids, y=array_ops.zeros_like(ids))
     gathered = gather(params, zero_clipped)
-    is_positive = math_ops.greater_equal(ids, math_ops.constant_like(0, ids))
+    is_positive = raw_ops.GreaterEqual(x=ids, y=grad_util.constant_like(0, ids))
     extra = gathered.shape.rank - ids.shape.rank if None not in (
         gathered.shape.rank, ids.shape.rank) else None
     if extra is not None and ids.shape.is_fully_defined():
         broadcastable = ids.shape.as_list() + [1] * extra
     else:
-        extra_ones = array_ops.ones(array_ops.expand_dims(math_ops.subtract(
-            array_ops.rank(gathered), array_ops.rank(is_positive)), 0), dtype=dtypes.int32)
+        extra_ones = array_ops.ones(array_ops.expand_dims(raw_ops.Sub(
+            x=array_ops.rank(gathered), y=array_ops.rank(is_positive)), 0), dtype=dtypes.int32)
         broadcastable = array_ops.concat([array_ops.shape(is_positive), extra_ones], 0)
-    is_positive = math_ops.logical_and(
-        array_ops.reshape(is_positive, broadcastable),
-        array_ops.ones_like(gathered, dtype=dtypes.bool_))
-    return math_ops.select(is_positive, gathered, array_ops.zeros_like(gathered))
+    is_positive = raw_ops.LogicalAnd(x=array_ops.reshape(is_positive, broadcastable),
+                                     y=array_ops.ones_like(gathered, dtype=dtypes.bool_))
+    return raw_ops.Select(condition=is_positive, t=gathered, e=array_ops.zeros_like(gathered))
 
 
 def _UnsortedSegmentSumGrad(op, grad):

@@ -27,8 +27,9 @@ from ...graph.graph import get_default_graph
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
 from ...proto import attr_value_pb2
-from ..array import array_ops, list_ops
+from ..array import array_ops
 from ..math import math_ops
+from ..framework import raw_ops
 from ..framework.declare import declare
 
 
@@ -213,7 +214,7 @@ def _recording_functions(op: Operation, stored: list[int]) -> tuple[str, str]:
         pushed = [apply_op("TensorListPushBack", [lst, args[j]],
                            {"element_dtype": args[j].dtype.base_dtype})
                   for j, lst in zip(stored, args[n + 1:])]
-        return outs + [math_ops.add(args[n], 1)] + pushed, controls
+        return outs + [raw_ops.AddV2(x=args[n], y=1)] + pushed, controls
 
     return (_build_function(op.graph, body.name + "_record_cond", specs, cond_fn),
             _build_function(op.graph, body.name + "_record_body", specs, body_fn))
@@ -233,7 +234,7 @@ def _backward_functions(op: Operation, stored: list[int], diff: list[int]) -> tu
     grad_fn = _grad_function(op.graph, op.attrs["body"], diff, diff)
 
     def cond_fn(k, count, *_):
-        return [math_ops.less(k, count)], []
+        return [raw_ops.Less(x=k, y=count)], []
 
     def body_fn(k, count, *args):
         lists, kept_args = args[:len(stored)], args[len(stored):len(stored) + len(kept)]
@@ -246,7 +247,7 @@ def _backward_functions(op: Operation, stored: list[int], diff: list[int]) -> tu
             popped.append(rest)
         d_vars, _ = _inline(grad_fn, [state[j] for j in range(n)] +
                             list(args[len(stored) + len(kept):]))
-        return [math_ops.add(k, 1), count] + popped + list(kept_args) + d_vars, []
+        return [raw_ops.AddV2(x=k, y=1), count] + popped + list(kept_args) + d_vars, []
 
     return (_build_function(op.graph, body.name + "_backward_cond", specs, cond_fn),
             _build_function(op.graph, body.name + "_backward_body", specs, body_fn))
@@ -287,7 +288,10 @@ def _WhileGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's name)
         return result
     names = _while_grad_functions(op, stored, diff)
     kept = [j for j in range(n) if j not in stored]
-    lists = [list_ops.empty_tensor_list(-1, op.inputs[j].dtype.base_dtype) for j in stored]
+    lists = [raw_ops.EmptyTensorList(element_shape=np.asarray(-1, np.int32),
+                                     max_num_elements=-1,
+                                     element_dtype=op.inputs[j].dtype.base_dtype)
+             for j in stored]
     scalars = [TensorShape([])] * (1 + len(stored))     # the count and the lists
     record = _loop_like(op, list(op.inputs) + [convert_to_tensor(0)] + lists, *names[:2],
                         [t.shape for t in op.outputs] + scalars)

@@ -14,8 +14,9 @@ from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops
-from ..framework import grad_util, shape_fns
+from ..framework import grad_util, raw_ops, shape_fns
 from ..framework.declare import declare
+from ..framework.grad_util import constant_like
 from ..runtime.parallel import elementwise
 
 # -- kernels that need more than a bare ufunc ----------------------------------------------
@@ -148,7 +149,7 @@ def _FloorModGrad(op, grad):
 def _MaximumMinimumGrad(op, grad, selector):
     x, y = op.inputs
     xmask = selector(x, y)
-    zeros = array_ops.zeros_like(grad)
+    zeros = raw_ops.ZerosLike(x=convert_to_tensor(grad))
     return list(grad_util.unbroadcast_pair(select_v2(xmask, grad, zeros),
                                            select_v2(xmask, zeros, grad), x, y))
 
@@ -157,8 +158,8 @@ def _PowGrad(op, grad):
     x, y = op.inputs
     z = op.outputs[0]
     gx = multiply(multiply(grad, y), pow(x, subtract(y, constant_like(1, y))))
-    safe_x = select_v2(greater(x, constant_like(0, x)), x, array_ops.ones_like(x))
-    log_x = select_v2(greater(x, constant_like(0, x)), log(safe_x), array_ops.zeros_like(x))
+    safe_x = select_v2(greater(x, constant_like(0, x)), x, raw_ops.OnesLike(x=x))
+    log_x = select_v2(greater(x, constant_like(0, x)), log(safe_x), raw_ops.ZerosLike(x=x))
     gy = multiply(multiply(grad, z), log_x)
     return list(grad_util.unbroadcast_pair(gx, gy, x, y))
 
@@ -174,11 +175,6 @@ def _Atan2Grad(op, grad):
     grad_inv = realdiv(grad, add(square(x), square(y)))
     return list(grad_util.unbroadcast_pair(multiply(x, grad_inv),
                                            multiply(negative(y), grad_inv), y, x))
-
-
-def constant_like(value, like: Tensor) -> Tensor:
-    """A scalar constant of ``like``'s dtype (what TF's gradient code builds inline)."""
-    return convert_to_tensor(np.asarray(value, dtype=like.dtype.base_dtype.np_dtype))
 
 
 def _unary_grad(fn):
@@ -207,7 +203,7 @@ _UNARY_GRADS = {
     "Softplus": lambda op, g: apply_op("SoftplusGrad", [g, op.inputs[0]]),
     "Softsign": lambda op, g: realdiv(g, square(add(constant_like(1, op.inputs[0]),
                                                     abs(op.inputs[0])))),
-    "Sign": lambda op, g: array_ops.zeros_like(op.inputs[0]),
+    "Sign": lambda op, g: raw_ops.ZerosLike(x=op.inputs[0]),
 }
 
 _UNARY_KERNELS = {
@@ -421,13 +417,13 @@ def _select_kernel(c, x, y):
 
 def _SelectGrad(op, grad):
     c = op.inputs[0]
-    zeros = array_ops.zeros_like(op.inputs[1])
+    zeros = raw_ops.ZerosLike(x=op.inputs[1])
     return [None, apply_op("Select", [c, grad, zeros]), apply_op("Select", [c, zeros, grad])]
 
 
 def _SelectV2Grad(op, grad):
     c, x, y = op.inputs
-    zeros = array_ops.zeros_like(grad)
+    zeros = raw_ops.ZerosLike(x=convert_to_tensor(grad))
     gx = select_v2(c, grad, zeros)
     gy = select_v2(c, zeros, grad)
     return [None] + list(grad_util.unbroadcast_pair(gx, gy, x, y))
@@ -596,8 +592,9 @@ def scalar_mul(scalar, x, name: str | None = None):
 
 # -- operator overloading ----------------------------------------------------------------
 
-def _binary_operator(fn, op_name: str, reverse: bool = False):
-    """``Tensor.__add__`` etc.; ops are named "add", "mul", ... as TF's wrappers name them."""
+def binary_operator(fn, op_name: str, reverse: bool = False):
+    """``Tensor.__add__`` etc. from ``fn(x, y, name)``; ops are named "add", "mul", ... as
+    TF's wrappers name them, and an operand that is no tensor value gives NotImplemented."""
     def method(self, other):
         try:
             if reverse:
@@ -611,16 +608,6 @@ def _binary_operator(fn, op_name: str, reverse: bool = False):
     return method
 
 
-def _matmul_op(a, b, name=None):
-    from . import matmul_ops
-    return matmul_ops.matmul(a, b, name=name)
-
-
-def _getitem(self, key):
-    from ..array import indexing_ops
-    return indexing_ops.getitem(self, key)
-
-
 def _div_operator(x, y, name=None):
     x = convert_to_tensor(x)
     y = convert_to_tensor(y, dtype=x.dtype.base_dtype)
@@ -630,20 +617,19 @@ def _div_operator(x, y, name=None):
 _OPERATORS = {
     "__add__": (add, "add"), "__sub__": (subtract, "sub"), "__mul__": (multiply, "mul"),
     "__truediv__": (_div_operator, "truediv"), "__floordiv__": (floordiv, "floordiv"),
-    "__mod__": (floormod, "mod"), "__pow__": (pow, "pow"), "__matmul__": (_matmul_op, "matmul"),
+    "__mod__": (floormod, "mod"), "__pow__": (pow, "pow"),
     "__and__": (logical_and, "and"), "__or__": (logical_or, "or"),
     "__xor__": (logical_xor, "xor"),
 }
 for _name, (_fn, _op_name) in _OPERATORS.items():
-    Tensor._override_operator(_name, _binary_operator(_fn, _op_name))
-    Tensor._override_operator("__r" + _name[2:], _binary_operator(_fn, _op_name, reverse=True))
+    Tensor._override_operator(_name, binary_operator(_fn, _op_name))
+    Tensor._override_operator("__r" + _name[2:], binary_operator(_fn, _op_name, reverse=True))
 for _name, _fn in {"__lt__": less, "__le__": less_equal, "__gt__": greater,
                    "__ge__": greater_equal}.items():
-    Tensor._override_operator(_name, _binary_operator(_fn, None))
+    Tensor._override_operator(_name, binary_operator(_fn, None))
 Tensor._override_operator("__neg__", lambda self: negative(self))
 Tensor._override_operator("__abs__", lambda self: abs(self))
 Tensor._override_operator("__invert__", lambda self: logical_not(self))
-Tensor._override_operator("__getitem__", _getitem)
 
 
 mod = floormod

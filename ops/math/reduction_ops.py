@@ -10,10 +10,10 @@ import numpy as np
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.op_builder import apply_op, convert_to_tensor
-from ..array import array_ops
 from . import math_ops
-from ..framework import shape_fns
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
+from ..framework.grad_util import all_axes, constant_like
 from ..framework.shape_fns import constant_value
 
 
@@ -118,20 +118,24 @@ def _SumGrad(op, grad):
         return [_broadcast_like(grad, x), None]
     shape = _reduced_shape(x, axes)
     if shape is not None:
-        return [_broadcast_like(array_ops.reshape(grad, shape), x), None]
-    in_shape = array_ops.shape(x)
+        return [_broadcast_like(_reshape(grad, shape), x), None]
+    in_shape = raw_ops.Shape(input=x)
     out_shape = _dynamic_reduced_shape(in_shape, axes)
-    return [_broadcast_like(array_ops.reshape(grad, out_shape), x), None]
+    return [_broadcast_like(_reshape(grad, out_shape), x), None]
+
+
+def _reshape(t, shape) -> Tensor:
+    return raw_ops.Reshape(tensor=t, shape=shape)
 
 
 def _dynamic_reduced_shape(input_shape, axes):
     """TF's ``reduced_shape``: input_shape with the reduced axes set to 1, at run time."""
-    input_rank = array_ops.size(input_shape)
-    axes = math_ops.floormod(math_ops.add(array_ops.reshape(axes, [-1]), input_rank),
-                             input_rank)
-    mask = apply_op("ScatterNd", [array_ops.expand_dims(axes, 1), array_ops.ones_like(axes),
-                                  array_ops.shape(input_shape)])
-    return math_ops.select_v2(math_ops.greater(mask, 0), array_ops.ones_like(input_shape),
+    input_rank = raw_ops.Size(input=input_shape)
+    axes = math_ops.floormod(math_ops.add(_reshape(axes, [-1]), input_rank), input_rank)
+    mask = raw_ops.ScatterNd(indices=raw_ops.ExpandDims(input=axes, dim=1),
+                             updates=raw_ops.OnesLike(x=axes),
+                             shape=raw_ops.Shape(input=input_shape))
+    return math_ops.select_v2(math_ops.greater(mask, 0), raw_ops.OnesLike(x=input_shape),
                               input_shape)
 
 
@@ -139,8 +143,8 @@ def _broadcast_like(grad, x: Tensor):
     if x.shape.is_fully_defined() and grad.shape.is_fully_defined() and \
             grad.shape.as_list() == x.shape.as_list():
         return grad
-    shape = x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
-    return apply_op("BroadcastTo", [grad, shape])
+    shape = x.shape.as_list() if x.shape.is_fully_defined() else raw_ops.Shape(input=x)
+    return raw_ops.BroadcastTo(input=grad, shape=shape)
 
 
 def _MeanGrad(op, grad):
@@ -149,8 +153,8 @@ def _MeanGrad(op, grad):
     y = op.outputs[0]
     if x.shape.is_fully_defined() and y.shape.is_fully_defined():
         factor = max(x.shape.num_elements() // max(y.shape.num_elements(), 1), 1)
-        return [math_ops.realdiv(sum_grad, math_ops.constant_like(factor, sum_grad)), None]
-    factor = math_ops.floordiv(array_ops.size(x), math_ops.maximum(array_ops.size(y), 1))
+        return [math_ops.realdiv(sum_grad, constant_like(factor, sum_grad)), None]
+    factor = math_ops.floordiv(raw_ops.Size(input=x), math_ops.maximum(raw_ops.Size(input=y), 1))
     return [math_ops.realdiv(sum_grad, math_ops.cast(factor, sum_grad.dtype)), None]
 
 
@@ -159,12 +163,11 @@ def _MinOrMaxGrad(op, grad):
     y = op.outputs[0]
     shape = _reduced_shape(x, axes)
     if shape is None:
-        shape = _dynamic_reduced_shape(array_ops.shape(x), axes)
-    y = array_ops.reshape(y, shape)
-    grad = array_ops.reshape(grad, shape)
+        shape = _dynamic_reduced_shape(raw_ops.Shape(input=x), axes)
+    y = _reshape(y, shape)
+    grad = _reshape(grad, shape)
     indicators = math_ops.cast(math_ops.equal(y, x), grad.dtype)
-    num_selected = array_ops.reshape(
-        reduce_sum(indicators, axes), shape)
+    num_selected = _reshape(reduce_sum(indicators, axes), shape)
     return [math_ops.multiply(math_ops.div_no_nan(indicators, num_selected), grad), None]
 
 
@@ -172,21 +175,21 @@ def _ProdGrad(op, grad):
     x, axes = op.inputs
     shape = _reduced_shape(x, axes)
     if shape is None:
-        shape = _dynamic_reduced_shape(array_ops.shape(x), axes)
-    grad = _broadcast_like(array_ops.reshape(grad, shape), x)
-    y = _broadcast_like(array_ops.reshape(op.outputs[0], shape), x)
+        shape = _dynamic_reduced_shape(raw_ops.Shape(input=x), axes)
+    grad = _broadcast_like(_reshape(grad, shape), x)
+    y = _broadcast_like(_reshape(op.outputs[0], shape), x)
     # d(prod)/dx_i = prod / x_i, computed as exclusive cumprods for zero-safety is TF's
     # approach; here the product of the others via division where x != 0 and a direct
     # product of the others where it is 0.
-    safe = math_ops.select_v2(math_ops.equal(x, 0), array_ops.ones_like(x), x)
+    safe = math_ops.select_v2(math_ops.equal(x, 0), raw_ops.OnesLike(x=x), x)
     others = math_ops.realdiv(y, safe)
     zero_count = reduce_sum(math_ops.cast(math_ops.equal(x, 0), x.dtype), axes, keepdims=True)
     prod_nonzero = _broadcast_like(
-        reduce_prod(math_ops.select_v2(math_ops.equal(x, 0), array_ops.ones_like(x), x), axes,
+        reduce_prod(math_ops.select_v2(math_ops.equal(x, 0), raw_ops.OnesLike(x=x), x), axes,
                     keepdims=True), x)
     at_zero = math_ops.select_v2(math_ops.equal(_broadcast_like(zero_count, x),
-                                                math_ops.constant_like(1, x)),
-                                 prod_nonzero, array_ops.zeros_like(x))
+                                                constant_like(1, x)),
+                                 prod_nonzero, raw_ops.ZerosLike(x=x))
     result = math_ops.select_v2(math_ops.equal(x, 0), at_zero, others)
     return [math_ops.multiply(grad, result), None]
 
@@ -245,10 +248,7 @@ def _reduction(op_type: str, default_name: str):
             axis = reduction_indices
         x = convert_to_tensor(input_tensor)
         if axis is None:
-            if x.shape.rank is not None:
-                axis = np.arange(x.shape.rank, dtype=np.int32)
-            else:
-                axis = array_ops.range_(0, array_ops.rank(x))
+            axis = all_axes(x)
         return apply_op(op_type, [x, axis], {"keep_dims": keep}, name=name or default_name)
     fn.__name__ = "reduce_" + op_type.lower()
     fn.__doc__ = f"``tf.reduce_{op_type.lower()}`` (TF1 signature: keep_dims and keepdims)."

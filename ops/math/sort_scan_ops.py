@@ -12,13 +12,11 @@ import numpy as np
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.graph import get_default_graph
-from ...graph.op_builder import apply_op
+from ...graph.op_builder import apply_op, constant
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
 from . import math_ops, reduction_ops
-from ..framework import shape_fns
+from ..framework import grad_util, raw_ops, shape_fns
 from ..framework.declare import declare
-from ..array.indexing_ops import _stack, gather, scatter_nd
 from ..framework.shape_fns import UNKNOWN, constant_value
 
 # -- TopKV2 / InTopKV2 ------------------------------------------------------------------------
@@ -67,27 +65,35 @@ def _TopKGrad(op, grad, _):
         dims, k = x.shape.as_list(), indices.shape.as_list()[-1]
         rows = int(np.prod(dims[:-1]))
         offsets = (np.arange(rows) * dims[-1]).reshape(-1, 1).astype(dtype.np_dtype)
-        flat = array_ops.reshape(math_ops.add(array_ops.reshape(indices, [-1, k]), offsets),
-                                 [-1])
+        flat = _reshape(math_ops.add(_reshape(indices, [-1, k]), offsets), [-1])
         total = [int(np.prod(dims))]
         in_shape = dims
     else:
-        in_shape = array_ops.shape(x, out_type=dtype)
-        ind_shape = array_ops.shape(indices)
-        ind_lastdim = gather(math_ops.cast(ind_shape, dtypes.int64),
-                             math_ops.subtract(array_ops.size(ind_shape), 1))
-        ind_2d = array_ops.reshape(indices, _stack([-1, ind_lastdim]))
-        in_lastdim = gather(math_ops.cast(in_shape, dtypes.int64),
-                            math_ops.subtract(array_ops.size(in_shape), 1))
-        outerdim = array_ops.shape(ind_2d)[0]
-        starts = array_ops.range_(0, math_ops.multiply(
-            math_ops.cast(outerdim, dtypes.int64), in_lastdim), in_lastdim)
-        flat = array_ops.reshape(math_ops.add(ind_2d, math_ops.cast(
-            array_ops.expand_dims(starts, -1), dtype)), [-1])
-        total = _stack([reduction_ops.reduce_prod(in_shape)])
-    scattered = scatter_nd(array_ops.expand_dims(flat, -1), array_ops.reshape(grad, [-1]),
-                           total)
-    return [array_ops.reshape(scattered, in_shape), None]
+        in_shape = raw_ops.Shape(input=x, out_type=dtype)
+        ind_shape = raw_ops.Shape(input=indices)
+        ind_lastdim = _last(ind_shape)
+        ind_2d = _reshape(indices, grad_util.stack_mixed([-1, ind_lastdim]))
+        in_lastdim = _last(in_shape)
+        outerdim = raw_ops.Shape(input=ind_2d)[0]
+        limit = math_ops.multiply(math_ops.cast(outerdim, dtypes.int64), in_lastdim)
+        starts = raw_ops.Range(start=constant(0, dtype=dtypes.int64), limit=limit,
+                               delta=in_lastdim, name="range")
+        flat = _reshape(math_ops.add(ind_2d, math_ops.cast(
+            raw_ops.ExpandDims(input=starts, dim=-1), dtype)), [-1])
+        total = grad_util.stack_mixed([reduction_ops.reduce_prod(in_shape)])
+    scattered = raw_ops.ScatterNd(indices=raw_ops.ExpandDims(input=flat, dim=-1),
+                                  updates=_reshape(grad, [-1]), shape=total)
+    return [_reshape(scattered, in_shape), None]
+
+
+def _reshape(t, shape) -> Tensor:
+    return raw_ops.Reshape(tensor=t, shape=shape)
+
+
+def _last(shape: Tensor) -> Tensor:
+    """The last entry of a shape vector, as int64 (TF's ``_TopKGrad`` gathers it)."""
+    return raw_ops.GatherV2(params=math_ops.cast(shape, dtypes.int64),
+                            indices=math_ops.subtract(raw_ops.Size(input=shape), 1), axis=0)
 
 
 declare("TopKV2", shape=_top_k_shape, make_kernel=_top_k_kernel, grad=_TopKGrad)

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from ...graph import dtypes, errors
+from ...graph.indexed_slices import IndexedSlices
 from ...graph.tensor_shape import TensorShape
-from ..framework import shape_fns
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 
 _RESOURCE_KIND = "_variables"
@@ -198,23 +199,21 @@ def _resource_gather_kernel(op, ctx):
 
 
 def _ResourceGatherGrad(op, grad):
-    from ...graph.indexed_slices import IndexedSlices
-    from ..array import array_ops
     handle, indices = op.inputs
     params_shape = handle_shape(handle)
     if params_shape.is_fully_defined():
         dense_shape = params_shape.as_list()
         inner = dense_shape[1:]
     else:
-        dense_shape = array_ops.shape(op.outputs[0])  # best effort for unknown shapes
+        dense_shape = raw_ops.Shape(input=op.outputs[0])  # best effort for unknown shapes
         inner = None
-    size = array_ops.size(indices)
-    values_shape = [-1] + inner if inner is not None else \
-        array_ops.concat([array_ops.expand_dims(size, 0),
-                          array_ops.slice(array_ops.shape(grad),
-                                          [indices.shape.rank or 1], [-1])], 0)
-    values = array_ops.reshape(grad, values_shape)
-    flat_indices = array_ops.reshape(indices, [-1])
+    size = raw_ops.Size(input=indices)
+    values_shape = [-1] + inner if inner is not None else raw_ops.ConcatV2(
+        values=[raw_ops.ExpandDims(input=size, dim=0),
+                raw_ops.Slice(input=raw_ops.Shape(input=grad), begin=[indices.shape.rank or 1],
+                              size=[-1])], axis=0, name="concat")
+    values = raw_ops.Reshape(tensor=grad, shape=values_shape)
+    flat_indices = raw_ops.Reshape(tensor=indices, shape=[-1])
     return [IndexedSlices(values, flat_indices, dense_shape), None]
 
 
