@@ -1,4 +1,5 @@
-"""TensorFlow 2 functional control flow: If/While/PartitionedCall and tf.cond/tf.while_loop.
+"""TensorFlow 2 functional control flow: If/While/PartitionedCall, tf.cond/tf.while_loop, and
+the composites tf.case (nested conds) and tf.tuple (tensors gated on each other).
 
 Branch, loop and callee bodies are functions in the graph's library; kernels run them
 through the session's executor as sub-plans built once per function and outer plan.
@@ -23,11 +24,12 @@ from ...graph import dtypes, nest, op_registry
 from ...graph.function import function_graph
 from ...graph.core import Operation, Tensor
 from ...graph.autodiff.gradients_impl import gradients, is_trainable
-from ...graph.graph import get_default_graph
+from ...graph.graph import get_default_graph, name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
 from ...proto import attr_value_pb2
 from ..array import array_ops
+from ..debug.logging_ops import Assert
 from ..math import math_ops
 from ..framework import raw_ops
 from ..framework.declare import declare
@@ -550,4 +552,47 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return outs[0] if len(outs) == 1 else packed
 
 
-EXPORTS: dict[str, list[str]] = {"": ["cond", "while_loop"]}
+# -- tf.tuple / tf.case ------------------------------------------------------------------------
+
+def tuple_(tensors, name: str | None = None, control_inputs=None) -> list:
+    """``tf.tuple``: the tensors, each available only after all of them are computed."""
+    tensors = [convert_to_tensor(t) if t is not None and not isinstance(t, Tensor) else t
+               for t in tensors]
+    present = [t for t in tensors if t is not None]
+    if not present:
+        return list(tensors)
+    graph = present[0].graph
+    with name_scope(name, "tuple", present):
+        gate = [t.op for t in present] + list(control_inputs or [])
+        with graph.control_dependencies(gate):
+            return [array_ops.identity(t) if t is not None else None for t in tensors]
+
+
+def case(pred_fn_pairs, default=None, exclusive: bool = False, strict: bool = False,
+         name: str = "case"):
+    """``tf.case``: the first pair whose predicate holds, else ``default`` (nested conds)."""
+    pairs = list(pred_fn_pairs.items() if isinstance(pred_fn_pairs, dict) else pred_fn_pairs)
+    if not pairs:
+        raise ValueError("pred_fn_pairs must not be empty")
+    if default is None:  # as TF: the last pair's function serves as the default
+        *pairs, (_, default) = pairs
+    with name_scope(name, "case", [p for p, _ in pairs]):
+        if exclusive and len(pairs) > 1:
+            count = math_ops.add_n([math_ops.cast(p, dtypes.int32) for p, _ in pairs])
+            check = Assert(math_ops.less_equal(count, 1),
+                           ["Input error: exclusive=True and more than 1 conditions evaluated "
+                            "as True:", count])
+            with get_default_graph().control_dependencies([check]):
+                pairs = [(array_ops.identity(p), fn) for p, fn in pairs]
+        result = default
+        for pred, fn in reversed(pairs):
+            result = _bind_cond(pred, fn, result, strict)
+        return result() if callable(result) else result
+
+
+def _bind_cond(pred, fn, otherwise, strict: bool):
+    """A callable building ``cond(pred, fn, otherwise)`` (so conds nest lazily)."""
+    return lambda: cond(pred, fn, otherwise, strict=strict)
+
+
+EXPORTS: dict[str, list[str]] = {"": ["case", "cond", "tuple", "while_loop"]}

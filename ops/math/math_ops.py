@@ -12,6 +12,7 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
+from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops
 from ..framework import grad_util, raw_ops, shape_fns
@@ -590,6 +591,13 @@ def scalar_mul(scalar, x, name: str | None = None):
     return multiply(scalar, x, name=name)
 
 
+def log_sigmoid(x, name: str | None = None) -> Tensor:
+    """``tf.math.log_sigmoid``: -softplus(-x), stable for large |x|."""
+    with name_scope(name, "LogSigmoid", [x]) as scope:
+        x = convert_to_tensor(x, name="x")
+        return negative(softplus(-x), name=scope)
+
+
 # -- operator overloading ----------------------------------------------------------------
 
 def binary_operator(fn, op_name: str, reverse: bool = False):
@@ -641,10 +649,10 @@ where_v2 = select_v2
 _ELEMENTWISE = [
     "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf",
     "exp", "expm1", "floor", "floordiv", "floormod", "greater", "greater_equal", "is_finite",
-    "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "logical_and", "logical_not",
-    "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply", "negative",
-    "not_equal", "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul", "sigmoid",
-    "sign", "sin", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
+    "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "log_sigmoid", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply",
+    "negative", "not_equal", "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul",
+    "sigmoid", "sign", "sin", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
     "truediv"]
 EXPORTS = {
     "": _ELEMENTWISE + ["cast", "div", "mul", "neg", "select", "select_v2", "sub", "to_float",

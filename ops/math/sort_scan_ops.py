@@ -1,7 +1,7 @@
 """Order and scan ops: TopKV2/InTopKV2 (TF's tie rules), Cumsum (exclusive/reverse), ReverseV2.
 
-Split out of ``indexing_ops``; semantics and gradients follow TF's kernels and
-``nn_grad.py``/``math_grad.py``/``array_grad.py``.
+Semantics and gradients follow TF's kernels and ``nn_grad.py``/``math_grad.py``/
+``array_grad.py``.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ..framework.declare import declare
 from ..framework.shape_fns import UNKNOWN, constant_value
 
 # -- TopKV2 / InTopKV2 ------------------------------------------------------------------------
+
 
 def _top_k_shape(op) -> list[TensorShape]:
     x, k = op.inputs[0].shape, constant_value(op.inputs[1])

@@ -16,7 +16,7 @@ from ...graph import dtypes
 from ...graph import op_builder
 from ...graph.op_builder import apply_op
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
+from ..array import fill_ops
 from ..math import math_ops
 from ..random.random_ops import get_seed
 
@@ -51,12 +51,12 @@ class Initializer:
 
 class Zeros(Initializer):
     def __call__(self, shape, dtype=None, partition_info=None):
-        return array_ops.zeros(_shape_list(shape), self._dtype(dtype))
+        return fill_ops.zeros(_shape_list(shape), self._dtype(dtype))
 
 
 class Ones(Initializer):
     def __call__(self, shape, dtype=None, partition_info=None):
-        return array_ops.ones(_shape_list(shape), self._dtype(dtype))
+        return fill_ops.ones(_shape_list(shape), self._dtype(dtype))
 
 
 class Constant(Initializer):

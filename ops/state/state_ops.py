@@ -14,10 +14,13 @@ from typing import Any
 import numpy as np
 
 from ...graph import dtypes, errors
+from ...graph.core import Tensor
+from ...graph.op_builder import apply_op
 from ...graph.indexed_slices import IndexedSlices
 from ...graph.tensor_shape import TensorShape
 from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
+from .variables import Variable
 
 _RESOURCE_KIND = "_variables"
 
@@ -279,3 +282,34 @@ declare("AssignSub", shape=lambda op: [op.inputs[0].shape], make_kernel=_ref_ass
 def deref(value: Any) -> Any:
     """A ref tensor's current array (consumers of ``*_ref`` tensors that are not ref args)."""
     return value.var.read() if isinstance(value, RefVar) else value
+
+
+# -- tf.assign / tf.assign_add / tf.assign_sub ------------------------------------------
+
+def _update(kind: str, ref: Any, value: Any, name: str | None, **attrs) -> Any:
+    if isinstance(ref, Variable):
+        method = {"Assign": ref.assign, "AssignAdd": ref.assign_add,
+                  "AssignSub": ref.assign_sub}[kind]
+        return method(value, name=name)
+    if isinstance(ref, Tensor) and ref.dtype.is_ref_dtype:
+        return apply_op(kind, [ref, value], {k: v for k, v in attrs.items() if v is not None},
+                        name=name)
+    raise TypeError(f"tf.{kind.lower()} needs a variable (or a ref tensor), got {ref!r}")
+
+
+def assign(ref, value, validate_shape: bool | None = None, use_locking: bool | None = None,
+           name: str | None = None):
+    """``tf.assign``: stores ``value`` in the variable ``ref``."""
+    return _update("Assign", ref, value, name, validate_shape=validate_shape,
+                   use_locking=use_locking)
+
+
+def assign_add(ref, value, use_locking: bool | None = None, name: str | None = None):
+    return _update("AssignAdd", ref, value, name, use_locking=use_locking)
+
+
+def assign_sub(ref, value, use_locking: bool | None = None, name: str | None = None):
+    return _update("AssignSub", ref, value, name, use_locking=use_locking)
+
+
+EXPORTS = {"": ["assign", "assign_add", "assign_sub"]}

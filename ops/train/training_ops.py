@@ -12,7 +12,7 @@ from Eigen's, which changes results by rounding only.
 Duplicate indices are applied one after another in index order, as TF's sparse kernels do,
 by splitting the indices into rounds of distinct rows. ``ResourceScatterAdd`` accumulates
 duplicates. TensorFlow's OpDefs for the ops outside ``ops.pbtxt`` (the sparse updates,
-centered RMSProp, Adadelta, FTRL, ``ResourceScatterAdd`` and ``Unique``) load from
+centered RMSProp, Adadelta, FTRL and ``ResourceScatterAdd``) load from
 ``ops_training_extra.pbtxt``. No update op is differentiable.
 """
 from __future__ import annotations
@@ -32,8 +32,6 @@ from ..state.state_ops import RefVar, handle_shape, lookup_var
 
 
 load_op_defs("ops_training_extra.pbtxt")  # TensorFlow's OpDefs for ops outside ops.pbtxt
-
-
 
 
 # -- shape inference -------------------------------------------------------------------------
@@ -520,28 +518,3 @@ def _scatter_add_kernel(op, ctx):
 
 declare("ResourceScatterAdd", shape=_scatter_shape, make_kernel=_scatter_add_kernel,
         not_differentiable=True)
-
-
-# -- Unique ----------------------------------------------------------------------------------
-
-def _unique_shape(op) -> list[TensorShape]:
-    x = op.inputs[0].shape.with_rank(1)
-    return [TensorShape([None]), x]
-
-
-def _unique_kernel(op, ctx):
-    out_idx = op.attrs["out_idx"].np_dtype
-
-    def kernel(x):
-        x = np.asarray(x)
-        if x.ndim != 1:
-            raise errors.invalid_argument("unique expects a 1D vector.")
-        values, first, inverse = np.unique(x, return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        position = np.empty_like(order)
-        position[order] = np.arange(order.size)
-        return [values[order], position[inverse.reshape(-1)].astype(out_idx)]
-    return kernel
-
-
-declare("Unique", shape=_unique_shape, make_kernel=_unique_kernel, not_differentiable=True)
