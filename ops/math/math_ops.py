@@ -1,8 +1,10 @@
 """Elementwise math: unary and broadcasting binary ops, comparisons, logic, Cast, Select.
 
-Kernels are numpy ufuncs (results keep the input dtype); gradients follow TensorFlow's
-``math_grad.py`` and use TF's helper ops (``TanhGrad``, ``SqrtGrad``, ...) so backward
-graphs look like TF's. Broadcast reduction lives once, in ``grad_util``.
+Each elementwise op is one row, ``sqrt = _unary("Sqrt", kernel, gradient)``, which declares
+the op (numpy kernel, gradient rule or none) and returns its TF1 constructor. Kernels keep
+the input dtype; gradients follow TensorFlow's ``math_grad.py`` and use TF's helper ops
+(``TanhGrad``, ``SqrtGrad``, ...) so backward graphs look like TF's. Broadcast reduction
+lives once, in ``grad_util``.
 """
 from __future__ import annotations
 
@@ -112,7 +114,171 @@ def _abs(x):
     return np.abs(x)
 
 
-# -- gradient rules (TF's math_grad.py) -----------------------------------------------------
+# -- declaring an elementwise op: one call gives its kernel, gradient and constructor -------
+
+def _unary(op_type: str, kernel, grad=None):
+    """Declares the elementwise unary op ``op_type`` with numpy ``kernel`` and gradient rule
+    ``grad(op, dy) -> [dx]`` (None: not differentiable); returns ``fn(x, name=None)``."""
+    facts = {"grad": grad} if grad is not None else {"not_differentiable": True}
+    declare(op_type, shape=shape_fns.unchanged, make_kernel=elementwise(kernel), **facts)
+
+    def fn(x, name: str | None = None):
+        return apply_op(op_type, [x], name=name)
+    fn.__name__ = op_type
+    fn.__doc__ = f"Elementwise ``{op_type}``."
+    return fn
+
+
+def _integer_value(kernel):
+    """Static value of an integer binary op (shape arithmetic such as ``tf.shape(x)[0] * 2``)."""
+    def value(op):
+        values = shape_fns.input_values(op)
+        if values is None or np.asarray(values[0]).dtype.kind not in "iu":
+            return None
+        return kernel(*values)
+    return value
+
+
+def _declare_binary(op_type: str, kernel, grad=None, shape_arithmetic: bool = False,
+                    chunked: bool = True) -> None:
+    """Declares the broadcasting binary op ``op_type`` with numpy ``kernel`` and gradient rule
+    ``grad(op, dz) -> [dx, dy]`` (None: not differentiable). ``shape_arithmetic``: integer
+    inputs known statically give a static value; ``chunked=False``: the kernel always runs
+    whole instead of in chunks on the intra-op pool."""
+    facts = {"grad": grad} if grad is not None else {"not_differentiable": True}
+    if shape_arithmetic:
+        facts["constant_value"] = _integer_value(kernel)
+    if chunked:
+        facts["make_kernel"] = elementwise(kernel)
+    else:
+        facts["kernel"] = kernel
+    declare(op_type, shape=shape_fns.broadcast, **facts)
+
+
+def _binary(op_type: str, kernel, grad=None, **facts):
+    """``_declare_binary`` and the op's constructor ``fn(x, y, name=None)``."""
+    _declare_binary(op_type, kernel, grad, **facts)
+
+    def fn(x, y, name: str | None = None):
+        return apply_op(op_type, [x, y], name=name)
+    fn.__name__ = op_type
+    fn.__doc__ = f"Elementwise ``{op_type}`` with numpy broadcasting."
+    return fn
+
+
+# -- unary ops (gradients: TF's math_grad.py, through its y-form helper ops) ---------------
+
+def _y_form(helper: str):
+    """TF's gradient in terms of the output: its helper op ``helper(y, dy)``."""
+    return lambda op, g: [apply_op(helper, [op.outputs[0], g])]
+
+
+def _SquareGrad(op, g):
+    x = op.inputs[0]
+    return [multiply(g, multiply(constant_like(2, x), x))]
+
+
+def _Log1pGrad(op, g):
+    x = op.inputs[0]
+    return [multiply(g, reciprocal(add(constant_like(1, x), x)))]
+
+
+def _ErfGrad(op, g):
+    x = op.inputs[0]
+    return [multiply(g, multiply(constant_like(2 / np.sqrt(np.pi), g), exp(negative(square(x)))))]
+
+
+def _SoftsignGrad(op, g):
+    x = op.inputs[0]
+    return [realdiv(g, square(add(constant_like(1, x), abs(x))))]
+
+
+negative = _unary("Neg", np.negative, lambda op, g: [negative(g)])
+abs = _unary("Abs", _abs, lambda op, g: [multiply(g, sign(op.inputs[0]))])  # noqa: A001 (TF's)
+sign = _unary("Sign", _sign, lambda op, g: [raw_ops.ZerosLike(x=op.inputs[0])])
+square = _unary("Square", np.square, _SquareGrad)
+sqrt = _unary("Sqrt", _quiet(np.sqrt), _y_form("SqrtGrad"))
+rsqrt = _unary("Rsqrt", _quiet(_rsqrt), _y_form("RsqrtGrad"))
+exp = _unary("Exp", _quiet(np.exp), lambda op, g: [multiply(g, op.outputs[0])])
+log = _unary("Log", _quiet(np.log), lambda op, g: [multiply(g, reciprocal(op.inputs[0]))])
+log1p = _unary("Log1p", _quiet(np.log1p), _Log1pGrad)
+expm1 = _unary("Expm1", _quiet(np.expm1), lambda op, g: [multiply(g, exp(op.inputs[0]))])
+sin = _unary("Sin", np.sin, lambda op, g: [multiply(g, cos(op.inputs[0]))])
+cos = _unary("Cos", np.cos, lambda op, g: [negative(multiply(g, sin(op.inputs[0])))])
+tan = _unary("Tan", np.tan, lambda op, g: [multiply(g, square(reciprocal(cos(op.inputs[0]))))])
+tanh = _unary("Tanh", np.tanh, _y_form("TanhGrad"))
+sigmoid = _unary("Sigmoid", _quiet(_sigmoid), _y_form("SigmoidGrad"))
+reciprocal = _unary("Reciprocal", _quiet(_reciprocal), _y_form("ReciprocalGrad"))
+floor = _unary("Floor", np.floor)
+ceil = _unary("Ceil", np.ceil)
+round = _unary("Round", _round)  # noqa: A001 (TF's name)
+erf = _unary("Erf", _erf, _ErfGrad)
+softplus = _unary("Softplus", _quiet(_softplus),
+                  lambda op, g: [apply_op("SoftplusGrad", [g, op.inputs[0]])])
+softsign = _unary("Softsign", _softsign, _SoftsignGrad)
+is_nan = _unary("IsNan", np.isnan)
+is_finite = _unary("IsFinite", np.isfinite)
+is_inf = _unary("IsInf", np.isinf)
+logical_not = _unary("LogicalNot", np.logical_not)
+
+
+# TF's y-form helper ops: f(y, dy) for the unary ops above, and their own gradients.
+def _TanhGradGrad(op, grad):
+    y, dy = op.inputs
+    return [multiply(multiply(multiply(grad, constant_like(-2.0, y)), y), dy),
+            apply_op("TanhGrad", [y, grad])]
+
+
+def _SigmoidGradGrad(op, grad):
+    a, b = op.inputs
+    gb = multiply(grad, b)
+    return [subtract(gb, multiply(multiply(constant_like(2.0, gb), gb), a)),
+            apply_op("SigmoidGrad", [a, grad])]
+
+
+def _SqrtGradGrad(op, grad):
+    a = op.inputs[0]
+    y = op.outputs[0]
+    ga = realdiv(grad, a)
+    return [multiply(negative(ga), y), multiply(constant_like(0.5, ga), ga)]
+
+
+def _RsqrtGradGrad(op, grad):
+    a, b = op.inputs
+    grad_a = multiply(multiply(multiply(constant_like(-1.5, grad), grad), b), square(a))
+    return [grad_a, apply_op("RsqrtGrad", [a, grad])]
+
+
+def _ReciprocalGradGrad(op, grad):
+    a, b = op.inputs
+    return [multiply(multiply(multiply(grad, constant_like(-2.0, b)), b), a),
+            apply_op("ReciprocalGrad", [a, grad])]
+
+
+def _SoftplusGradGrad(op, grad):
+    dy, x = op.inputs
+    ddy = apply_op("SoftplusGrad", [grad, x])
+    denom = add(add(exp(negative(x)), constant_like(2.0, x)), exp(x))
+    return [ddy, realdiv(multiply(grad, dy), denom)]
+
+
+declare("TanhGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: dy * (1 - y * y)), grad=_TanhGradGrad)
+declare("SigmoidGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: dy * y * (1 - y)), grad=_SigmoidGradGrad)
+declare("SqrtGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(_quiet(lambda y, dy: dy * np.asarray(0.5, y.dtype) / y)),
+        grad=_SqrtGradGrad)
+declare("RsqrtGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: dy * (y * y * y) * np.asarray(-0.5, y.dtype)),
+        grad=_RsqrtGradGrad)
+declare("ReciprocalGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(lambda y, dy: -dy * y * y), grad=_ReciprocalGradGrad)
+declare("SoftplusGrad", shape=shape_fns.unchanged,
+        make_kernel=elementwise(_quiet(lambda dy, x: dy * _sigmoid(x))), grad=_SoftplusGradGrad)
+
+
+# -- binary ops (gradients: TF's math_grad.py; broadcasting undone by grad_util) ------------
 
 def _AddGrad(op, grad):
     return list(grad_util.unbroadcast(grad, op.inputs[0], op.inputs[1]))
@@ -178,153 +344,46 @@ def _Atan2Grad(op, grad):
                                            multiply(negative(y), grad_inv), y, x))
 
 
-def _unary_grad(fn):
-    return lambda op, grad: [fn(op, grad)]
+add_v1 = _binary("Add", np.add, _AddGrad, shape_arithmetic=True)
+add = _binary("AddV2", np.add, _AddGrad, shape_arithmetic=True)
+subtract = _binary("Sub", np.subtract, _SubGrad, shape_arithmetic=True)
+multiply = _binary("Mul", np.multiply, _MulGrad, shape_arithmetic=True)
+realdiv = _binary("RealDiv", _quiet(_truncate_div), _RealDivGrad)
+_declare_binary("Div", _quiet(_truncate_div), _RealDivGrad)
 
 
-_UNARY_GRADS = {
-    "Neg": lambda op, g: negative(g),
-    "Abs": lambda op, g: multiply(g, sign(op.inputs[0])),
-    "Square": lambda op, g: multiply(g, multiply(constant_like(2, op.inputs[0]), op.inputs[0])),
-    "Sqrt": lambda op, g: apply_op("SqrtGrad", [op.outputs[0], g]),
-    "Rsqrt": lambda op, g: apply_op("RsqrtGrad", [op.outputs[0], g]),
-    "Exp": lambda op, g: multiply(g, op.outputs[0]),
-    "Expm1": lambda op, g: multiply(g, exp(op.inputs[0])),
-    "Log": lambda op, g: multiply(g, reciprocal(op.inputs[0])),
-    "Log1p": lambda op, g: multiply(g, reciprocal(add(constant_like(1, op.inputs[0]),
-                                                      op.inputs[0]))),
-    "Sin": lambda op, g: multiply(g, cos(op.inputs[0])),
-    "Cos": lambda op, g: negative(multiply(g, sin(op.inputs[0]))),
-    "Tan": lambda op, g: multiply(g, square(reciprocal(cos(op.inputs[0])))),
-    "Tanh": lambda op, g: apply_op("TanhGrad", [op.outputs[0], g]),
-    "Sigmoid": lambda op, g: apply_op("SigmoidGrad", [op.outputs[0], g]),
-    "Reciprocal": lambda op, g: apply_op("ReciprocalGrad", [op.outputs[0], g]),
-    "Erf": lambda op, g: multiply(g, multiply(constant_like(2 / np.sqrt(np.pi), g),
-                                              exp(negative(square(op.inputs[0]))))),
-    "Softplus": lambda op, g: apply_op("SoftplusGrad", [g, op.inputs[0]]),
-    "Softsign": lambda op, g: realdiv(g, square(add(constant_like(1, op.inputs[0]),
-                                                    abs(op.inputs[0])))),
-    "Sign": lambda op, g: raw_ops.ZerosLike(x=op.inputs[0]),
-}
-
-_UNARY_KERNELS = {
-    "Neg": np.negative, "Abs": _abs, "Sign": _sign, "Square": np.square,
-    "Sqrt": _quiet(np.sqrt), "Rsqrt": _quiet(_rsqrt), "Exp": _quiet(np.exp),
-    "Log": _quiet(np.log), "Log1p": _quiet(np.log1p), "Expm1": _quiet(np.expm1),
-    "Sin": np.sin, "Cos": np.cos, "Tan": np.tan, "Tanh": np.tanh, "Sigmoid": _quiet(_sigmoid),
-    "Reciprocal": _quiet(_reciprocal), "Floor": np.floor, "Ceil": np.ceil, "Round": _round,
-    "Erf": _erf, "Softplus": _quiet(_softplus), "Softsign": _softsign,
-    "IsNan": np.isnan, "IsFinite": np.isfinite, "IsInf": np.isinf, "LogicalNot": np.logical_not,
-}
-_NOT_DIFFERENTIABLE_UNARY = {"Floor", "Ceil", "Round", "IsNan", "IsFinite", "IsInf",
-                             "LogicalNot"}
-
-for _op_type, _kernel in _UNARY_KERNELS.items():
-    if _op_type in _NOT_DIFFERENTIABLE_UNARY:
-        declare(_op_type, shape=shape_fns.unchanged, make_kernel=elementwise(_kernel),
-                not_differentiable=True)
-    else:
-        declare(_op_type, shape=shape_fns.unchanged, make_kernel=elementwise(_kernel),
-                grad=_unary_grad(_UNARY_GRADS[_op_type]))
+def div(x, y, name: str | None = None):
+    """TF1 ``tf.div``: Python-2 division (floor for ints, true for floats)."""
+    return apply_op("Div", [x, y], name=name)
 
 
-# TF's "y-form" helper ops: f(y, dy) for the unary ops above, and their own gradients.
-def _TanhGradGrad(op, grad):
-    y, dy = op.inputs
-    return [multiply(multiply(multiply(grad, constant_like(-2.0, y)), y), dy),
-            apply_op("TanhGrad", [y, grad])]
+div_no_nan = _binary("DivNoNan", _quiet(_div_no_nan), _DivNoNanGrad)
+floordiv = _binary("FloorDiv", _quiet(_floor_div), shape_arithmetic=True)
+floormod = _binary("FloorMod", _quiet(_floor_mod), _FloorModGrad)
+maximum = _binary("Maximum", np.maximum, lambda op, g: _MaximumMinimumGrad(op, g, greater_equal),
+                  shape_arithmetic=True)
+minimum = _binary("Minimum", np.minimum, lambda op, g: _MaximumMinimumGrad(op, g, less_equal),
+                  shape_arithmetic=True)
+_declare_binary("Pow", _quiet(_pow), _PowGrad)
 
 
-def _SigmoidGradGrad(op, grad):
-    a, b = op.inputs
-    gb = multiply(grad, b)
-    return [subtract(gb, multiply(multiply(constant_like(2.0, gb), gb), a)),
-            apply_op("SigmoidGrad", [a, grad])]
+def pow(x, y, name: str | None = None):  # noqa: A001 (TF's name)
+    return apply_op("Pow", [x, y], name=name)
 
 
-def _SqrtGradGrad(op, grad):
-    a = op.inputs[0]
-    y = op.outputs[0]
-    ga = realdiv(grad, a)
-    return [multiply(negative(ga), y), multiply(constant_like(0.5, ga), ga)]
+squared_difference = _binary("SquaredDifference", lambda x, y: np.square(x - y),
+                             _SquaredDifferenceGrad)
+atan2 = _binary("Atan2", np.arctan2, _Atan2Grad)
 
 
-def _RsqrtGradGrad(op, grad):
-    a, b = op.inputs
-    grad_a = multiply(multiply(multiply(constant_like(-1.5, grad), grad), b), square(a))
-    return [grad_a, apply_op("RsqrtGrad", [a, grad])]
+# -- comparisons and logic (not differentiable) ---------------------------------------------
 
-
-def _ReciprocalGradGrad(op, grad):
-    a, b = op.inputs
-    return [multiply(multiply(multiply(grad, constant_like(-2.0, b)), b), a),
-            apply_op("ReciprocalGrad", [a, grad])]
-
-
-def _SoftplusGradGrad(op, grad):
-    dy, x = op.inputs
-    ddy = apply_op("SoftplusGrad", [grad, x])
-    denom = add(add(exp(negative(x)), constant_like(2.0, x)), exp(x))
-    return [ddy, realdiv(multiply(grad, dy), denom)]
-
-
-declare("TanhGrad", shape=shape_fns.unchanged,
-        make_kernel=elementwise(lambda y, dy: dy * (1 - y * y)), grad=_TanhGradGrad)
-declare("SigmoidGrad", shape=shape_fns.unchanged,
-        make_kernel=elementwise(lambda y, dy: dy * y * (1 - y)), grad=_SigmoidGradGrad)
-declare("SqrtGrad", shape=shape_fns.unchanged,
-        make_kernel=elementwise(_quiet(lambda y, dy: dy * np.asarray(0.5, y.dtype) / y)),
-        grad=_SqrtGradGrad)
-declare("RsqrtGrad", shape=shape_fns.unchanged,
-        make_kernel=elementwise(lambda y, dy: dy * (y * y * y) * np.asarray(-0.5, y.dtype)),
-        grad=_RsqrtGradGrad)
-declare("ReciprocalGrad", shape=shape_fns.unchanged,
-        make_kernel=elementwise(lambda y, dy: -dy * y * y), grad=_ReciprocalGradGrad)
-declare("SoftplusGrad", shape=shape_fns.unchanged,
-        make_kernel=elementwise(_quiet(lambda dy, x: dy * _sigmoid(x))), grad=_SoftplusGradGrad)
-
-
-# -- binary ops -----------------------------------------------------------------------------
-
-_BINARY = {
-    "Add": (np.add, _AddGrad), "AddV2": (np.add, _AddGrad), "Sub": (np.subtract, _SubGrad),
-    "Mul": (np.multiply, _MulGrad), "RealDiv": (_quiet(_truncate_div), _RealDivGrad),
-    "Div": (_quiet(_truncate_div), _RealDivGrad), "DivNoNan": (_quiet(_div_no_nan), _DivNoNanGrad),
-    "FloorDiv": (_quiet(_floor_div), None), "FloorMod": (_quiet(_floor_mod), _FloorModGrad),
-    "Maximum": (np.maximum, lambda op, g: _MaximumMinimumGrad(op, g, greater_equal)),
-    "Minimum": (np.minimum, lambda op, g: _MaximumMinimumGrad(op, g, less_equal)),
-    "Pow": (_quiet(_pow), _PowGrad), "SquaredDifference": (lambda x, y: np.square(x - y),
-                                                          _SquaredDifferenceGrad),
-    "Atan2": (np.arctan2, _Atan2Grad),
-}
-
-
-def _integer_value(kernel):
-    """Static value of an integer binary op (shape arithmetic such as ``tf.shape(x)[0] * 2``)."""
-    def value(op):
-        values = shape_fns.input_values(op)
-        if values is None or np.asarray(values[0]).dtype.kind not in "iu":
-            return None
-        return kernel(*values)
-    return value
-
-
-_SHAPE_ARITHMETIC = ("Add", "AddV2", "Sub", "Mul", "Maximum", "Minimum", "FloorDiv")
-for _op_type, (_kernel, _grad) in _BINARY.items():
-    _value = _integer_value(_kernel) if _op_type in _SHAPE_ARITHMETIC else None
-    if _grad is None:
-        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel),
-                not_differentiable=True, constant_value=_value)
-    else:
-        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel), grad=_grad,
-                constant_value=_value)
-
-
-_COMPARISONS = {"Less": np.less, "LessEqual": np.less_equal, "Greater": np.greater,
-                "GreaterEqual": np.greater_equal, "LogicalAnd": np.logical_and,
-                "LogicalOr": np.logical_or}
-for _op_type, _kernel in _COMPARISONS.items():
-    declare(_op_type, shape=shape_fns.broadcast, kernel=_kernel, not_differentiable=True)
+less = _binary("Less", np.less, chunked=False)
+less_equal = _binary("LessEqual", np.less_equal, chunked=False)
+greater = _binary("Greater", np.greater, chunked=False)
+greater_equal = _binary("GreaterEqual", np.greater_equal, chunked=False)
+logical_and = _binary("LogicalAnd", np.logical_and, chunked=False)
+logical_or = _binary("LogicalOr", np.logical_or, chunked=False)
 
 
 def _equality_kernel(ufunc):
@@ -351,7 +410,15 @@ declare("NotEqual", shape=shape_fns.broadcast, make_kernel=_equality_kernel(np.n
         not_differentiable=True)
 
 
-# -- Cast, Select, AddN -------------------------------------------------------------------
+def equal(x, y, name: str | None = None):
+    return apply_op("Equal", [x, y], name=name)
+
+
+def not_equal(x, y, name: str | None = None):
+    return apply_op("NotEqual", [x, y], name=name)
+
+
+# -- Cast, Select, AddN --------------------------------------------------------------------
 
 def _cast_kernel(op, ctx):
     dst = op.attrs["DstT"]
@@ -387,6 +454,30 @@ def _cast_value(op):
 
 declare("Cast", shape=shape_fns.unchanged, make_kernel=_cast_kernel, grad=_CastGrad,
         constant_value=_cast_value)
+
+
+def cast(x, dtype, name: str | None = None) -> Tensor:
+    """``tf.cast``; a no-op (returns ``x``) when the dtype already matches, as in TF."""
+    dtype = dtypes.as_dtype(dtype)
+    if hasattr(x, "_as_graph_element") and not isinstance(x, Tensor):
+        x = convert_to_tensor(x)
+    if not isinstance(x, Tensor):
+        return convert_to_tensor(np.asarray(x).astype(dtype.np_dtype), name=name or "Cast")
+    if x.dtype.base_dtype == dtype:
+        return x
+    return apply_op("Cast", [x], {"DstT": dtype, "Truncate": False}, name=name)
+
+
+def to_float(x, name: str = "ToFloat"):
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_int32(x, name: str = "ToInt32"):
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x, name: str = "ToInt64"):
+    return cast(x, dtypes.int64, name=name)
 
 
 def _select_shape(op):
@@ -434,6 +525,14 @@ declare("Select", shape=_select_shape, kernel=_select_kernel, grad=_SelectGrad)
 declare("SelectV2", shape=shape_fns.broadcast, kernel=np.where, grad=_SelectV2Grad)
 
 
+def select(condition, x, y, name: str | None = None):
+    return apply_op("Select", [condition, x, y], name=name)
+
+
+def select_v2(condition, x, y, name: str | None = None):
+    return apply_op("SelectV2", [condition, x, y], name=name)
+
+
 def _add_n_kernel(*xs):
     if len(xs) == 1:
         return xs[0]
@@ -447,78 +546,17 @@ declare("AddN", shape=shape_fns.merge_all, kernel=_add_n_kernel,
         grad=lambda op, grad: [grad] * len(op.inputs))
 
 
-# -- constructors (TF1 signatures) ----------------------------------------------------------
-
-def _binary(op_type: str, default_name: str | None = None):
-    def fn(x, y, name: str | None = None):
-        return apply_op(op_type, [x, y], name=name or default_name)
-    fn.__name__ = op_type
-    fn.__doc__ = f"Elementwise ``{op_type}`` with numpy broadcasting."
-    return fn
-
-
-def _unary(op_type: str, default_name: str | None = None):
-    def fn(x, name: str | None = None):
-        return apply_op(op_type, [x], name=name or default_name)
-    fn.__name__ = op_type
-    fn.__doc__ = f"Elementwise ``{op_type}``."
-    return fn
+def add_n(inputs, name: str | None = None):
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError("inputs must be a list of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape")
+    if len(inputs) == 1:
+        return array_ops.identity(inputs[0], name=name) if name else convert_to_tensor(inputs[0])
+    return apply_op("AddN", [inputs], name=name)
 
 
-add = _binary("AddV2")
-add_v1 = _binary("Add")
-subtract = _binary("Sub")
-multiply = _binary("Mul")
-realdiv = _binary("RealDiv")
-div_no_nan = _binary("DivNoNan")
-floordiv = _binary("FloorDiv")
-floormod = _binary("FloorMod")
-maximum = _binary("Maximum")
-minimum = _binary("Minimum")
-squared_difference = _binary("SquaredDifference")
-atan2 = _binary("Atan2")
-less = _binary("Less")
-less_equal = _binary("LessEqual")
-greater = _binary("Greater")
-greater_equal = _binary("GreaterEqual")
-logical_and = _binary("LogicalAnd")
-logical_or = _binary("LogicalOr")
-negative = _unary("Neg")
-abs = _unary("Abs")  # noqa: A001 (TF's name)
-sign = _unary("Sign")
-square = _unary("Square")
-sqrt = _unary("Sqrt")
-rsqrt = _unary("Rsqrt")
-exp = _unary("Exp")
-log = _unary("Log")
-log1p = _unary("Log1p")
-expm1 = _unary("Expm1")
-sin = _unary("Sin")
-cos = _unary("Cos")
-tan = _unary("Tan")
-tanh = _unary("Tanh")
-sigmoid = _unary("Sigmoid")
-reciprocal = _unary("Reciprocal")
-floor = _unary("Floor")
-ceil = _unary("Ceil")
-round = _unary("Round")  # noqa: A001
-erf = _unary("Erf")
-softplus = _unary("Softplus")
-softsign = _unary("Softsign")
-is_nan = _unary("IsNan")
-is_finite = _unary("IsFinite")
-is_inf = _unary("IsInf")
-logical_not = _unary("LogicalNot")
-
-
-def pow(x, y, name: str | None = None):  # noqa: A001
-    return apply_op("Pow", [x, y], name=name)
-
-
-def div(x, y, name: str | None = None):
-    """TF1 ``tf.div``: Python-2 division (floor for ints, true for floats)."""
-    return apply_op("Div", [x, y], name=name)
-
+# -- composites (no op types of their own) ------------------------------------------------
 
 def truediv(x, y, name: str | None = None) -> Tensor:
     """``x / y``: integers are cast to float (int32 → float64, as in TF) first."""
@@ -531,56 +569,6 @@ def truediv(x, y, name: str | None = None) -> Tensor:
 
 
 divide = truediv
-
-
-def equal(x, y, name: str | None = None):
-    return apply_op("Equal", [x, y], name=name)
-
-
-def not_equal(x, y, name: str | None = None):
-    return apply_op("NotEqual", [x, y], name=name)
-
-
-def cast(x, dtype, name: str | None = None) -> Tensor:
-    """``tf.cast``; a no-op (returns ``x``) when the dtype already matches, as in TF."""
-    dtype = dtypes.as_dtype(dtype)
-    if hasattr(x, "_as_graph_element") and not isinstance(x, Tensor):
-        x = convert_to_tensor(x)
-    if not isinstance(x, Tensor):
-        return convert_to_tensor(np.asarray(x).astype(dtype.np_dtype), name=name or "Cast")
-    if x.dtype.base_dtype == dtype:
-        return x
-    return apply_op("Cast", [x], {"DstT": dtype, "Truncate": False}, name=name)
-
-
-def to_float(x, name: str = "ToFloat"):
-    return cast(x, dtypes.float32, name=name)
-
-
-def to_int32(x, name: str = "ToInt32"):
-    return cast(x, dtypes.int32, name=name)
-
-
-def to_int64(x, name: str = "ToInt64"):
-    return cast(x, dtypes.int64, name=name)
-
-
-def select(condition, x, y, name: str | None = None):
-    return apply_op("Select", [condition, x, y], name=name)
-
-
-def select_v2(condition, x, y, name: str | None = None):
-    return apply_op("SelectV2", [condition, x, y], name=name)
-
-
-def add_n(inputs, name: str | None = None):
-    inputs = list(inputs)
-    if not inputs:
-        raise ValueError("inputs must be a list of at least one Tensor/IndexedSlices with "
-                         "the same dtype and shape")
-    if len(inputs) == 1:
-        return array_ops.identity(inputs[0], name=name) if name else convert_to_tensor(inputs[0])
-    return apply_op("AddN", [inputs], name=name)
 
 
 def logical_xor(x, y, name: str = "LogicalXor"):
