@@ -42,8 +42,9 @@ def _check_indices(indices: np.ndarray, limit: int) -> None:
     bad = (indices < 0) | (indices >= limit)
     if bad.any():
         first = int(np.argmax(bad))
-        raise errors.invalid_argument(f"indices{_position(indices.shape, first)} = {indices.flat[first]} is "
-                       f"not in [0, {limit})")
+        raise errors.invalid_argument(
+            f"indices{_position(indices.shape, first)} = {indices.flat[first]} is not in [0, "
+            f"{limit})")
 
 
 def _gather_axes(params_rank: int, indices_rank: int, axis: int, batch_dims: int):
@@ -51,16 +52,17 @@ def _gather_axes(params_rank: int, indices_rank: int, axis: int, batch_dims: int
     if params_rank < 1:
         raise errors.invalid_argument("params must be at least 1 dimensional")
     if not -params_rank <= axis < params_rank:
-        raise errors.invalid_argument(f"Expected axis in the range [{-params_rank}, {params_rank}), but got "
-                       f"{axis}")
+        raise errors.invalid_argument(
+            f"Expected axis in the range [{-params_rank}, {params_rank}), but got {axis}")
     axis += params_rank if axis < 0 else 0
     if not -indices_rank <= batch_dims <= indices_rank:
-        raise errors.invalid_argument(f"Expected batch_dims in the range [{-indices_rank}, {indices_rank}], "
-                       f"but got {batch_dims}")
+        raise errors.invalid_argument(
+            f"Expected batch_dims in the range [{-indices_rank}, {indices_rank}], but got "
+            f"{batch_dims}")
     batch_dims += indices_rank if batch_dims < 0 else 0
     if batch_dims > axis:
-        raise errors.invalid_argument(f"batch_dims ({batch_dims}) must be less than or equal to axis "
-                       f"({axis}).")
+        raise errors.invalid_argument(
+            f"batch_dims ({batch_dims}) must be less than or equal to axis ({axis}).")
     return axis, batch_dims
 
 
@@ -83,13 +85,15 @@ def _gather_kernel(op, ctx):
 
     def kernel(params, indices, axis):
         if np.ndim(axis):
-            raise errors.invalid_argument(f"axis must be scalar, got shape {errors.shape_str(np.shape(axis))}")
+            raise errors.invalid_argument(
+                f"axis must be scalar, got shape {errors.shape_str(np.shape(axis))}")
         axis, batch_dims = _gather_axes(np.ndim(params), np.ndim(indices), int(axis),
                                         batch_dims_attr)
         for i in range(batch_dims):
             if params.shape[i] != indices.shape[i]:
-                raise errors.invalid_argument(f"params.shape[{i}]: {params.shape[i]} should be equal to "
-                               f"indices.shape[{i}]: {indices.shape[i]}")
+                raise errors.invalid_argument(
+                    f"params.shape[{i}]: {params.shape[i]} should be equal to indices.shape[{i}]: "
+                    f"{indices.shape[i]}")
         _check_indices(indices, params.shape[axis])
         if batch_dims == 0:
             return np.take(params, indices, axis=axis)
@@ -146,7 +150,8 @@ def _gather_axis0_grad(params: Tensor, indices: Tensor, grad) -> IndexedSlices:
     if params.shape.is_fully_defined():
         dims = params.shape.as_list()
         values = array_ops.reshape(grad, [-1] + dims[1:])
-        return IndexedSlices(values, array_ops.reshape(indices, [-1]), array_ops.shape_tensor(params))
+        return IndexedSlices(values, array_ops.reshape(indices, [-1]),
+                             array_ops.shape_tensor(params))
     params_shape = array_ops.shape(params)
     size = array_ops.expand_dims(array_ops.size(indices), 0)
     values = array_ops.reshape(grad, array_ops.concat([size, params_shape[1:]], 0))
@@ -265,13 +270,15 @@ def _gather_nd_kernel(params, indices):
                        f"{errors.shape_str(np.shape(indices))}")
     k, outer = indices.shape[-1], indices.shape[:-1]
     if k > np.ndim(params):
-        raise errors.invalid_argument(f"index innermost dimension length must be <= params rank; saw: {k} "
-                       f"vs. {np.ndim(params)}")
+        raise errors.invalid_argument(
+            f"index innermost dimension length must be <= params rank; saw: {k} vs. "
+            f"{np.ndim(params)}")
     flat = indices.reshape(-1, k)
     bad = _bad_row(flat, params.shape[:k])
     if bad is not None:
-        raise errors.invalid_argument(f"indices{_position(outer, bad)} = [{', '.join(map(str, flat[bad]))}] "
-                       f"does not index into param shape {errors.shape_str(params.shape)}")
+        raise errors.invalid_argument(
+            f"indices{_position(outer, bad)} = [{', '.join(map(str, flat[bad]))}] does not index "
+            f"into param shape {errors.shape_str(params.shape)}")
     if k == 0:
         return np.broadcast_to(params, outer + params.shape).copy()
     return params[tuple(flat.T)].reshape(outer + params.shape[k:])
@@ -307,23 +314,26 @@ def _scatter_nd_kernel(op, ctx):
     def kernel(indices, updates, shape):
         shape = tuple(np.ravel(shape).tolist())
         if any(d < 0 for d in shape):
-            raise errors.invalid_argument(f"shape must be non-negative, got {errors.shape_str(shape)}")
+            raise errors.invalid_argument(
+                f"shape must be non-negative, got {errors.shape_str(shape)}")
         if np.ndim(indices) < 1:
             raise errors.invalid_argument("Indices must be at least a vector")
         k, outer = indices.shape[-1], indices.shape[:-1]
         if k > len(shape):
-            raise errors.invalid_argument(f"Output must have rank at least {k} (indices.shape[-1]), got shape "
-                           f"{errors.shape_str(shape)}")
+            raise errors.invalid_argument(
+                f"Output must have rank at least {k} (indices.shape[-1]), got shape "
+                f"{errors.shape_str(shape)}")
         if np.shape(updates) != outer + shape[k:]:
-            raise errors.invalid_argument(f"updates must have shape indices.shape[:-1] + shape[indices.shape"
-                           f"[-1]:] = {errors.shape_str(outer + shape[k:])}, got "
-                           f"{errors.shape_str(np.shape(updates))}")
+            raise errors.invalid_argument(
+                "updates must have shape indices.shape[:-1] + shape[indices.shape[-1]:] = "
+                f"{errors.shape_str(outer + shape[k:])}, got {errors.shape_str(np.shape(updates))}")
         flat = indices.reshape(-1, k)
         rows = np.reshape(updates, (-1,) + shape[k:])
         bad = _bad_row(flat, shape[:k])
         if bad is not None and not ignore_bad:
-            raise errors.invalid_argument(f"indices{_position(outer, bad)} = [{', '.join(map(str, flat[bad]))}]"
-                           f" does not index into shape {errors.shape_str(shape)}")
+            raise errors.invalid_argument(
+                f"indices{_position(outer, bad)} = [{', '.join(map(str, flat[bad]))}] does not "
+                f"index into shape {errors.shape_str(shape)}")
         if bad is not None:
             keep = ~((flat < 0) | (flat >= np.asarray(shape[:k]))).any(axis=1)
             flat, rows = flat[keep], rows[keep]
@@ -359,10 +369,10 @@ def gather_nd(params, indices, name: str | None = None, batch_dims: int = 0) -> 
         flat_params = array_ops.reshape(
             params, array_ops.concat([[-1], params_shape[batch_dims:]], 0))
         rows = math_ops.cast(range_(batch_size), indices.dtype.base_dtype)
-        grid_shape = array_ops.concat(
-            [grad_util.stack_mixed([batch_size]), fill_ops.ones_like(indices_shape[batch_dims:])], 0)
-        flat_indices = array_ops.reshape(
-            indices, array_ops.concat([grad_util.stack_mixed([batch_size]), indices_shape[batch_dims:]], 0))
+        grid_shape = array_ops.concat([grad_util.stack_mixed([batch_size]),
+                                       fill_ops.ones_like(indices_shape[batch_dims:])], 0)
+        flat_indices = array_ops.reshape(indices, array_ops.concat(
+            [grad_util.stack_mixed([batch_size]), indices_shape[batch_dims:]], 0))
         row_grid = fill_ops.broadcast_to(
             array_ops.reshape(rows, grid_shape),
             array_ops.concat([array_ops.shape(flat_indices)[:-1], [1]], 0))
@@ -387,16 +397,17 @@ def _unsorted_segment_sum_kernel(data, segment_ids, num_segments):
         raise errors.invalid_argument(f"Input num_segments == {n} must not be negative.")
     ids_shape = np.shape(segment_ids)
     if np.shape(data)[:len(ids_shape)] != ids_shape:
-        raise errors.invalid_argument(f"data.shape = {errors.shape_str(np.shape(data))} does not start with "
-                       f"segment_ids.shape = {errors.shape_str(ids_shape)}")
+        raise errors.invalid_argument(
+            f"data.shape = {errors.shape_str(np.shape(data))} does not start with "
+            f"segment_ids.shape = {errors.shape_str(ids_shape)}")
     ids = np.ravel(segment_ids)
     tail = np.shape(data)[len(ids_shape):]
     rows = np.reshape(data, (ids.size,) + tail)
     too_big = ids >= n
     if too_big.any():
         first = int(np.argmax(too_big))
-        raise errors.invalid_argument(f"segment_ids{_position(ids_shape, first)} = {ids[first]} is out of "
-                       f"range [0, {n})")
+        raise errors.invalid_argument(
+            f"segment_ids{_position(ids_shape, first)} = {ids[first]} is out of range [0, {n})")
     keep = ids >= 0
     out = np.zeros((n,) + tail, dtype=np.asarray(data).dtype)
     np.add.at(out, ids[keep], rows[keep])
@@ -505,7 +516,8 @@ def _one_hot_kernel(op, ctx):
     def kernel(indices, depth, on_value, off_value):
         for label, v in (("depth", depth), ("on_value", on_value), ("off_value", off_value)):
             if np.ndim(v):
-                raise errors.invalid_argument(f"{label} must be a scalar, but got: {errors.shape_str(np.shape(v))}")
+                raise errors.invalid_argument(
+                    f"{label} must be a scalar, but got: {errors.shape_str(np.shape(v))}")
         if int(depth) < 0:
             raise errors.invalid_argument(f"depth must be non-negative, got: {int(depth)}")
         hot = np.expand_dims(indices, -1) == np.arange(int(depth))

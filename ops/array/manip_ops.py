@@ -27,8 +27,8 @@ def _runtime_axis(axis, ndim: int) -> int:
     """A split axis checked against the value's rank (negative axes count from the end)."""
     axis = int(np.ravel(axis)[0])
     if not -ndim <= axis < ndim:
-        raise errors.invalid_argument(f"-input rank(-{ndim}) <= split_dim < input rank ({ndim}), but got "
-                       f"{axis}")
+        raise errors.invalid_argument(
+            f"-input rank(-{ndim}) <= split_dim < input rank ({ndim}), but got {axis}")
     return axis + ndim if axis < 0 else axis
 
 
@@ -59,8 +59,9 @@ def _split_kernel(op, ctx):
         axis = _runtime_axis(split_dim, np.ndim(value))
         size = np.shape(value)[axis]
         if size % num:
-            raise errors.invalid_argument(f"Number of ways to split should evenly divide the split dimension, "
-                           f"but got split_dim {axis} (size = {size}) and num_split {num}")
+            raise errors.invalid_argument(
+                "Number of ways to split should evenly divide the split dimension, but got "
+                f"split_dim {axis} (size = {size}) and num_split {num}")
         return np.split(value, num, axis=axis)
     return kernel
 
@@ -115,9 +116,9 @@ def _split_v_kernel(op, ctx):
         axis = _runtime_axis(split_dim, np.ndim(value))
         sizes = [int(s) for s in np.ravel(size_splits)]
         if np.ndim(size_splits) != 1 or len(sizes) != num:
-            raise errors.invalid_argument(f"size of the split_tensor must be 1-D and have the same elements "
-                           f"as outputs got {np.ndim(size_splits)} -D and {len(sizes)} "
-                           f"elements")
+            raise errors.invalid_argument(
+                "size of the split_tensor must be 1-D and have the same elements as outputs got "
+                f"{np.ndim(size_splits)} -D and {len(sizes)} elements")
         sizes, message = _resolve_split_sizes(sizes, np.shape(value)[axis])
         if message:
             raise errors.invalid_argument(message)
@@ -178,8 +179,9 @@ def _multiples_error(multiples) -> str | None:
 def _tile_kernel(x, multiples):
     reps = [int(m) for m in np.ravel(multiples)]
     if np.ndim(multiples) != 1 or len(reps) != np.ndim(x):
-        raise errors.invalid_argument(f"Expected multiples argument to be a vector of length {np.ndim(x)} "
-                       f"but got length {len(reps)}")
+        raise errors.invalid_argument(
+            f"Expected multiples argument to be a vector of length {np.ndim(x)} but got length "
+            f"{len(reps)}")
     message = _multiples_error(reps)
     if message:
         raise errors.invalid_argument(message)

@@ -24,7 +24,8 @@ def _scalar_input(value, label: str, allow_vector: bool):
     """The scalar in ``value``; Range also accepts a 1-element vector, as TF does."""
     if np.ndim(value) == 0 or (allow_vector and np.shape(value) == (1,)):
         return np.asarray(value).reshape(())[()]
-    raise errors.invalid_argument(f"{label} must be a scalar, not shape {errors.shape_str(np.shape(value))}")
+    raise errors.invalid_argument(
+        f"{label} must be a scalar, not shape {errors.shape_str(np.shape(value))}")
 
 
 def _range_size(start, limit, delta) -> tuple[int, str | None]:

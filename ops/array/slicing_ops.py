@@ -144,9 +144,10 @@ def _masks(op) -> dict:
 def _runtime_index(shape, begin, end, strides, masks: dict) -> tuple[tuple, list]:
     """``strided_slice_index`` on kernel inputs; a bad spec is an InvalidArgumentError."""
     if not np.ndim(begin) == np.ndim(end) == np.ndim(strides) == 1:
-        raise errors.invalid_argument(f"Expected begin, end, and strides to be 1D equal size tensors, but got "
-                       f"shapes {errors.shape_str(np.shape(begin))}, {errors.shape_str(np.shape(end))}, "
-                       f"and {errors.shape_str(np.shape(strides))} instead.")
+        raise errors.invalid_argument(
+            "Expected begin, end, and strides to be 1D equal size tensors, but got shapes "
+            f"{errors.shape_str(np.shape(begin))}, {errors.shape_str(np.shape(end))}, and "
+            f"{errors.shape_str(np.shape(strides))} instead.")
     try:
         return strided_slice_index(shape, begin.tolist(), end.tolist(), strides.tolist(),
                                    **masks)
@@ -189,8 +190,9 @@ def _strided_slice_grad_kernel(op, ctx):
         shape = tuple(np.ravel(shape).tolist())
         index, out_shape = _runtime_index(shape, begin, end, strides, masks)
         if list(np.shape(dy)) != out_shape:
-            raise errors.invalid_argument(f"shape of dy was {errors.shape_str(np.shape(dy))} instead of "
-                           f"{errors.shape_str(out_shape)}")
+            raise errors.invalid_argument(
+                f"shape of dy was {errors.shape_str(np.shape(dy))} instead of "
+                f"{errors.shape_str(out_shape)}")
         dx = np.zeros(shape, dtype=np.asarray(dy).dtype)
         dx[index] = dy
         return dx

@@ -437,7 +437,8 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         outs = [array_ops.identity(t) for t in outs]
     if then_res is None:
         return outs[0].op if outs else None
-    result = nest.pack_sequence_as(then_res, outs) if isinstance(then_res, (list, tuple, dict)) else outs[0]
+    structured = isinstance(then_res, (list, tuple, dict))
+    result = nest.pack_sequence_as(then_res, outs) if structured else outs[0]
     return result if strict else _unpack_singleton(result)
 
 

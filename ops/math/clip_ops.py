@@ -34,10 +34,11 @@ def _clip_shape(op) -> list[TensorShape]:
 def _clip_kernel(t, lo, hi):
     shape = np.shape(t)
     if any(np.ndim(b) and np.shape(b) != shape for b in (lo, hi)):
-        raise errors.invalid_argument(f"clip_value_min and clip_value_max must be either of the same shape "
-                       f"as input, or a scalar. input shape: {errors.shape_str(shape)}"
-                       f"clip_value_min shape: {errors.shape_str(np.shape(lo))}"
-                       f"clip_value_max shape: {errors.shape_str(np.shape(hi))}")
+        raise errors.invalid_argument(
+            "clip_value_min and clip_value_max must be either of the same shape as input, or a "
+            f"scalar. input shape: {errors.shape_str(shape)}clip_value_min shape: "
+            f"{errors.shape_str(np.shape(lo))}clip_value_max shape: "
+            f"{errors.shape_str(np.shape(hi))}")
     return np.maximum(np.minimum(t, hi), lo)
 
 

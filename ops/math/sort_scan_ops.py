@@ -42,14 +42,17 @@ def _top_k_kernel(op, ctx):
 
     def kernel(x, k):
         if np.ndim(k):
-            raise errors.invalid_argument(f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
+            raise errors.invalid_argument(
+                f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
         if np.ndim(x) < 1:
-            raise errors.invalid_argument(f"input must be >= 1-D, got shape {errors.shape_str(np.shape(x))}")
+            raise errors.invalid_argument(
+                f"input must be >= 1-D, got shape {errors.shape_str(np.shape(x))}")
         k, n = int(k), np.shape(x)[-1]
         if k < 0:
             raise errors.invalid_argument(f"Need k >= 0, got {k}")
         if n < k:
-            raise errors.invalid_argument(f"input must have at least k columns. Had {n}, needed {k}")
+            raise errors.invalid_argument(
+                f"input must have at least k columns. Had {n}, needed {k}")
         # A stable ascending sort of the reversed row, read backwards: descending values,
         # ties broken by the lower index first (TF's order), with no negation overflow.
         order = np.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
@@ -120,8 +123,9 @@ def _in_top_k_kernel(predictions, targets, k):
         raise errors.invalid_argument(f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
     batch, classes = predictions.shape
     if targets.shape[0] != batch:
-        raise errors.invalid_argument(f"First dimension of predictions {batch} must match length of targets "
-                       f"{targets.shape[0]}")
+        raise errors.invalid_argument(
+            f"First dimension of predictions {batch} must match length of targets "
+            f"{targets.shape[0]}")
     if classes == 0:
         return np.zeros(batch, dtype=bool)
     valid = (targets >= 0) & (targets < classes)
@@ -157,11 +161,12 @@ def _cumsum_kernel(op, ctx):
 
     def kernel(x, axis):
         if np.ndim(axis):
-            raise errors.invalid_argument(f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
+            raise errors.invalid_argument(
+                f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
         axis, rank = int(axis), np.ndim(x)
         if not -rank <= axis < rank:
-            raise errors.invalid_argument(f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but "
-                           f"got {axis}")
+            raise errors.invalid_argument(
+                f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got {axis}")
         x = np.flip(x, axis) if reverse else x
         out = np.cumsum(x, axis=axis, dtype=x.dtype)
         if exclusive and x.shape[axis]:
@@ -192,7 +197,8 @@ def _reverse_kernel(x, axis):
     axes = []
     for i, a in enumerate(np.ravel(axis).tolist()):
         if not -rank <= a < rank:
-            raise errors.invalid_argument(f"'axis'[{i}] = {a} is out of valid range [{-rank}, {rank})")
+            raise errors.invalid_argument(
+                f"'axis'[{i}] = {a} is out of valid range [{-rank}, {rank})")
         a += rank if a < 0 else 0
         if a in axes:
             raise errors.invalid_argument(f"axis {a} specified more than once.")

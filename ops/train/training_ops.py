@@ -312,8 +312,9 @@ def _dense_kernel(update: Callable, check: Callable | None = None) -> Callable:
             bufs = layout.buffers(ctx, args)
             grad = np.asarray(args[layout.grad])
             if grad.shape != bufs[0].shape:
-                raise errors.invalid_argument(f"var and {layout.names[layout.grad]} do not have the same "
-                               f"shape{errors.shape_str(bufs[0].shape)} {errors.shape_str(grad.shape)}")
+                raise errors.invalid_argument(
+                    f"var and {layout.names[layout.grad]} do not have the same "
+                    f"shape{errors.shape_str(bufs[0].shape)} {errors.shape_str(grad.shape)}")
             if check is not None:
                 check(layout, args, op.attrs)
             _apply_in_chunks(fn, layout, bufs, args, grad)
@@ -373,13 +374,16 @@ def _check_sparse(var: np.ndarray, grad: np.ndarray, indices: np.ndarray) -> Non
         if grad.ndim <= d or var.shape[d] != grad.shape[d]:
             raise errors.invalid_argument(f"var and grad must match in dimension {d}")
     if grad.ndim != var.ndim:
-        raise errors.invalid_argument(f"var and grad do not have the same rank: {errors.shape_str(var.shape)} "
-                       f"{errors.shape_str(grad.shape)}")
+        raise errors.invalid_argument(
+            f"var and grad do not have the same rank: {errors.shape_str(var.shape)} "
+            f"{errors.shape_str(grad.shape)}")
     if grad.shape[0] != indices.shape[0]:
-        raise errors.invalid_argument("grad must be the same size as indices in the first dimension.")
+        raise errors.invalid_argument(
+            "grad must be the same size as indices in the first dimension.")
     bad = np.flatnonzero((indices < 0) | (indices >= var.shape[0]))
     if bad.size:
-        raise errors.invalid_argument(f"Index {indices[bad[0]]} at offset {bad[0]} in indices is out of range")
+        raise errors.invalid_argument(
+            f"Index {indices[bad[0]]} at offset {bad[0]} in indices is out of range")
 
 
 def _sparse_kernel(update: Callable, check: Callable | None = None) -> Callable:
@@ -434,7 +438,8 @@ def _check_ftrl_dense(layout: _Layout, args, attrs) -> None:
         if shape:
             name = layout.names[i]
             sep = "" if name == "lr_power" else ": "    # TF's lr_power message has none
-            raise errors.invalid_argument(f"{_FTRL_LABELS.get(name, name)} is not a scalar{sep}{errors.shape_str(shape)}")
+            raise errors.invalid_argument(
+                f"{_FTRL_LABELS.get(name, name)} is not a scalar{sep}{errors.shape_str(shape)}")
 
 
 def _check_ftrl_sparse(layout: _Layout, args, attrs) -> None:
@@ -501,15 +506,17 @@ def _scatter_add_kernel(op, ctx):
         if buf.ndim == 0:
             raise errors.invalid_argument("params must be at least 1 dimensional")
         if updates.ndim and updates.shape != indices.shape + buf.shape[1:]:
-            raise errors.invalid_argument(f"Must have updates.shape = indices.shape + params.shape[1:] or "
-                           f"updates.shape = [], got updates.shape {errors.shape_str(updates.shape)}, "
-                           f"indices.shape {errors.shape_str(indices.shape)}, params.shape "
-                           f"{errors.shape_str(buf.shape)}")
+            raise errors.invalid_argument(
+                "Must have updates.shape = indices.shape + params.shape[1:] or updates.shape = "
+                f"[], got updates.shape {errors.shape_str(updates.shape)}, indices.shape "
+                f"{errors.shape_str(indices.shape)}, params.shape {errors.shape_str(buf.shape)}")
         flat = indices.reshape(-1)
         bad = np.flatnonzero((flat < 0) | (flat >= buf.shape[0]))
         if bad.size:
-            where = errors.shape_str(np.unravel_index(bad[0], indices.shape)) if indices.ndim else ""
-            raise errors.invalid_argument(f"indices{where} = {flat[bad[0]]} is not in [0, {buf.shape[0]})")
+            where = errors.shape_str(np.unravel_index(bad[0], indices.shape)) \
+                if indices.ndim else ""
+            raise errors.invalid_argument(
+                f"indices{where} = {flat[bad[0]]} is not in [0, {buf.shape[0]})")
         values = updates if not updates.ndim else updates.reshape(flat.shape + buf.shape[1:])
         np.add.at(buf, flat, values)
         return None
