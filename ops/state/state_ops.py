@@ -1,4 +1,5 @@
-"""Variable state: resource variables (VarHandleOp/ReadVariableOp/...) and TF1 ref variables.
+"""Variable state: resource variables (VarHandleOp/ReadVariableOp/...), TF1 ref variables
+(VariableV2/Assign/...) and ``tf.assign``/``assign_add``/``assign_sub`` over either.
 
 A variable's buffer lives in the session's resource manager, keyed by (container,
 shared_name), so two sessions on one graph have independent values and graphs naming the
