@@ -1,1 +1,2 @@
-"""Array op families: shapes, reshapes, concatenation, slicing, gathers and scatters, tensor lists."""
+"""Array ops: shapes and reshapes, fills and broadcasts, concat/split/tile/pad, sequences,
+slicing, gathers/scatters/segment sums, tensor lists."""

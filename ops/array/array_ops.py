@@ -1,8 +1,10 @@
-"""Core array ops: placeholders, identity, shape queries, reshape/transpose, concat/stack.
+"""Core array ops: graph inputs, Identity, shape queries, and the ops that rearrange a
+tensor's elements (Reshape/Transpose/ExpandDims/Squeeze, ConcatV2/Pack/Unpack, Slice).
 
 Each op type is declared once (shape function, kernel, gradient) next to the TF1
-constructor users call. More array ops (slicing, gather, pad, ...) live in
-``array_ops_extra`` / ``indexing_ops``.
+constructor users call. Filled and broadcast tensors live in ``fill_ops``, Split/Tile/Pad in
+``manip_ops``, Range/LinSpace in ``sequence_ops``, strided slicing in ``slicing_ops`` and
+gathers, scatters and segment sums in ``gather_ops``.
 """
 from __future__ import annotations
 
@@ -15,13 +17,10 @@ from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape, unknown_shape
-from ..framework import shape_fns
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 from ..framework.shape_fns import (UNKNOWN, constant_value, input_values, normalize_axis,
                                    shape_from_tensor)
-
-# Static values are materialised for shape inference only up to this many elements.
-_SMALL_VALUE_ELEMENTS = 1000
 
 # -- Const / Placeholder / Identity --------------------------------------------------------
 
@@ -60,6 +59,8 @@ def _identity(x):
 declare("PlaceholderWithDefault",
         shape=lambda op: [op.attrs["shape"]], kernel=_identity, grad=lambda op, g: [g],
         never_fold=True)
+
+
 def _value_of_input(op):
     return constant_value(op.inputs[0])
 
@@ -231,6 +232,19 @@ def shape_of(x: Tensor):
     return shape(x)
 
 
+def shape_tensor(x: Tensor, dtype=dtypes.int32) -> Tensor:
+    """``tf.shape(x)``: a Const when the static shape is fully known, as TF folds it."""
+    if x.shape.is_fully_defined():
+        return constant(np.array(x.shape.as_list(), dtype.np_dtype))
+    return shape(x, out_type=dtype)
+
+
+def known_value(value) -> Any:
+    """A Tensor's statically known value, or a Python/numpy value itself (TF's
+    ``tensor_util.constant_value`` on non-tensors)."""
+    return constant_value(value) if isinstance(value, Tensor) else value
+
+
 def reshape(tensor, shape, name: str | None = None) -> Tensor:
     if isinstance(shape, TensorShape):
         shape = [-1 if d is None else d for d in shape.as_list()]
@@ -284,9 +298,10 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
         if a.shape.rank is not None:
             perm = list(range(a.shape.rank - 1, -1, -1))
         else:
-            from ..math import math_ops
             r = rank(a)
-            perm = math_ops.subtract(math_ops.subtract(r, 1), range_(0, r, 1))
+            perm = raw_ops.Sub(x=raw_ops.Sub(x=r, y=1), y=raw_ops.Range(
+                start=constant(0, dtype=dtypes.int32), limit=r,
+                delta=constant(1, dtype=dtypes.int32), name="range"))
     return apply_op("Transpose", [a, perm], name=name)
 
 
@@ -557,7 +572,7 @@ def _unpack_kernel(op, ctx):
 def _unpack_grad(op, *grads):
     if all(g is None for g in grads):
         return [None]
-    filled = [g if g is not None else zeros_like(t) for g, t in zip(grads, op.outputs)]
+    filled = [g if g is not None else raw_ops.ZerosLike(x=t) for g, t in zip(grads, op.outputs)]
     return [stack(filled, axis=op.attrs["axis"])]
 
 
@@ -622,15 +637,11 @@ def _slice_grad(op, grad):
         b = [int(v) for v in np.ravel(constant_value(begin))]
         out = op.outputs[0].shape.as_list()
         paddings = [[bi, xd - bi - od] for bi, xd, od in zip(b, x.shape.as_list(), out)]
-        return [pad(grad, paddings), None, None]
+        return [raw_ops.Pad(input=grad, paddings=paddings), None, None]
     before = reshape(begin, [-1, 1])
-    after = reshape(_sub(_sub(shape(x), shape(op.outputs[0])), begin), [-1, 1])
-    return [pad(grad, concat([before, after], 1)), None, None]
-
-
-def _sub(a, b):
-    from ..math import math_ops
-    return math_ops.subtract(a, b)
+    after = reshape(raw_ops.Sub(x=raw_ops.Sub(x=shape(x), y=shape(op.outputs[0])), y=begin),
+                    [-1, 1])
+    return [raw_ops.Pad(input=grad, paddings=concat([before, after], 1)), None, None]
 
 
 declare("Slice", shape=_slice_shape, kernel=_slice_kernel, grad=_slice_grad)
@@ -640,238 +651,7 @@ def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001
     return apply_op("Slice", [input_, begin, size], name=name)
 
 
-def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
-        constant_values=0) -> Tensor:
-    """``tf.pad``; the Pad/PadV2/MirrorPad ops are declared in ``array_ops_extra``."""
-    mode = mode.upper()
-    if mode == "CONSTANT":
-        if not isinstance(constant_values, Tensor) and np.all(np.asarray(constant_values) == 0):
-            return apply_op("Pad", [tensor, paddings], name=name)
-        tensor = convert_to_tensor(tensor)
-        return apply_op("PadV2", [tensor, paddings,
-                                  convert_to_tensor(constant_values, dtype=tensor.dtype)],
-                        name=name)
-    if mode in ("REFLECT", "SYMMETRIC"):
-        return apply_op("MirrorPad", [tensor, paddings], {"mode": mode}, name=name)
-    raise ValueError(f"Unknown padding mode: {mode}")
-
-
-# -- Fill / zeros / ones ------------------------------------------------------------------
-
-def _fill_kernel(dims, value):
-    dims = [int(d) for d in np.ravel(dims)]
-    if any(d < 0 for d in dims):
-        raise errors.InvalidArgumentError(None, None, f"dims must be non-negative, got {dims}")
-    if np.ndim(value) != 0:
-        raise errors.InvalidArgumentError(None, None, f"value must be a scalar, got shape "
-                                                      f"{list(np.shape(value))}")
-    return np.full(dims, value, dtype=np.asarray(value).dtype)
-
-
-def _fill_value(op):
-    dims, value = constant_value(op.inputs[0]), constant_value(op.inputs[1])
-    if dims is None or value is None or np.prod(dims) > _SMALL_VALUE_ELEMENTS:
-        return None
-    return np.full(dims, value)
-
-
-declare("Fill", shape=lambda op: [shape_from_tensor(op.inputs[0])], kernel=_fill_kernel,
-        grad=lambda op, g: [None, _reduce_sum_all(g)], constant_value=_fill_value)
-
-
-def _reduce_sum_all(g):
-    from ..math import reduction_ops
-    return reduction_ops.reduce_sum(g)
-
-
-def _zeros_like(x):
-    """Zeros of x's shape and dtype; variant values (TensorLists) zero their elements."""
-    zeros = getattr(x, "zeros_like", None)
-    return zeros() if zeros is not None and not isinstance(x, np.ndarray) else np.zeros_like(x)
-
-
-def _filled_like_value(fill):
-    def value(op):
-        x = op.inputs[0]
-        if not x.shape.is_fully_defined() or x.shape.num_elements() > _SMALL_VALUE_ELEMENTS:
-            return None
-        return fill(x.shape.as_list(), dtype=x.dtype.base_dtype.np_dtype)
-    return value
-
-
-declare("ZerosLike", shape=shape_fns.unchanged, kernel=_zeros_like, not_differentiable=True,
-        constant_value=_filled_like_value(np.zeros))
-declare("OnesLike", shape=shape_fns.unchanged, kernel=np.ones_like, not_differentiable=True,
-        constant_value=_filled_like_value(np.ones))
-
-
-def fill(dims, value, name: str | None = None) -> Tensor:
-    return apply_op("Fill", [dims, value], name=name)
-
-
-def _dims_arg(shape_: Any):
-    if isinstance(shape_, TensorShape):
-        return shape_.as_list()
-    if isinstance(shape_, (int, np.integer)):
-        return [int(shape_)]
-    return shape_
-
-
-def zeros(shape, dtype=dtypes.float32, name: str | None = None) -> Tensor:
-    dtype = dtypes.as_dtype(dtype)
-    shape_ = _dims_arg(shape)
-    if not isinstance(shape_, Tensor):
-        arr = np.asarray(shape_)
-        if arr.dtype != object and arr.size < 1000 and np.prod(arr) < 1000:
-            return constant(np.zeros(arr.astype(np.int64).tolist(), dtype.np_dtype)
-                            if dtype != dtypes.string else np.full(arr.tolist(), b"", object),
-                            dtype=dtype, name=name or "zeros")
-    return fill(shape_, constant(0, dtype=dtype), name=name or "zeros")
-
-
-def ones(shape, dtype=dtypes.float32, name: str | None = None) -> Tensor:
-    dtype = dtypes.as_dtype(dtype)
-    shape_ = _dims_arg(shape)
-    if not isinstance(shape_, Tensor):
-        arr = np.asarray(shape_)
-        if arr.size < 1000 and np.prod(arr) < 1000:
-            return constant(np.ones(arr.astype(np.int64).tolist(), dtype.np_dtype),
-                            dtype=dtype, name=name or "ones")
-    return fill(shape_, constant(1, dtype=dtype), name=name or "ones")
-
-
-def zeros_like(tensor, dtype=None, name: str | None = None, optimize: bool = True) -> Tensor:
-    tensor = convert_to_tensor(tensor)
-    if dtype is not None and dtypes.as_dtype(dtype) != tensor.dtype.base_dtype:
-        return zeros(shape(tensor), dtype=dtype, name=name)
-    return apply_op("ZerosLike", [tensor], name=name)
-
-
-def ones_like(tensor, dtype=None, name: str | None = None, optimize: bool = True) -> Tensor:
-    tensor = convert_to_tensor(tensor)
-    if dtype is not None and dtypes.as_dtype(dtype) != tensor.dtype.base_dtype:
-        return ones(shape(tensor), dtype=dtype, name=name)
-    return apply_op("OnesLike", [tensor], name=name)
-
-
-# -- gradient helpers ---------------------------------------------------------------------
-
-def _broadcast_gradient_args_kernel(s0, s1):
-    s0, s1 = [int(d) for d in np.ravel(s0)], [int(d) for d in np.ravel(s1)]
-    n = max(len(s0), len(s1))
-    p0, p1 = [1] * (n - len(s0)) + s0, [1] * (n - len(s1)) + s1
-    r0, r1 = [], []
-    for i, (a, b) in enumerate(zip(p0, p1)):
-        if a == b:
-            if a == 1:
-                r0.append(i)
-                r1.append(i)
-            continue
-        if a == 1:
-            r0.append(i)
-        elif b == 1:
-            r1.append(i)
-        else:
-            raise errors.InvalidArgumentError(
-                None, None, f"Incompatible shapes: {s0} vs. {s1}")
-    return np.array(r0, dtype=np.int32), np.array(r1, dtype=np.int32)
-
-
-declare("BroadcastGradientArgs", shape=lambda op: [TensorShape([None])] * 2,
-        kernel=_broadcast_gradient_args_kernel, not_differentiable=True)
-
-
-def broadcast_gradient_args(s0, s1, name: str | None = None) -> list:
-    return apply_op("BroadcastGradientArgs", [s0, s1], name=name)
-
-
-def range_(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor:
-    """``tf.range``; the Range op is declared in ``array_ops_extra``."""
-    if limit is None:
-        start, limit = 0, start
-    tensors = [start, limit, delta]
-    if dtype is None:
-        kinds = [t.dtype for t in tensors if isinstance(t, Tensor)]
-        if not kinds:
-            floats = any(isinstance(v, float) or np.asarray(v).dtype.kind == "f" for v in tensors)
-            dtype = dtypes.float32 if floats else dtypes.int32
-        else:
-            order = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
-            dtype = max(kinds, key=lambda d: order.index(d) if d in order else 0)
-    tensors = [convert_to_tensor(v, dtype=dtype) if not isinstance(v, Tensor) else v
-               for v in tensors]
-    return apply_op("Range", tensors, name=name)
-
-
-def get_static_value(tensor) -> Any:
-    return constant_value(tensor)
-
-
-# -- BroadcastTo / BroadcastArgs ------------------------------------------------------------
-
-def _broadcast_to_shape(op):
-    target = shape_from_tensor(op.inputs[1])
-    x = op.inputs[0].shape
-    if target.rank is not None and x.rank is not None:
-        if x.rank > target.rank:
-            raise ValueError(f"Rank of input ({x.rank}) must be no greater than rank of output "
-                             f"shape ({target.rank}).")
-        shape_fns.broadcast_shapes(x, target)
-    return [target]
-
-
-def _broadcast_to_kernel(x, shape_):
-    shape_ = tuple(int(d) for d in np.ravel(shape_))
-    try:
-        return np.broadcast_to(x, shape_)
-    except ValueError:
-        raise errors.InvalidArgumentError(
-            None, None, f"Unable to broadcast tensor of shape {list(np.shape(x))} to tensor "
-                        f"of shape {list(shape_)}") from None
-
-
-def _BroadcastToGrad(op, grad):
-    from ..framework import grad_util
-    from ..math import reduction_ops
-    x = op.inputs[0]
-    if x.shape.is_fully_defined() and grad.shape.is_fully_defined():
-        return [grad_util.reduce_to(grad, x), None]
-    sx = shape(x)
-    rx, _ = broadcast_gradient_args(sx, op.inputs[1])
-    return [reshape(reduction_ops.reduce_sum(grad, rx), sx), None]
-
-
-declare("BroadcastTo", shape=_broadcast_to_shape, kernel=_broadcast_to_kernel,
-        grad=_BroadcastToGrad)
-
-
-def _broadcast_args_kernel(s0, s1):
-    try:
-        out = np.broadcast_shapes(tuple(int(d) for d in s0), tuple(int(d) for d in s1))
-    except ValueError:
-        raise errors.InvalidArgumentError(
-            None, None, f"Incompatible shapes: {list(s0)} vs. {list(s1)}") from None
-    return np.array(out, dtype=np.asarray(s0).dtype)
-
-
-declare("BroadcastArgs", shape=lambda op: [TensorShape([None])], kernel=_broadcast_args_kernel,
-        not_differentiable=True)
-
-
-def broadcast_to(input, shape, name: str | None = None) -> Tensor:
-    return apply_op("BroadcastTo", [input, shape], name=name)
-
-
-def broadcast_dynamic_shape(shape_x, shape_y) -> Tensor:
-    return apply_op("BroadcastArgs", [shape_x, shape_y])
-
-
-def broadcast_static_shape(shape_x, shape_y) -> TensorShape:
-    return shape_fns.broadcast_shapes(as_shape(shape_x), as_shape(shape_y))
-
-
 EXPORTS = {"": [
-    "broadcast_to", "concat", "expand_dims", "fill", "identity", "identity_n",
-    "invert_permutation", "no_op", "ones", "ones_like", "pad", "placeholder",
-    "placeholder_with_default", "range", "rank", "reshape", "shape", "shape_n", "size", "slice",
-    "squeeze", "stack", "stop_gradient", "transpose", "unstack", "zeros", "zeros_like"]}
+    "concat", "expand_dims", "identity", "identity_n", "invert_permutation", "no_op",
+    "placeholder", "placeholder_with_default", "rank", "reshape", "shape", "shape_n", "size",
+    "slice", "squeeze", "stack", "stop_gradient", "transpose", "unstack"]}

@@ -13,7 +13,7 @@ import numpy as np
 from ...graph import dtypes, errors
 from ...graph.op_builder import apply_op
 from ...graph.tensor_shape import TensorShape
-from . import array_ops
+from . import array_ops, fill_ops
 from ..framework import shape_fns
 from ..framework.declare import declare
 
@@ -92,7 +92,7 @@ def _PushBackGrad(op, dresult):
 
 def _PopBackGrad(op, dlist, delement):
     if delement is None:
-        delement = array_ops.zeros_like(op.outputs[1])
+        delement = fill_ops.zeros_like(op.outputs[1])
     if dlist is None:
         dlist = empty_tensor_list(-1, delement.dtype)
     return [apply_op("TensorListPushBack", [dlist, delement]), None]

@@ -1,4 +1,5 @@
-"""TensorFlow 2 functional control flow: If/While/PartitionedCall and tf.cond/tf.while_loop.
+"""TensorFlow 2 functional control flow: If/While/PartitionedCall, tf.cond/tf.while_loop, and
+the composites tf.case (nested conds) and tf.tuple (tensors gated on each other).
 
 Branch, loop and callee bodies are functions in the graph's library; kernels run them
 through the session's executor as sub-plans built once per function and outer plan.
@@ -23,12 +24,14 @@ from ...graph import dtypes, nest, op_registry
 from ...graph.function import function_graph
 from ...graph.core import Operation, Tensor
 from ...graph.autodiff.gradients_impl import gradients, is_trainable
-from ...graph.graph import get_default_graph
+from ...graph.graph import get_default_graph, name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
 from ...proto import attr_value_pb2
-from ..array import array_ops, list_ops
+from ..array import array_ops
+from ..debug.logging_ops import Assert
 from ..math import math_ops
+from ..framework import raw_ops
 from ..framework.declare import declare
 
 
@@ -213,7 +216,7 @@ def _recording_functions(op: Operation, stored: list[int]) -> tuple[str, str]:
         pushed = [apply_op("TensorListPushBack", [lst, args[j]],
                            {"element_dtype": args[j].dtype.base_dtype})
                   for j, lst in zip(stored, args[n + 1:])]
-        return outs + [math_ops.add(args[n], 1)] + pushed, controls
+        return outs + [raw_ops.AddV2(x=args[n], y=1)] + pushed, controls
 
     return (_build_function(op.graph, body.name + "_record_cond", specs, cond_fn),
             _build_function(op.graph, body.name + "_record_body", specs, body_fn))
@@ -233,7 +236,7 @@ def _backward_functions(op: Operation, stored: list[int], diff: list[int]) -> tu
     grad_fn = _grad_function(op.graph, op.attrs["body"], diff, diff)
 
     def cond_fn(k, count, *_):
-        return [math_ops.less(k, count)], []
+        return [raw_ops.Less(x=k, y=count)], []
 
     def body_fn(k, count, *args):
         lists, kept_args = args[:len(stored)], args[len(stored):len(stored) + len(kept)]
@@ -246,7 +249,7 @@ def _backward_functions(op: Operation, stored: list[int], diff: list[int]) -> tu
             popped.append(rest)
         d_vars, _ = _inline(grad_fn, [state[j] for j in range(n)] +
                             list(args[len(stored) + len(kept):]))
-        return [math_ops.add(k, 1), count] + popped + list(kept_args) + d_vars, []
+        return [raw_ops.AddV2(x=k, y=1), count] + popped + list(kept_args) + d_vars, []
 
     return (_build_function(op.graph, body.name + "_backward_cond", specs, cond_fn),
             _build_function(op.graph, body.name + "_backward_body", specs, body_fn))
@@ -287,7 +290,10 @@ def _WhileGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's name)
         return result
     names = _while_grad_functions(op, stored, diff)
     kept = [j for j in range(n) if j not in stored]
-    lists = [list_ops.empty_tensor_list(-1, op.inputs[j].dtype.base_dtype) for j in stored]
+    lists = [raw_ops.EmptyTensorList(element_shape=np.asarray(-1, np.int32),
+                                     max_num_elements=-1,
+                                     element_dtype=op.inputs[j].dtype.base_dtype)
+             for j in stored]
     scalars = [TensorShape([])] * (1 + len(stored))     # the count and the lists
     record = _loop_like(op, list(op.inputs) + [convert_to_tensor(0)] + lists, *names[:2],
                         [t.shape for t in op.outputs] + scalars)
@@ -431,7 +437,8 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         outs = [array_ops.identity(t) for t in outs]
     if then_res is None:
         return outs[0].op if outs else None
-    result = nest.pack_sequence_as(then_res, outs) if isinstance(then_res, (list, tuple, dict)) else outs[0]
+    structured = isinstance(then_res, (list, tuple, dict))
+    result = nest.pack_sequence_as(then_res, outs) if structured else outs[0]
     return result if strict else _unpack_singleton(result)
 
 
@@ -546,4 +553,47 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return outs[0] if len(outs) == 1 else packed
 
 
-EXPORTS: dict[str, list[str]] = {"": ["cond", "while_loop"]}
+# -- tf.tuple / tf.case ------------------------------------------------------------------------
+
+def tuple_(tensors, name: str | None = None, control_inputs=None) -> list:
+    """``tf.tuple``: the tensors, each available only after all of them are computed."""
+    tensors = [convert_to_tensor(t) if t is not None and not isinstance(t, Tensor) else t
+               for t in tensors]
+    present = [t for t in tensors if t is not None]
+    if not present:
+        return list(tensors)
+    graph = present[0].graph
+    with name_scope(name, "tuple", present):
+        gate = [t.op for t in present] + list(control_inputs or [])
+        with graph.control_dependencies(gate):
+            return [array_ops.identity(t) if t is not None else None for t in tensors]
+
+
+def case(pred_fn_pairs, default=None, exclusive: bool = False, strict: bool = False,
+         name: str = "case"):
+    """``tf.case``: the first pair whose predicate holds, else ``default`` (nested conds)."""
+    pairs = list(pred_fn_pairs.items() if isinstance(pred_fn_pairs, dict) else pred_fn_pairs)
+    if not pairs:
+        raise ValueError("pred_fn_pairs must not be empty")
+    if default is None:  # as TF: the last pair's function serves as the default
+        *pairs, (_, default) = pairs
+    with name_scope(name, "case", [p for p, _ in pairs]):
+        if exclusive and len(pairs) > 1:
+            count = math_ops.add_n([math_ops.cast(p, dtypes.int32) for p, _ in pairs])
+            check = Assert(math_ops.less_equal(count, 1),
+                           ["Input error: exclusive=True and more than 1 conditions evaluated "
+                            "as True:", count])
+            with get_default_graph().control_dependencies([check]):
+                pairs = [(array_ops.identity(p), fn) for p, fn in pairs]
+        result = default
+        for pred, fn in reversed(pairs):
+            result = _bind_cond(pred, fn, result, strict)
+        return result() if callable(result) else result
+
+
+def _bind_cond(pred, fn, otherwise, strict: bool):
+    """A callable building ``cond(pred, fn, otherwise)`` (so conds nest lazily)."""
+    return lambda: cond(pred, fn, otherwise, strict=strict)
+
+
+EXPORTS: dict[str, list[str]] = {"": ["case", "cond", "tuple", "while_loop"]}

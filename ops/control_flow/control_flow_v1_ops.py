@@ -1,10 +1,11 @@
 """TensorFlow 1 dataflow control-flow ops: Switch, Merge, Enter, Exit, NextIteration, LoopCond.
 
 These ops only make sense under TF's dead-tensor and frame semantics, so a plan that
-contains any of them runs through ``session.dataflow_executor`` (which implements each of
-them itself); their registered kernels exist for the registry and refuse a direct call.
-Graphs built here with ``tf.cond``/``tf.while_loop`` use functional If/While instead; these
-ops arrive through ``import_graph_def`` of control-flow-v1 GraphDefs, or via ``apply_op``.
+contains any of them runs through the dataflow executor (``session/executor/dataflow.py``,
+which implements each of them itself); their registered kernels exist for the registry and
+refuse a direct call. Graphs built here with ``tf.cond``/``tf.while_loop`` use functional
+If/While instead; these ops arrive through ``import_graph_def`` of control-flow-v1
+GraphDefs, or via ``apply_op``.
 StackV2/StackPushV2/StackPopV2, which TF1 while-loop gradients use to save forward values,
 are ordinary stateful kernels (a fresh stack each time StackV2 runs).
 """

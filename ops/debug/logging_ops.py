@@ -30,7 +30,7 @@ from ...graph.core import Operation, Tensor
 from ...graph.graph import get_default_graph, name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
+from ..array import array_ops, fill_ops
 from ..math import math_ops, reduction_ops
 from ..framework import shape_fns
 from ..framework.declare import declare
@@ -567,7 +567,7 @@ def _dimension_sizes(x: Tensor) -> list:
     if rank is not None:
         return [d if d is not None else dynamic_shape[i] for i, d in enumerate(x.shape.dims)]
     pad = math_ops.maximum(1 - array_ops.rank(x), 0)
-    return array_ops.concat([array_ops.fill(array_ops.stack([pad]), 1), dynamic_shape], 0)
+    return array_ops.concat([fill_ops.fill(array_ops.stack([pad]), 1), dynamic_shape], 0)
 
 
 def _has_known_value(size: Any) -> bool:

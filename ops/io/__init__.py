@@ -1,1 +1,2 @@
-"""Files: checkpoints (tensor bundles), Saver, MetaGraph export, TFRecords, summaries and event files."""
+"""Files: checkpoints (tensor bundles), Saver, MetaGraph export, TFRecords, summaries and
+event files."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 
+from ...proto import meta_graph_pb2, variable_pb2
 from ...proto.meta_graph_pb2 import MetaGraphDef  # noqa: F401  (EXPORTS)
+from ...graph import op_registry
 from ...graph.core import Operation, Tensor
 from ...graph.graph import get_default_graph
 from ...graph.serialization.graph_io import import_graph_def, read_proto_file, write_proto_file
@@ -43,7 +45,6 @@ def _add_collection(meta, key: str, items: list) -> None:
 def create_meta_graph_def(graph=None, saver_def=None, collection_list=None,
                           clear_devices: bool = False, graph_def=None):
     """Builds a MetaGraphDef of ``graph`` (default: the default graph)."""
-    from ...proto import meta_graph_pb2
     graph = graph or get_default_graph()
     meta = meta_graph_pb2.MetaGraphDef()
     meta.meta_info_def.tensorflow_version = PRODUCER
@@ -54,7 +55,6 @@ def create_meta_graph_def(graph=None, saver_def=None, collection_list=None,
         for node in meta.graph_def.node:
             node.device = ""
     used = {node.op for node in meta.graph_def.node}
-    from ...graph import op_registry
     for op_type in sorted(used):
         if op_type in op_registry.OP_DEFS:
             meta.meta_info_def.stripped_op_list.op.add().CopyFrom(op_registry.OP_DEFS[op_type])
@@ -82,7 +82,6 @@ def export_meta_graph(filename: str | None = None, meta_info_def=None, graph_def
 
 def read_meta_graph_file(filename: str):
     """Reads a binary (or text) MetaGraphDef; bad bytes are an InvalidArgumentError."""
-    from ...proto import meta_graph_pb2
     return read_proto_file(filename, meta_graph_pb2.MetaGraphDef())
 
 
@@ -94,7 +93,6 @@ def _restore_collection(graph, key: str, collection, import_scope: str | None) -
             graph.add_to_collection(key, graph.as_graph_element(prefix + name))
     elif kind == "bytes_list":
         if key in _VARIABLE_COLLECTIONS or key.endswith("variables"):
-            from ...proto import variable_pb2
             cache = graph._caches.setdefault("imported_variables", {})
             for data in collection.bytes_list.value:
                 vdef = variable_pb2.VariableDef.FromString(data)
@@ -111,9 +109,11 @@ def _restore_collection(graph, key: str, collection, import_scope: str | None) -
             graph.add_to_collection(key, value)
 
 
-def import_meta_graph(meta_graph_or_file: Any, clear_devices: bool = False,
-                      import_scope: str | None = None, **kwargs):
-    """Imports a MetaGraph into the default graph; returns a Saver if it has a SaverDef."""
+def import_scoped_meta_graph(meta_graph_or_file: Any, clear_devices: bool = False,
+                             import_scope: str | None = None):
+    """Imports a MetaGraph's graph and collections into the default graph (TF's
+    ``import_scoped_meta_graph``); returns the MetaGraphDef, whose SaverDef
+    ``tf.train.import_meta_graph`` turns into a Saver."""
     meta = read_meta_graph_file(meta_graph_or_file) if isinstance(meta_graph_or_file, str) \
         else meta_graph_or_file
     graph = get_default_graph()
@@ -126,10 +126,7 @@ def import_meta_graph(meta_graph_or_file: Any, clear_devices: bool = False,
     import_graph_def(graph_def, name=import_scope or "")
     for key in sorted(meta.collection_def):
         _restore_collection(graph, key, meta.collection_def[key], import_scope)
-    if meta.HasField("saver_def"):
-        from .saver import Saver
-        return Saver(saver_def=meta.saver_def, name=import_scope)
-    return None
+    return meta
 
 
-EXPORTS = {"train": ["export_meta_graph", "import_meta_graph"], "": ["MetaGraphDef"]}
+EXPORTS = {"train": ["export_meta_graph"], "": ["MetaGraphDef"]}

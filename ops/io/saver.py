@@ -2,8 +2,9 @@
 
 The graph part is TF1's: ``save/Const`` (the filename), ``save/SaveV2``,
 ``save/control_dependency``, ``save/RestoreV2`` and ``save/restore_all``; the ``checkpoint``
-state file is a text ``CheckpointState``; ``<prefix>.meta`` is the MetaGraphDef. Old
-checkpoints beyond ``max_to_keep`` are deleted, except those kept every N hours.
+state file is a text ``CheckpointState``; ``<prefix>.meta`` is the MetaGraphDef (and
+``import_meta_graph`` turns one back into a graph and its Saver). Old checkpoints beyond
+``max_to_keep`` are deleted, except those kept every N hours.
 """
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from ...graph.graph import get_default_graph
 from ...graph.serialization.graph_io import read_proto_file, write_proto_file
 from ...graph.graph_keys import GraphKeys
 from ...graph.op_builder import apply_op, convert_to_tensor
+from ...proto import checkpoint_state_pb2, saver_pb2
 from ..array import array_ops
 from . import meta_graph
+from .tensor_bundle import BundleReader
 from ..state.variables import Variable, global_variables, group
 
 CHECKPOINT_STATE = "checkpoint"
@@ -77,7 +80,6 @@ class Saver:
         self.saver_def = self._build(name or "save", filename or "model", sharded)
 
     def _build(self, name: str, filename: str, sharded: bool):
-        from ...proto import saver_pb2
         graph = self._graph
         names = sorted(self._vars)
         with graph.name_scope(name):
@@ -216,7 +218,6 @@ def update_checkpoint_state(save_dir: str, model_checkpoint_path: str,
                             latest_filename: str | None = None,
                             save_relative_paths: bool = False) -> None:
     """Writes the text ``checkpoint`` file (atomically), as TF's Saver does."""
-    from ...proto import checkpoint_state_pb2
     paths = list(all_model_checkpoint_paths or [])
     if model_checkpoint_path not in paths:
         paths.append(model_checkpoint_path)
@@ -235,7 +236,6 @@ def update_checkpoint_state(save_dir: str, model_checkpoint_path: str,
 
 def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None):
     """The CheckpointState in ``checkpoint_dir`` (paths made absolute), or None."""
-    from ...proto import checkpoint_state_pb2
     path = os.path.join(checkpoint_dir, latest_filename or CHECKPOINT_STATE)
     if not os.path.exists(path):
         return None
@@ -265,7 +265,6 @@ def latest_checkpoint(checkpoint_dir: str, latest_filename: str | None = None) -
 
 def list_variables(ckpt_dir_or_file: str) -> list[tuple[str, list[int]]]:
     """(name, shape) of every tensor in a checkpoint (``tf.train.list_variables``)."""
-    from .tensor_bundle import BundleReader
     prefix = latest_checkpoint(ckpt_dir_or_file) if os.path.isdir(ckpt_dir_or_file) \
         else ckpt_dir_or_file
     if prefix is None:
@@ -275,7 +274,6 @@ def list_variables(ckpt_dir_or_file: str) -> list[tuple[str, list[int]]]:
 
 
 def load_variable(ckpt_dir_or_file: str, name: str) -> np.ndarray:
-    from .tensor_bundle import BundleReader
     prefix = latest_checkpoint(ckpt_dir_or_file) if os.path.isdir(ckpt_dir_or_file) \
         else ckpt_dir_or_file
     if prefix is None:
@@ -283,6 +281,15 @@ def load_variable(ckpt_dir_or_file: str, name: str) -> np.ndarray:
     return BundleReader(prefix).read(name[:-2] if name.endswith(":0") else name)
 
 
-EXPORTS = {"train": ["Saver", "latest_checkpoint", "get_checkpoint_state",
+def import_meta_graph(meta_graph_or_file: Any, clear_devices: bool = False,
+                      import_scope: str | None = None, **kwargs):
+    """Imports a MetaGraph into the default graph; returns a Saver if it has a SaverDef."""
+    meta = meta_graph.import_scoped_meta_graph(meta_graph_or_file, clear_devices, import_scope)
+    if meta.HasField("saver_def"):
+        return Saver(saver_def=meta.saver_def, name=import_scope)
+    return None
+
+
+EXPORTS = {"train": ["Saver", "import_meta_graph", "latest_checkpoint", "get_checkpoint_state",
                      "update_checkpoint_state", "checkpoint_exists", "list_variables",
                      "load_variable"]}

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 from ...proto.event_pb2 import Event, LogMessage, SessionLog  # noqa: F401  (EXPORTS)
+from ...proto import summary_pb2
 from ...proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata  # noqa: F401
 from ...graph import errors
 from ...graph.graph import get_default_graph
@@ -42,7 +43,6 @@ def _summary_bytes(summary) -> np.ndarray:
 
 
 def _scalar_summary_kernel(tags, values):
-    from ...proto import summary_pb2
     tags, values = np.asarray(tags), np.asarray(values)
     if tags.shape != values.shape:
         raise errors.InvalidArgumentError(
@@ -60,7 +60,6 @@ declare("ScalarSummary", shape=shape_fns.scalar, kernel=_scalar_summary_kernel,
 
 def histogram_proto(values: np.ndarray):
     """TF's ``Histogram::EncodeToProto`` of ``values`` (empty buckets collapsed)."""
-    from ...proto import summary_pb2
     values = np.asarray(values, dtype=np.float64).ravel()
     limits = _BUCKET_LIMITS
     counts = np.bincount(np.searchsorted(limits, values, side="right"),
@@ -87,7 +86,6 @@ def histogram_proto(values: np.ndarray):
 
 
 def _histogram_summary_kernel(tag, values):
-    from ...proto import summary_pb2
     values = np.asarray(values)
     tag = _text(tag)
     if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
@@ -103,7 +101,6 @@ declare("HistogramSummary", shape=shape_fns.scalar, kernel=_histogram_summary_ke
 
 
 def _merge_summary_kernel(*inputs):
-    from ...proto import summary_pb2
     merged, seen = summary_pb2.Summary(), set()
     for blob in inputs:
         part = summary_pb2.Summary()
@@ -181,4 +178,5 @@ def merge_all(key: str = GraphKeys.SUMMARIES, scope=None, name=None):
 
 
 EXPORTS = {"summary": ["scalar", "histogram", "merge", "merge_all"],
-           "": ["Event", "HistogramProto", "LogMessage", "SessionLog", "Summary", "SummaryMetadata"]}
+           "": ["Event", "HistogramProto", "LogMessage", "SessionLog", "Summary",
+                "SummaryMetadata"]}

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from ...proto import event_pb2, summary_pb2
 from .record_io import RecordWriter
 
 
@@ -31,7 +32,6 @@ class FileWriter:
             self.add_graph(graph, graph_def=graph_def)
 
     def _open_new_file(self) -> None:
-        from ...proto import event_pb2
         name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}"
         self._path = os.path.join(self._logdir, name + self._suffix)
         self._writer = RecordWriter(self._path)
@@ -53,7 +53,6 @@ class FileWriter:
 
     def add_summary(self, summary: Any, global_step: int | None = None) -> None:
         """Adds a Summary proto or its serialized bytes (what ``sess.run`` returns)."""
-        from ...proto import event_pb2, summary_pb2
         if not isinstance(summary, summary_pb2.Summary):
             data = summary.item() if hasattr(summary, "item") else summary
             parsed = summary_pb2.Summary()
@@ -65,7 +64,6 @@ class FileWriter:
         self.add_event(event)
 
     def add_graph(self, graph: Any, global_step: int | None = None, graph_def: Any = None) -> None:
-        from ...proto import event_pb2
         graph_def = graph_def if graph_def is not None else graph.as_graph_def(add_shapes=True)
         event = event_pb2.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString())
         if global_step is not None:
@@ -73,7 +71,6 @@ class FileWriter:
         self.add_event(event)
 
     def add_meta_graph(self, meta_graph_def: Any, global_step: int | None = None) -> None:
-        from ...proto import event_pb2
         event = event_pb2.Event(wall_time=time.time(),
                                 meta_graph_def=meta_graph_def.SerializeToString())
         if global_step is not None:
@@ -81,7 +78,6 @@ class FileWriter:
         self.add_event(event)
 
     def add_session_log(self, session_log: Any, global_step: int | None = None) -> None:
-        from ...proto import event_pb2
         event = event_pb2.Event(wall_time=time.time(), session_log=session_log)
         if global_step is not None:
             event.step = int(global_step)

@@ -1,1 +1,2 @@
-"""Math op families: elementwise math, matrix products, reductions, ordering and scans."""
+"""Math ops: elementwise math, matrix products, reductions, ordering and scans, clipping,
+linear-algebra composites."""

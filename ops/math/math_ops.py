@@ -1,8 +1,10 @@
 """Elementwise math: unary and broadcasting binary ops, comparisons, logic, Cast, Select.
 
-Kernels are numpy ufuncs (results keep the input dtype); gradients follow TensorFlow's
-``math_grad.py`` and use TF's helper ops (``TanhGrad``, ``SqrtGrad``, ...) so backward
-graphs look like TF's. Broadcast reduction lives once, in ``grad_util``.
+Each elementwise op is one row, ``sqrt = _unary("Sqrt", kernel, gradient)``, which declares
+the op (numpy kernel, gradient rule or none) and returns its TF1 constructor. Kernels keep
+the input dtype; gradients follow TensorFlow's ``math_grad.py`` and use TF's helper ops
+(``TanhGrad``, ``SqrtGrad``, ...) so backward graphs look like TF's. Broadcast reduction
+lives once, in ``grad_util``.
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
+from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops
-from ..framework import grad_util, shape_fns
+from ..framework import grad_util, raw_ops, shape_fns
 from ..framework.declare import declare
+from ..framework.grad_util import constant_like
 from ..runtime.parallel import elementwise
 
 # -- kernels that need more than a bare ufunc ----------------------------------------------
@@ -110,128 +114,115 @@ def _abs(x):
     return np.abs(x)
 
 
-# -- gradient rules (TF's math_grad.py) -----------------------------------------------------
+# -- declaring an elementwise op: one call gives its kernel, gradient and constructor -------
 
-def _AddGrad(op, grad):
-    return list(grad_util.unbroadcast(grad, op.inputs[0], op.inputs[1]))
+def _unary(op_type: str, kernel, grad=None):
+    """Declares the elementwise unary op ``op_type`` with numpy ``kernel`` and gradient rule
+    ``grad(op, dy) -> [dx]`` (None: not differentiable); returns ``fn(x, name=None)``."""
+    facts = {"grad": grad} if grad is not None else {"not_differentiable": True}
+    declare(op_type, shape=shape_fns.unchanged, make_kernel=elementwise(kernel), **facts)
 
-
-def _SubGrad(op, grad):
-    return list(grad_util.unbroadcast_pair(grad, negative(grad), op.inputs[0], op.inputs[1]))
-
-
-def _MulGrad(op, grad):
-    x, y = op.inputs
-    return list(grad_util.unbroadcast_pair(multiply(grad, y), multiply(x, grad), x, y))
-
-
-def _RealDivGrad(op, grad):
-    x, y = op.inputs
-    gx = realdiv(grad, y)
-    gy = multiply(grad, realdiv(realdiv(negative(x), y), y))
-    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
+    def fn(x, name: str | None = None):
+        return apply_op(op_type, [x], name=name)
+    fn.__name__ = op_type
+    fn.__doc__ = f"Elementwise ``{op_type}``."
+    return fn
 
 
-def _DivNoNanGrad(op, grad):
-    x, y = op.inputs
-    gx = div_no_nan(grad, y)
-    gy = multiply(grad, div_no_nan(div_no_nan(negative(x), y), y))
-    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
+def _integer_value(kernel):
+    """Static value of an integer binary op (shape arithmetic such as ``tf.shape(x)[0] * 2``)."""
+    def value(op):
+        values = shape_fns.input_values(op)
+        if values is None or np.asarray(values[0]).dtype.kind not in "iu":
+            return None
+        return kernel(*values)
+    return value
 
 
-def _FloorModGrad(op, grad):
-    x, y = op.inputs
-    gy = multiply(grad, negative(floordiv(x, y)))
-    return list(grad_util.unbroadcast_pair(grad, gy, x, y))
-
-
-def _MaximumMinimumGrad(op, grad, selector):
-    x, y = op.inputs
-    xmask = selector(x, y)
-    zeros = array_ops.zeros_like(grad)
-    return list(grad_util.unbroadcast_pair(select_v2(xmask, grad, zeros),
-                                           select_v2(xmask, zeros, grad), x, y))
-
-
-def _PowGrad(op, grad):
-    x, y = op.inputs
-    z = op.outputs[0]
-    gx = multiply(multiply(grad, y), pow(x, subtract(y, constant_like(1, y))))
-    safe_x = select_v2(greater(x, constant_like(0, x)), x, array_ops.ones_like(x))
-    log_x = select_v2(greater(x, constant_like(0, x)), log(safe_x), array_ops.zeros_like(x))
-    gy = multiply(multiply(grad, z), log_x)
-    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
-
-
-def _SquaredDifferenceGrad(op, grad):
-    x, y = op.inputs
-    x_grad = multiply(multiply(constant_like(2, grad), grad), subtract(x, y))
-    return list(grad_util.unbroadcast_pair(x_grad, negative(x_grad), x, y))
-
-
-def _Atan2Grad(op, grad):
-    y, x = op.inputs
-    grad_inv = realdiv(grad, add(square(x), square(y)))
-    return list(grad_util.unbroadcast_pair(multiply(x, grad_inv),
-                                           multiply(negative(y), grad_inv), y, x))
-
-
-def constant_like(value, like: Tensor) -> Tensor:
-    """A scalar constant of ``like``'s dtype (what TF's gradient code builds inline)."""
-    return convert_to_tensor(np.asarray(value, dtype=like.dtype.base_dtype.np_dtype))
-
-
-def _unary_grad(fn):
-    return lambda op, grad: [fn(op, grad)]
-
-
-_UNARY_GRADS = {
-    "Neg": lambda op, g: negative(g),
-    "Abs": lambda op, g: multiply(g, sign(op.inputs[0])),
-    "Square": lambda op, g: multiply(g, multiply(constant_like(2, op.inputs[0]), op.inputs[0])),
-    "Sqrt": lambda op, g: apply_op("SqrtGrad", [op.outputs[0], g]),
-    "Rsqrt": lambda op, g: apply_op("RsqrtGrad", [op.outputs[0], g]),
-    "Exp": lambda op, g: multiply(g, op.outputs[0]),
-    "Expm1": lambda op, g: multiply(g, exp(op.inputs[0])),
-    "Log": lambda op, g: multiply(g, reciprocal(op.inputs[0])),
-    "Log1p": lambda op, g: multiply(g, reciprocal(add(constant_like(1, op.inputs[0]),
-                                                      op.inputs[0]))),
-    "Sin": lambda op, g: multiply(g, cos(op.inputs[0])),
-    "Cos": lambda op, g: negative(multiply(g, sin(op.inputs[0]))),
-    "Tan": lambda op, g: multiply(g, square(reciprocal(cos(op.inputs[0])))),
-    "Tanh": lambda op, g: apply_op("TanhGrad", [op.outputs[0], g]),
-    "Sigmoid": lambda op, g: apply_op("SigmoidGrad", [op.outputs[0], g]),
-    "Reciprocal": lambda op, g: apply_op("ReciprocalGrad", [op.outputs[0], g]),
-    "Erf": lambda op, g: multiply(g, multiply(constant_like(2 / np.sqrt(np.pi), g),
-                                              exp(negative(square(op.inputs[0]))))),
-    "Softplus": lambda op, g: apply_op("SoftplusGrad", [g, op.inputs[0]]),
-    "Softsign": lambda op, g: realdiv(g, square(add(constant_like(1, op.inputs[0]),
-                                                    abs(op.inputs[0])))),
-    "Sign": lambda op, g: array_ops.zeros_like(op.inputs[0]),
-}
-
-_UNARY_KERNELS = {
-    "Neg": np.negative, "Abs": _abs, "Sign": _sign, "Square": np.square,
-    "Sqrt": _quiet(np.sqrt), "Rsqrt": _quiet(_rsqrt), "Exp": _quiet(np.exp),
-    "Log": _quiet(np.log), "Log1p": _quiet(np.log1p), "Expm1": _quiet(np.expm1),
-    "Sin": np.sin, "Cos": np.cos, "Tan": np.tan, "Tanh": np.tanh, "Sigmoid": _quiet(_sigmoid),
-    "Reciprocal": _quiet(_reciprocal), "Floor": np.floor, "Ceil": np.ceil, "Round": _round,
-    "Erf": _erf, "Softplus": _quiet(_softplus), "Softsign": _softsign,
-    "IsNan": np.isnan, "IsFinite": np.isfinite, "IsInf": np.isinf, "LogicalNot": np.logical_not,
-}
-_NOT_DIFFERENTIABLE_UNARY = {"Floor", "Ceil", "Round", "IsNan", "IsFinite", "IsInf",
-                             "LogicalNot"}
-
-for _op_type, _kernel in _UNARY_KERNELS.items():
-    if _op_type in _NOT_DIFFERENTIABLE_UNARY:
-        declare(_op_type, shape=shape_fns.unchanged, make_kernel=elementwise(_kernel),
-                not_differentiable=True)
+def _declare_binary(op_type: str, kernel, grad=None, shape_arithmetic: bool = False,
+                    chunked: bool = True) -> None:
+    """Declares the broadcasting binary op ``op_type`` with numpy ``kernel`` and gradient rule
+    ``grad(op, dz) -> [dx, dy]`` (None: not differentiable). ``shape_arithmetic``: integer
+    inputs known statically give a static value; ``chunked=False``: the kernel always runs
+    whole instead of in chunks on the intra-op pool."""
+    facts = {"grad": grad} if grad is not None else {"not_differentiable": True}
+    if shape_arithmetic:
+        facts["constant_value"] = _integer_value(kernel)
+    if chunked:
+        facts["make_kernel"] = elementwise(kernel)
     else:
-        declare(_op_type, shape=shape_fns.unchanged, make_kernel=elementwise(_kernel),
-                grad=_unary_grad(_UNARY_GRADS[_op_type]))
+        facts["kernel"] = kernel
+    declare(op_type, shape=shape_fns.broadcast, **facts)
 
 
-# TF's "y-form" helper ops: f(y, dy) for the unary ops above, and their own gradients.
+def _binary(op_type: str, kernel, grad=None, **facts):
+    """``_declare_binary`` and the op's constructor ``fn(x, y, name=None)``."""
+    _declare_binary(op_type, kernel, grad, **facts)
+
+    def fn(x, y, name: str | None = None):
+        return apply_op(op_type, [x, y], name=name)
+    fn.__name__ = op_type
+    fn.__doc__ = f"Elementwise ``{op_type}`` with numpy broadcasting."
+    return fn
+
+
+# -- unary ops (gradients: TF's math_grad.py, through its y-form helper ops) ---------------
+
+def _y_form(helper: str):
+    """TF's gradient in terms of the output: its helper op ``helper(y, dy)``."""
+    return lambda op, g: [apply_op(helper, [op.outputs[0], g])]
+
+
+def _SquareGrad(op, g):
+    x = op.inputs[0]
+    return [multiply(g, multiply(constant_like(2, x), x))]
+
+
+def _Log1pGrad(op, g):
+    x = op.inputs[0]
+    return [multiply(g, reciprocal(add(constant_like(1, x), x)))]
+
+
+def _ErfGrad(op, g):
+    x = op.inputs[0]
+    return [multiply(g, multiply(constant_like(2 / np.sqrt(np.pi), g), exp(negative(square(x)))))]
+
+
+def _SoftsignGrad(op, g):
+    x = op.inputs[0]
+    return [realdiv(g, square(add(constant_like(1, x), abs(x))))]
+
+
+negative = _unary("Neg", np.negative, lambda op, g: [negative(g)])
+abs = _unary("Abs", _abs, lambda op, g: [multiply(g, sign(op.inputs[0]))])  # noqa: A001 (TF's)
+sign = _unary("Sign", _sign, lambda op, g: [raw_ops.ZerosLike(x=op.inputs[0])])
+square = _unary("Square", np.square, _SquareGrad)
+sqrt = _unary("Sqrt", _quiet(np.sqrt), _y_form("SqrtGrad"))
+rsqrt = _unary("Rsqrt", _quiet(_rsqrt), _y_form("RsqrtGrad"))
+exp = _unary("Exp", _quiet(np.exp), lambda op, g: [multiply(g, op.outputs[0])])
+log = _unary("Log", _quiet(np.log), lambda op, g: [multiply(g, reciprocal(op.inputs[0]))])
+log1p = _unary("Log1p", _quiet(np.log1p), _Log1pGrad)
+expm1 = _unary("Expm1", _quiet(np.expm1), lambda op, g: [multiply(g, exp(op.inputs[0]))])
+sin = _unary("Sin", np.sin, lambda op, g: [multiply(g, cos(op.inputs[0]))])
+cos = _unary("Cos", np.cos, lambda op, g: [negative(multiply(g, sin(op.inputs[0])))])
+tan = _unary("Tan", np.tan, lambda op, g: [multiply(g, square(reciprocal(cos(op.inputs[0]))))])
+tanh = _unary("Tanh", np.tanh, _y_form("TanhGrad"))
+sigmoid = _unary("Sigmoid", _quiet(_sigmoid), _y_form("SigmoidGrad"))
+reciprocal = _unary("Reciprocal", _quiet(_reciprocal), _y_form("ReciprocalGrad"))
+floor = _unary("Floor", np.floor)
+ceil = _unary("Ceil", np.ceil)
+round = _unary("Round", _round)  # noqa: A001 (TF's name)
+erf = _unary("Erf", _erf, _ErfGrad)
+softplus = _unary("Softplus", _quiet(_softplus),
+                  lambda op, g: [apply_op("SoftplusGrad", [g, op.inputs[0]])])
+softsign = _unary("Softsign", _softsign, _SoftsignGrad)
+is_nan = _unary("IsNan", np.isnan)
+is_finite = _unary("IsFinite", np.isfinite)
+is_inf = _unary("IsInf", np.isinf)
+logical_not = _unary("LogicalNot", np.logical_not)
+
+
+# TF's y-form helper ops: f(y, dy) for the unary ops above, and their own gradients.
 def _TanhGradGrad(op, grad):
     y, dy = op.inputs
     return [multiply(multiply(multiply(grad, constant_like(-2.0, y)), y), dy),
@@ -287,47 +278,112 @@ declare("SoftplusGrad", shape=shape_fns.unchanged,
         make_kernel=elementwise(_quiet(lambda dy, x: dy * _sigmoid(x))), grad=_SoftplusGradGrad)
 
 
-# -- binary ops -----------------------------------------------------------------------------
+# -- binary ops (gradients: TF's math_grad.py; broadcasting undone by grad_util) ------------
 
-_BINARY = {
-    "Add": (np.add, _AddGrad), "AddV2": (np.add, _AddGrad), "Sub": (np.subtract, _SubGrad),
-    "Mul": (np.multiply, _MulGrad), "RealDiv": (_quiet(_truncate_div), _RealDivGrad),
-    "Div": (_quiet(_truncate_div), _RealDivGrad), "DivNoNan": (_quiet(_div_no_nan), _DivNoNanGrad),
-    "FloorDiv": (_quiet(_floor_div), None), "FloorMod": (_quiet(_floor_mod), _FloorModGrad),
-    "Maximum": (np.maximum, lambda op, g: _MaximumMinimumGrad(op, g, greater_equal)),
-    "Minimum": (np.minimum, lambda op, g: _MaximumMinimumGrad(op, g, less_equal)),
-    "Pow": (_quiet(_pow), _PowGrad), "SquaredDifference": (lambda x, y: np.square(x - y),
-                                                          _SquaredDifferenceGrad),
-    "Atan2": (np.arctan2, _Atan2Grad),
-}
+def _AddGrad(op, grad):
+    return list(grad_util.unbroadcast(grad, op.inputs[0], op.inputs[1]))
 
 
-def _integer_value(kernel):
-    """Static value of an integer binary op (shape arithmetic such as ``tf.shape(x)[0] * 2``)."""
-    def value(op):
-        values = shape_fns.input_values(op)
-        if values is None or np.asarray(values[0]).dtype.kind not in "iu":
-            return None
-        return kernel(*values)
-    return value
+def _SubGrad(op, grad):
+    return list(grad_util.unbroadcast_pair(grad, negative(grad), op.inputs[0], op.inputs[1]))
 
 
-_SHAPE_ARITHMETIC = ("Add", "AddV2", "Sub", "Mul", "Maximum", "Minimum", "FloorDiv")
-for _op_type, (_kernel, _grad) in _BINARY.items():
-    _value = _integer_value(_kernel) if _op_type in _SHAPE_ARITHMETIC else None
-    if _grad is None:
-        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel),
-                not_differentiable=True, constant_value=_value)
-    else:
-        declare(_op_type, shape=shape_fns.broadcast, make_kernel=elementwise(_kernel), grad=_grad,
-                constant_value=_value)
+def _MulGrad(op, grad):
+    x, y = op.inputs
+    return list(grad_util.unbroadcast_pair(multiply(grad, y), multiply(x, grad), x, y))
 
 
-_COMPARISONS = {"Less": np.less, "LessEqual": np.less_equal, "Greater": np.greater,
-                "GreaterEqual": np.greater_equal, "LogicalAnd": np.logical_and,
-                "LogicalOr": np.logical_or}
-for _op_type, _kernel in _COMPARISONS.items():
-    declare(_op_type, shape=shape_fns.broadcast, kernel=_kernel, not_differentiable=True)
+def _RealDivGrad(op, grad):
+    x, y = op.inputs
+    gx = realdiv(grad, y)
+    gy = multiply(grad, realdiv(realdiv(negative(x), y), y))
+    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
+
+
+def _DivNoNanGrad(op, grad):
+    x, y = op.inputs
+    gx = div_no_nan(grad, y)
+    gy = multiply(grad, div_no_nan(div_no_nan(negative(x), y), y))
+    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
+
+
+def _FloorModGrad(op, grad):
+    x, y = op.inputs
+    gy = multiply(grad, negative(floordiv(x, y)))
+    return list(grad_util.unbroadcast_pair(grad, gy, x, y))
+
+
+def _MaximumMinimumGrad(op, grad, selector):
+    x, y = op.inputs
+    xmask = selector(x, y)
+    zeros = raw_ops.ZerosLike(x=convert_to_tensor(grad))
+    return list(grad_util.unbroadcast_pair(select_v2(xmask, grad, zeros),
+                                           select_v2(xmask, zeros, grad), x, y))
+
+
+def _PowGrad(op, grad):
+    x, y = op.inputs
+    z = op.outputs[0]
+    gx = multiply(multiply(grad, y), pow(x, subtract(y, constant_like(1, y))))
+    safe_x = select_v2(greater(x, constant_like(0, x)), x, raw_ops.OnesLike(x=x))
+    log_x = select_v2(greater(x, constant_like(0, x)), log(safe_x), raw_ops.ZerosLike(x=x))
+    gy = multiply(multiply(grad, z), log_x)
+    return list(grad_util.unbroadcast_pair(gx, gy, x, y))
+
+
+def _SquaredDifferenceGrad(op, grad):
+    x, y = op.inputs
+    x_grad = multiply(multiply(constant_like(2, grad), grad), subtract(x, y))
+    return list(grad_util.unbroadcast_pair(x_grad, negative(x_grad), x, y))
+
+
+def _Atan2Grad(op, grad):
+    y, x = op.inputs
+    grad_inv = realdiv(grad, add(square(x), square(y)))
+    return list(grad_util.unbroadcast_pair(multiply(x, grad_inv),
+                                           multiply(negative(y), grad_inv), y, x))
+
+
+add_v1 = _binary("Add", np.add, _AddGrad, shape_arithmetic=True)
+add = _binary("AddV2", np.add, _AddGrad, shape_arithmetic=True)
+subtract = _binary("Sub", np.subtract, _SubGrad, shape_arithmetic=True)
+multiply = _binary("Mul", np.multiply, _MulGrad, shape_arithmetic=True)
+realdiv = _binary("RealDiv", _quiet(_truncate_div), _RealDivGrad)
+_declare_binary("Div", _quiet(_truncate_div), _RealDivGrad)
+
+
+def div(x, y, name: str | None = None):
+    """TF1 ``tf.div``: Python-2 division (floor for ints, true for floats)."""
+    return apply_op("Div", [x, y], name=name)
+
+
+div_no_nan = _binary("DivNoNan", _quiet(_div_no_nan), _DivNoNanGrad)
+floordiv = _binary("FloorDiv", _quiet(_floor_div), shape_arithmetic=True)
+floormod = _binary("FloorMod", _quiet(_floor_mod), _FloorModGrad)
+maximum = _binary("Maximum", np.maximum, lambda op, g: _MaximumMinimumGrad(op, g, greater_equal),
+                  shape_arithmetic=True)
+minimum = _binary("Minimum", np.minimum, lambda op, g: _MaximumMinimumGrad(op, g, less_equal),
+                  shape_arithmetic=True)
+_declare_binary("Pow", _quiet(_pow), _PowGrad)
+
+
+def pow(x, y, name: str | None = None):  # noqa: A001 (TF's name)
+    return apply_op("Pow", [x, y], name=name)
+
+
+squared_difference = _binary("SquaredDifference", lambda x, y: np.square(x - y),
+                             _SquaredDifferenceGrad)
+atan2 = _binary("Atan2", np.arctan2, _Atan2Grad)
+
+
+# -- comparisons and logic (not differentiable) ---------------------------------------------
+
+less = _binary("Less", np.less, chunked=False)
+less_equal = _binary("LessEqual", np.less_equal, chunked=False)
+greater = _binary("Greater", np.greater, chunked=False)
+greater_equal = _binary("GreaterEqual", np.greater_equal, chunked=False)
+logical_and = _binary("LogicalAnd", np.logical_and, chunked=False)
+logical_or = _binary("LogicalOr", np.logical_or, chunked=False)
 
 
 def _equality_kernel(ufunc):
@@ -354,7 +410,15 @@ declare("NotEqual", shape=shape_fns.broadcast, make_kernel=_equality_kernel(np.n
         not_differentiable=True)
 
 
-# -- Cast, Select, AddN -------------------------------------------------------------------
+def equal(x, y, name: str | None = None):
+    return apply_op("Equal", [x, y], name=name)
+
+
+def not_equal(x, y, name: str | None = None):
+    return apply_op("NotEqual", [x, y], name=name)
+
+
+# -- Cast, Select, AddN --------------------------------------------------------------------
 
 def _cast_kernel(op, ctx):
     dst = op.attrs["DstT"]
@@ -392,6 +456,30 @@ declare("Cast", shape=shape_fns.unchanged, make_kernel=_cast_kernel, grad=_CastG
         constant_value=_cast_value)
 
 
+def cast(x, dtype, name: str | None = None) -> Tensor:
+    """``tf.cast``; a no-op (returns ``x``) when the dtype already matches, as in TF."""
+    dtype = dtypes.as_dtype(dtype)
+    if hasattr(x, "_as_graph_element") and not isinstance(x, Tensor):
+        x = convert_to_tensor(x)
+    if not isinstance(x, Tensor):
+        return convert_to_tensor(np.asarray(x).astype(dtype.np_dtype), name=name or "Cast")
+    if x.dtype.base_dtype == dtype:
+        return x
+    return apply_op("Cast", [x], {"DstT": dtype, "Truncate": False}, name=name)
+
+
+def to_float(x, name: str = "ToFloat"):
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_int32(x, name: str = "ToInt32"):
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x, name: str = "ToInt64"):
+    return cast(x, dtypes.int64, name=name)
+
+
 def _select_shape(op):
     c, x, y = (t.shape for t in op.inputs)
     shape = x.merge_with(y)
@@ -421,13 +509,13 @@ def _select_kernel(c, x, y):
 
 def _SelectGrad(op, grad):
     c = op.inputs[0]
-    zeros = array_ops.zeros_like(op.inputs[1])
+    zeros = raw_ops.ZerosLike(x=op.inputs[1])
     return [None, apply_op("Select", [c, grad, zeros]), apply_op("Select", [c, zeros, grad])]
 
 
 def _SelectV2Grad(op, grad):
     c, x, y = op.inputs
-    zeros = array_ops.zeros_like(grad)
+    zeros = raw_ops.ZerosLike(x=convert_to_tensor(grad))
     gx = select_v2(c, grad, zeros)
     gy = select_v2(c, zeros, grad)
     return [None] + list(grad_util.unbroadcast_pair(gx, gy, x, y))
@@ -435,6 +523,14 @@ def _SelectV2Grad(op, grad):
 
 declare("Select", shape=_select_shape, kernel=_select_kernel, grad=_SelectGrad)
 declare("SelectV2", shape=shape_fns.broadcast, kernel=np.where, grad=_SelectV2Grad)
+
+
+def select(condition, x, y, name: str | None = None):
+    return apply_op("Select", [condition, x, y], name=name)
+
+
+def select_v2(condition, x, y, name: str | None = None):
+    return apply_op("SelectV2", [condition, x, y], name=name)
 
 
 def _add_n_kernel(*xs):
@@ -450,78 +546,17 @@ declare("AddN", shape=shape_fns.merge_all, kernel=_add_n_kernel,
         grad=lambda op, grad: [grad] * len(op.inputs))
 
 
-# -- constructors (TF1 signatures) ----------------------------------------------------------
-
-def _binary(op_type: str, default_name: str | None = None):
-    def fn(x, y, name: str | None = None):
-        return apply_op(op_type, [x, y], name=name or default_name)
-    fn.__name__ = op_type
-    fn.__doc__ = f"Elementwise ``{op_type}`` with numpy broadcasting."
-    return fn
-
-
-def _unary(op_type: str, default_name: str | None = None):
-    def fn(x, name: str | None = None):
-        return apply_op(op_type, [x], name=name or default_name)
-    fn.__name__ = op_type
-    fn.__doc__ = f"Elementwise ``{op_type}``."
-    return fn
+def add_n(inputs, name: str | None = None):
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError("inputs must be a list of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape")
+    if len(inputs) == 1:
+        return array_ops.identity(inputs[0], name=name) if name else convert_to_tensor(inputs[0])
+    return apply_op("AddN", [inputs], name=name)
 
 
-add = _binary("AddV2")
-add_v1 = _binary("Add")
-subtract = _binary("Sub")
-multiply = _binary("Mul")
-realdiv = _binary("RealDiv")
-div_no_nan = _binary("DivNoNan")
-floordiv = _binary("FloorDiv")
-floormod = _binary("FloorMod")
-maximum = _binary("Maximum")
-minimum = _binary("Minimum")
-squared_difference = _binary("SquaredDifference")
-atan2 = _binary("Atan2")
-less = _binary("Less")
-less_equal = _binary("LessEqual")
-greater = _binary("Greater")
-greater_equal = _binary("GreaterEqual")
-logical_and = _binary("LogicalAnd")
-logical_or = _binary("LogicalOr")
-negative = _unary("Neg")
-abs = _unary("Abs")  # noqa: A001 (TF's name)
-sign = _unary("Sign")
-square = _unary("Square")
-sqrt = _unary("Sqrt")
-rsqrt = _unary("Rsqrt")
-exp = _unary("Exp")
-log = _unary("Log")
-log1p = _unary("Log1p")
-expm1 = _unary("Expm1")
-sin = _unary("Sin")
-cos = _unary("Cos")
-tan = _unary("Tan")
-tanh = _unary("Tanh")
-sigmoid = _unary("Sigmoid")
-reciprocal = _unary("Reciprocal")
-floor = _unary("Floor")
-ceil = _unary("Ceil")
-round = _unary("Round")  # noqa: A001
-erf = _unary("Erf")
-softplus = _unary("Softplus")
-softsign = _unary("Softsign")
-is_nan = _unary("IsNan")
-is_finite = _unary("IsFinite")
-is_inf = _unary("IsInf")
-logical_not = _unary("LogicalNot")
-
-
-def pow(x, y, name: str | None = None):  # noqa: A001
-    return apply_op("Pow", [x, y], name=name)
-
-
-def div(x, y, name: str | None = None):
-    """TF1 ``tf.div``: Python-2 division (floor for ints, true for floats)."""
-    return apply_op("Div", [x, y], name=name)
-
+# -- composites (no op types of their own) ------------------------------------------------
 
 def truediv(x, y, name: str | None = None) -> Tensor:
     """``x / y``: integers are cast to float (int32 → float64, as in TF) first."""
@@ -536,56 +571,6 @@ def truediv(x, y, name: str | None = None) -> Tensor:
 divide = truediv
 
 
-def equal(x, y, name: str | None = None):
-    return apply_op("Equal", [x, y], name=name)
-
-
-def not_equal(x, y, name: str | None = None):
-    return apply_op("NotEqual", [x, y], name=name)
-
-
-def cast(x, dtype, name: str | None = None) -> Tensor:
-    """``tf.cast``; a no-op (returns ``x``) when the dtype already matches, as in TF."""
-    dtype = dtypes.as_dtype(dtype)
-    if hasattr(x, "_as_graph_element") and not isinstance(x, Tensor):
-        x = convert_to_tensor(x)
-    if not isinstance(x, Tensor):
-        return convert_to_tensor(np.asarray(x).astype(dtype.np_dtype), name=name or "Cast")
-    if x.dtype.base_dtype == dtype:
-        return x
-    return apply_op("Cast", [x], {"DstT": dtype, "Truncate": False}, name=name)
-
-
-def to_float(x, name: str = "ToFloat"):
-    return cast(x, dtypes.float32, name=name)
-
-
-def to_int32(x, name: str = "ToInt32"):
-    return cast(x, dtypes.int32, name=name)
-
-
-def to_int64(x, name: str = "ToInt64"):
-    return cast(x, dtypes.int64, name=name)
-
-
-def select(condition, x, y, name: str | None = None):
-    return apply_op("Select", [condition, x, y], name=name)
-
-
-def select_v2(condition, x, y, name: str | None = None):
-    return apply_op("SelectV2", [condition, x, y], name=name)
-
-
-def add_n(inputs, name: str | None = None):
-    inputs = list(inputs)
-    if not inputs:
-        raise ValueError("inputs must be a list of at least one Tensor/IndexedSlices with "
-                         "the same dtype and shape")
-    if len(inputs) == 1:
-        return array_ops.identity(inputs[0], name=name) if name else convert_to_tensor(inputs[0])
-    return apply_op("AddN", [inputs], name=name)
-
-
 def logical_xor(x, y, name: str = "LogicalXor"):
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
 
@@ -594,10 +579,18 @@ def scalar_mul(scalar, x, name: str | None = None):
     return multiply(scalar, x, name=name)
 
 
+def log_sigmoid(x, name: str | None = None) -> Tensor:
+    """``tf.math.log_sigmoid``: -softplus(-x), stable for large |x|."""
+    with name_scope(name, "LogSigmoid", [x]) as scope:
+        x = convert_to_tensor(x, name="x")
+        return negative(softplus(-x), name=scope)
+
+
 # -- operator overloading ----------------------------------------------------------------
 
-def _binary_operator(fn, op_name: str, reverse: bool = False):
-    """``Tensor.__add__`` etc.; ops are named "add", "mul", ... as TF's wrappers name them."""
+def binary_operator(fn, op_name: str, reverse: bool = False):
+    """``Tensor.__add__`` etc. from ``fn(x, y, name)``; ops are named "add", "mul", ... as
+    TF's wrappers name them, and an operand that is no tensor value gives NotImplemented."""
     def method(self, other):
         try:
             if reverse:
@@ -611,16 +604,6 @@ def _binary_operator(fn, op_name: str, reverse: bool = False):
     return method
 
 
-def _matmul_op(a, b, name=None):
-    from . import matmul_ops
-    return matmul_ops.matmul(a, b, name=name)
-
-
-def _getitem(self, key):
-    from ..array import indexing_ops
-    return indexing_ops.getitem(self, key)
-
-
 def _div_operator(x, y, name=None):
     x = convert_to_tensor(x)
     y = convert_to_tensor(y, dtype=x.dtype.base_dtype)
@@ -630,20 +613,19 @@ def _div_operator(x, y, name=None):
 _OPERATORS = {
     "__add__": (add, "add"), "__sub__": (subtract, "sub"), "__mul__": (multiply, "mul"),
     "__truediv__": (_div_operator, "truediv"), "__floordiv__": (floordiv, "floordiv"),
-    "__mod__": (floormod, "mod"), "__pow__": (pow, "pow"), "__matmul__": (_matmul_op, "matmul"),
+    "__mod__": (floormod, "mod"), "__pow__": (pow, "pow"),
     "__and__": (logical_and, "and"), "__or__": (logical_or, "or"),
     "__xor__": (logical_xor, "xor"),
 }
 for _name, (_fn, _op_name) in _OPERATORS.items():
-    Tensor._override_operator(_name, _binary_operator(_fn, _op_name))
-    Tensor._override_operator("__r" + _name[2:], _binary_operator(_fn, _op_name, reverse=True))
+    Tensor._override_operator(_name, binary_operator(_fn, _op_name))
+    Tensor._override_operator("__r" + _name[2:], binary_operator(_fn, _op_name, reverse=True))
 for _name, _fn in {"__lt__": less, "__le__": less_equal, "__gt__": greater,
                    "__ge__": greater_equal}.items():
-    Tensor._override_operator(_name, _binary_operator(_fn, None))
+    Tensor._override_operator(_name, binary_operator(_fn, None))
 Tensor._override_operator("__neg__", lambda self: negative(self))
 Tensor._override_operator("__abs__", lambda self: abs(self))
 Tensor._override_operator("__invert__", lambda self: logical_not(self))
-Tensor._override_operator("__getitem__", _getitem)
 
 
 mod = floormod
@@ -655,10 +637,10 @@ where_v2 = select_v2
 _ELEMENTWISE = [
     "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf",
     "exp", "expm1", "floor", "floordiv", "floormod", "greater", "greater_equal", "is_finite",
-    "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "logical_and", "logical_not",
-    "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply", "negative",
-    "not_equal", "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul", "sigmoid",
-    "sign", "sin", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
+    "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "log_sigmoid", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply",
+    "negative", "not_equal", "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul",
+    "sigmoid", "sign", "sin", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
     "truediv"]
 EXPORTS = {
     "": _ELEMENTWISE + ["cast", "div", "mul", "neg", "select", "select_v2", "sub", "to_float",

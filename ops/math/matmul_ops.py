@@ -7,10 +7,9 @@ from ...graph import errors
 from ...graph.core import Tensor
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
 from ..runtime import blas
-from . import reduction_ops
-from ..framework import shape_fns
+from . import math_ops, reduction_ops
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 
 
@@ -113,12 +112,14 @@ def _reduce_batch(g: Tensor, x: Tensor) -> Tensor:
         axes = list(range(lead)) + [lead + i for i, d in enumerate(xs[:-2])
                                     if d == 1 and gs[lead + i] != 1]
         summed = reduction_ops.reduce_sum(g, axes) if axes else g
-        return array_ops.reshape(summed, xs)
-    sx, sg = array_ops.shape(x), array_ops.shape(g)
-    bx = array_ops.slice(sx, [0], array_ops.reshape(array_ops.size(sx) - 2, [1]))
-    bg = array_ops.slice(sg, [0], array_ops.reshape(array_ops.size(sg) - 2, [1]))
-    rx, _ = array_ops.broadcast_gradient_args(bx, bg)
-    return array_ops.reshape(reduction_ops.reduce_sum(g, rx), sx)
+        return raw_ops.Reshape(tensor=summed, shape=xs)
+    sx, sg = raw_ops.Shape(input=x), raw_ops.Shape(input=g)
+    bx = raw_ops.Slice(input=sx, begin=[0], size=raw_ops.Reshape(
+        tensor=raw_ops.Size(input=sx) - 2, shape=[1]))
+    bg = raw_ops.Slice(input=sg, begin=[0], size=raw_ops.Reshape(
+        tensor=raw_ops.Size(input=sg) - 2, shape=[1]))
+    rx, _ = raw_ops.BroadcastGradientArgs(s0=bx, s1=bg)
+    return raw_ops.Reshape(tensor=reduction_ops.reduce_sum(g, rx), shape=sx)
 
 
 declare("BatchMatMulV2", shape=_batch_matmul_shape, make_kernel=_batch_matmul_kernel,
@@ -145,5 +146,8 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, adjoint_a
     return batch_matmul(a, b, adj_x=transpose_a or adjoint_a, adj_y=transpose_b or adjoint_b,
                         name=name)
 
+
+Tensor._override_operator("__matmul__", math_ops.binary_operator(matmul, "matmul"))
+Tensor._override_operator("__rmatmul__", math_ops.binary_operator(matmul, "matmul", reverse=True))
 
 EXPORTS = {"": ["matmul"]}

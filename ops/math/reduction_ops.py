@@ -1,4 +1,6 @@
-"""Reductions (Sum, Mean, Max, Min, Prod) and ArgMax/ArgMin, with TF's axis semantics.
+"""Reductions (Sum, Mean, Max, Min, Prod) and ArgMax/ArgMin, with TF's axis semantics, and
+the reductions TF composes from them (``reduce_all``/``any``, ``count_nonzero``,
+``reduce_logsumexp``, ``reduce_variance``/``std``).
 
 Axes may be scalars or lists, negative, or absent (reduce everything); ``keep_dims``
 keeps reduced axes as size 1. Results keep the input dtype (numpy would widen ints).
@@ -9,11 +11,14 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
+from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops
 from . import math_ops
-from ..framework import shape_fns
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
+from ..framework.deprecation import deprecated_argument_lookup
+from ..framework.grad_util import all_axes, constant_like
 from ..framework.shape_fns import constant_value
 
 
@@ -118,20 +123,24 @@ def _SumGrad(op, grad):
         return [_broadcast_like(grad, x), None]
     shape = _reduced_shape(x, axes)
     if shape is not None:
-        return [_broadcast_like(array_ops.reshape(grad, shape), x), None]
-    in_shape = array_ops.shape(x)
+        return [_broadcast_like(_reshape(grad, shape), x), None]
+    in_shape = raw_ops.Shape(input=x)
     out_shape = _dynamic_reduced_shape(in_shape, axes)
-    return [_broadcast_like(array_ops.reshape(grad, out_shape), x), None]
+    return [_broadcast_like(_reshape(grad, out_shape), x), None]
+
+
+def _reshape(t, shape) -> Tensor:
+    return raw_ops.Reshape(tensor=t, shape=shape)
 
 
 def _dynamic_reduced_shape(input_shape, axes):
     """TF's ``reduced_shape``: input_shape with the reduced axes set to 1, at run time."""
-    input_rank = array_ops.size(input_shape)
-    axes = math_ops.floormod(math_ops.add(array_ops.reshape(axes, [-1]), input_rank),
-                             input_rank)
-    mask = apply_op("ScatterNd", [array_ops.expand_dims(axes, 1), array_ops.ones_like(axes),
-                                  array_ops.shape(input_shape)])
-    return math_ops.select_v2(math_ops.greater(mask, 0), array_ops.ones_like(input_shape),
+    input_rank = raw_ops.Size(input=input_shape)
+    axes = math_ops.floormod(math_ops.add(_reshape(axes, [-1]), input_rank), input_rank)
+    mask = raw_ops.ScatterNd(indices=raw_ops.ExpandDims(input=axes, dim=1),
+                             updates=raw_ops.OnesLike(x=axes),
+                             shape=raw_ops.Shape(input=input_shape))
+    return math_ops.select_v2(math_ops.greater(mask, 0), raw_ops.OnesLike(x=input_shape),
                               input_shape)
 
 
@@ -139,8 +148,8 @@ def _broadcast_like(grad, x: Tensor):
     if x.shape.is_fully_defined() and grad.shape.is_fully_defined() and \
             grad.shape.as_list() == x.shape.as_list():
         return grad
-    shape = x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
-    return apply_op("BroadcastTo", [grad, shape])
+    shape = x.shape.as_list() if x.shape.is_fully_defined() else raw_ops.Shape(input=x)
+    return raw_ops.BroadcastTo(input=grad, shape=shape)
 
 
 def _MeanGrad(op, grad):
@@ -149,8 +158,8 @@ def _MeanGrad(op, grad):
     y = op.outputs[0]
     if x.shape.is_fully_defined() and y.shape.is_fully_defined():
         factor = max(x.shape.num_elements() // max(y.shape.num_elements(), 1), 1)
-        return [math_ops.realdiv(sum_grad, math_ops.constant_like(factor, sum_grad)), None]
-    factor = math_ops.floordiv(array_ops.size(x), math_ops.maximum(array_ops.size(y), 1))
+        return [math_ops.realdiv(sum_grad, constant_like(factor, sum_grad)), None]
+    factor = math_ops.floordiv(raw_ops.Size(input=x), math_ops.maximum(raw_ops.Size(input=y), 1))
     return [math_ops.realdiv(sum_grad, math_ops.cast(factor, sum_grad.dtype)), None]
 
 
@@ -159,12 +168,11 @@ def _MinOrMaxGrad(op, grad):
     y = op.outputs[0]
     shape = _reduced_shape(x, axes)
     if shape is None:
-        shape = _dynamic_reduced_shape(array_ops.shape(x), axes)
-    y = array_ops.reshape(y, shape)
-    grad = array_ops.reshape(grad, shape)
+        shape = _dynamic_reduced_shape(raw_ops.Shape(input=x), axes)
+    y = _reshape(y, shape)
+    grad = _reshape(grad, shape)
     indicators = math_ops.cast(math_ops.equal(y, x), grad.dtype)
-    num_selected = array_ops.reshape(
-        reduce_sum(indicators, axes), shape)
+    num_selected = _reshape(reduce_sum(indicators, axes), shape)
     return [math_ops.multiply(math_ops.div_no_nan(indicators, num_selected), grad), None]
 
 
@@ -172,32 +180,60 @@ def _ProdGrad(op, grad):
     x, axes = op.inputs
     shape = _reduced_shape(x, axes)
     if shape is None:
-        shape = _dynamic_reduced_shape(array_ops.shape(x), axes)
-    grad = _broadcast_like(array_ops.reshape(grad, shape), x)
-    y = _broadcast_like(array_ops.reshape(op.outputs[0], shape), x)
+        shape = _dynamic_reduced_shape(raw_ops.Shape(input=x), axes)
+    grad = _broadcast_like(_reshape(grad, shape), x)
+    y = _broadcast_like(_reshape(op.outputs[0], shape), x)
     # d(prod)/dx_i = prod / x_i, computed as exclusive cumprods for zero-safety is TF's
     # approach; here the product of the others via division where x != 0 and a direct
     # product of the others where it is 0.
-    safe = math_ops.select_v2(math_ops.equal(x, 0), array_ops.ones_like(x), x)
+    safe = math_ops.select_v2(math_ops.equal(x, 0), raw_ops.OnesLike(x=x), x)
     others = math_ops.realdiv(y, safe)
     zero_count = reduce_sum(math_ops.cast(math_ops.equal(x, 0), x.dtype), axes, keepdims=True)
     prod_nonzero = _broadcast_like(
-        reduce_prod(math_ops.select_v2(math_ops.equal(x, 0), array_ops.ones_like(x), x), axes,
+        reduce_prod(math_ops.select_v2(math_ops.equal(x, 0), raw_ops.OnesLike(x=x), x), axes,
                     keepdims=True), x)
     at_zero = math_ops.select_v2(math_ops.equal(_broadcast_like(zero_count, x),
-                                                math_ops.constant_like(1, x)),
-                                 prod_nonzero, array_ops.zeros_like(x))
+                                                constant_like(1, x)),
+                                 prod_nonzero, raw_ops.ZerosLike(x=x))
     result = math_ops.select_v2(math_ops.equal(x, 0), at_zero, others)
     return [math_ops.multiply(grad, result), None]
 
 
-declare("Sum", shape=shape_fns.reduction, make_kernel=_reducer(np.sum), grad=_SumGrad)
-declare("Mean", shape=shape_fns.reduction, make_kernel=_mean_kernel, grad=_MeanGrad)
-declare("Prod", shape=shape_fns.reduction, make_kernel=_reducer(np.prod), grad=_ProdGrad)
-declare("Max", shape=shape_fns.reduction, make_kernel=_reducer(np.max, _lowest),
-        grad=_MinOrMaxGrad)
-declare("Min", shape=shape_fns.reduction, make_kernel=_reducer(np.min, _highest),
-        grad=_MinOrMaxGrad)
+def _keep_dims_arg(keepdims, keep_dims) -> bool:
+    """TF1's two spellings of ``keepdims`` (giving both is an error)."""
+    return bool(deprecated_argument_lookup("keepdims", keepdims, "keep_dims", keep_dims))
+
+
+def _axis_arg(axis, reduction_indices):
+    """TF1's two spellings of ``axis`` (giving both is an error)."""
+    if axis is not None and reduction_indices is not None:
+        raise ValueError("Cannot specify both 'axis' and 'reduction_indices'")
+    return axis if axis is not None else reduction_indices
+
+
+def _reduction(op_type: str, make_kernel, grad):
+    """Declares the reduction op ``op_type`` and returns ``tf.reduce_<op>`` (TF1 signature:
+    ``keep_dims`` and ``keepdims``, ``reduction_indices`` and ``axis``; no axis: all)."""
+    declare(op_type, shape=shape_fns.reduction, make_kernel=make_kernel, grad=grad)
+
+    def fn(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+           keep_dims=None):
+        keep = _keep_dims_arg(keepdims, keep_dims)
+        axis = _axis_arg(axis, reduction_indices)
+        x = convert_to_tensor(input_tensor)
+        if axis is None:
+            axis = all_axes(x)
+        return apply_op(op_type, [x, axis], {"keep_dims": keep}, name=name or op_type)
+    fn.__name__ = "reduce_" + op_type.lower()
+    fn.__doc__ = f"``tf.reduce_{op_type.lower()}`` (TF1 signature: keep_dims and keepdims)."
+    return fn
+
+
+reduce_sum = _reduction("Sum", _reducer(np.sum), _SumGrad)
+reduce_mean = _reduction("Mean", _mean_kernel, _MeanGrad)
+reduce_prod = _reduction("Prod", _reducer(np.prod), _ProdGrad)
+reduce_max = _reduction("Max", _reducer(np.max, _lowest), _MinOrMaxGrad)
+reduce_min = _reduction("Min", _reducer(np.min, _highest), _MinOrMaxGrad)
 
 
 def _arg_shape(op):
@@ -227,40 +263,25 @@ def _arg_kernel(fn):
     return make
 
 
-declare("ArgMax", shape=_arg_shape, make_kernel=_arg_kernel(np.argmax), not_differentiable=True)
-declare("ArgMin", shape=_arg_shape, make_kernel=_arg_kernel(np.argmin), not_differentiable=True)
+def _arg(op_type: str, index_fn):
+    """Declares ArgMax/ArgMin (numpy's ``index_fn``) and returns its TF1 constructor."""
+    declare(op_type, shape=_arg_shape, make_kernel=_arg_kernel(index_fn), not_differentiable=True)
 
-
-# -- constructors ----------------------------------------------------------------------------
-
-def _reduction(op_type: str, default_name: str):
-    def fn(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
-           keep_dims=None):
-        if keepdims is not None and keep_dims is not None:
-            raise ValueError("Cannot specify both 'keep_dims' and 'keepdims'")
-        keep = bool(keepdims if keepdims is not None else keep_dims)
-        if axis is not None and reduction_indices is not None:
-            raise ValueError("Cannot specify both 'axis' and 'reduction_indices'")
+    def fn(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):
+        if axis is not None and dimension is not None:
+            raise ValueError("Cannot specify both 'axis' and 'dimension'")
         if axis is None:
-            axis = reduction_indices
-        x = convert_to_tensor(input_tensor)
-        if axis is None:
-            if x.shape.rank is not None:
-                axis = np.arange(x.shape.rank, dtype=np.int32)
-            else:
-                axis = array_ops.range_(0, array_ops.rank(x))
-        return apply_op(op_type, [x, axis], {"keep_dims": keep}, name=name or default_name)
-    fn.__name__ = "reduce_" + op_type.lower()
-    fn.__doc__ = f"``tf.reduce_{op_type.lower()}`` (TF1 signature: keep_dims and keepdims)."
+            axis = dimension if dimension is not None else 0
+        return apply_op(op_type, [input, axis], {"output_type": output_type}, name=name)
+    fn.__name__ = op_type.lower()
     return fn
 
 
-reduce_sum = _reduction("Sum", "Sum")
-reduce_mean = _reduction("Mean", "Mean")
-reduce_max = _reduction("Max", "Max")
-reduce_min = _reduction("Min", "Min")
-reduce_prod = _reduction("Prod", "Prod")
+argmax = _arg("ArgMax", np.argmax)
+argmin = _arg("ArgMin", np.argmin)
 
+
+# -- composites (no op types of their own) ------------------------------------------------
 
 def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None):
@@ -276,21 +297,60 @@ def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
     return math_ops.cast(r, dtypes.bool_, name=name or "Any")
 
 
-def _arg(op_type: str):
-    def fn(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):
-        if axis is not None and dimension is not None:
-            raise ValueError("Cannot specify both 'axis' and 'dimension'")
-        if axis is None:
-            axis = dimension if dimension is not None else 0
-        return apply_op(op_type, [input, axis], {"output_type": output_type}, name=name)
-    fn.__name__ = op_type.lower()
-    return fn
+def count_nonzero(input_tensor=None, axis=None, keepdims=None, dtype=dtypes.int64,
+                  name: str | None = None, reduction_indices=None, keep_dims=None,
+                  input=None) -> Tensor:  # noqa: A002
+    """``tf.count_nonzero``: how many elements differ from zero, over ``axis``."""
+    x = convert_to_tensor(input if input_tensor is None else input_tensor)
+    with name_scope(name, "count_nonzero", [x]):
+        zero = convert_to_tensor(np.zeros((), x.dtype.base_dtype.np_dtype))
+        nonzero = math_ops.cast(math_ops.not_equal(x, zero), dtypes.int64)
+        counts = reduce_sum(nonzero, axis, keepdims, None, reduction_indices, keep_dims)
+        return math_ops.cast(counts, dtype)
 
 
-argmax = _arg("ArgMax")
-argmin = _arg("ArgMin")
+def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name: str | None = None,
+                     reduction_indices=None, keep_dims=None) -> Tensor:
+    """``tf.reduce_logsumexp``: log(sum(exp(x))) shifted by the (finite) max for stability."""
+    axis = _axis_arg(axis, reduction_indices)
+    keep = _keep_dims_arg(keepdims, keep_dims)
+    with name_scope(name, "ReduceLogSumExp", [input_tensor]) as scope:
+        x = convert_to_tensor(input_tensor)
+        raw_max = reduce_max(x, axis, keepdims=True)
+        my_max = array_ops.stop_gradient(
+            math_ops.select_v2(math_ops.is_finite(raw_max), raw_max,
+                               constant_like(0, raw_max)))
+        result = math_ops.log(reduce_sum(
+            math_ops.exp(math_ops.subtract(x, my_max)), axis, keepdims=keep))
+        if not keep:
+            my_max = array_ops.reshape(my_max, array_ops.shape(result))
+        result = math_ops.add(result, my_max, name=scope)
+    if axis is None and not keep and not result.shape.is_fully_defined():
+        result.set_shape([])
+    return result
 
 
-_REDUCTIONS = ["argmax", "argmin", "reduce_all", "reduce_any", "reduce_max", "reduce_mean",
-               "reduce_min", "reduce_prod", "reduce_sum"]
-EXPORTS = {"": _REDUCTIONS, "math": _REDUCTIONS}
+def reduce_variance(input_tensor, axis=None, keepdims: bool = False,
+                    name: str | None = None) -> Tensor:
+    """``tf.math.reduce_variance``: mean of squared deviations (floating inputs only)."""
+    with name_scope(name, "reduce_variance", [input_tensor]):
+        x = convert_to_tensor(input_tensor)
+        means = reduce_mean(x, axis, keepdims=True)
+        if means.dtype.is_integer:
+            raise TypeError(f"Input must be either real or complex. Received integer type "
+                            f"{means.dtype.name}.")
+        squared_deviations = math_ops.square(x - means)
+        return reduce_mean(squared_deviations, axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims: bool = False,
+               name: str | None = None) -> Tensor:
+    """``tf.math.reduce_std``: sqrt of ``reduce_variance``."""
+    with name_scope(name, "reduce_std", [input_tensor]):
+        return math_ops.sqrt(reduce_variance(input_tensor, axis, keepdims))
+
+
+_REDUCTIONS = ["argmax", "argmin", "count_nonzero", "reduce_all", "reduce_any",
+               "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod",
+               "reduce_sum"]
+EXPORTS = {"": _REDUCTIONS, "math": _REDUCTIONS + ["reduce_std", "reduce_variance"]}

@@ -1,7 +1,7 @@
 """Order and scan ops: TopKV2/InTopKV2 (TF's tie rules), Cumsum (exclusive/reverse), ReverseV2.
 
-Split out of ``indexing_ops``; semantics and gradients follow TF's kernels and
-``nn_grad.py``/``math_grad.py``/``array_grad.py``.
+Semantics and gradients follow TF's kernels and ``nn_grad.py``/``math_grad.py``/
+``array_grad.py``.
 """
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ import numpy as np
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.graph import get_default_graph
-from ...graph.op_builder import apply_op
+from ...graph.op_builder import apply_op, constant
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
 from . import math_ops, reduction_ops
-from ..framework import shape_fns
+from ..framework import grad_util, raw_ops, shape_fns
 from ..framework.declare import declare
-from ..array.indexing_ops import _stack, gather, scatter_nd
 from ..framework.shape_fns import UNKNOWN, constant_value
 
 # -- TopKV2 / InTopKV2 ------------------------------------------------------------------------
+
 
 def _top_k_shape(op) -> list[TensorShape]:
     x, k = op.inputs[0].shape, constant_value(op.inputs[1])
@@ -43,14 +42,17 @@ def _top_k_kernel(op, ctx):
 
     def kernel(x, k):
         if np.ndim(k):
-            raise errors.invalid_argument(f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
+            raise errors.invalid_argument(
+                f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
         if np.ndim(x) < 1:
-            raise errors.invalid_argument(f"input must be >= 1-D, got shape {errors.shape_str(np.shape(x))}")
+            raise errors.invalid_argument(
+                f"input must be >= 1-D, got shape {errors.shape_str(np.shape(x))}")
         k, n = int(k), np.shape(x)[-1]
         if k < 0:
             raise errors.invalid_argument(f"Need k >= 0, got {k}")
         if n < k:
-            raise errors.invalid_argument(f"input must have at least k columns. Had {n}, needed {k}")
+            raise errors.invalid_argument(
+                f"input must have at least k columns. Had {n}, needed {k}")
         # A stable ascending sort of the reversed row, read backwards: descending values,
         # ties broken by the lower index first (TF's order), with no negation overflow.
         order = np.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
@@ -67,27 +69,35 @@ def _TopKGrad(op, grad, _):
         dims, k = x.shape.as_list(), indices.shape.as_list()[-1]
         rows = int(np.prod(dims[:-1]))
         offsets = (np.arange(rows) * dims[-1]).reshape(-1, 1).astype(dtype.np_dtype)
-        flat = array_ops.reshape(math_ops.add(array_ops.reshape(indices, [-1, k]), offsets),
-                                 [-1])
+        flat = _reshape(math_ops.add(_reshape(indices, [-1, k]), offsets), [-1])
         total = [int(np.prod(dims))]
         in_shape = dims
     else:
-        in_shape = array_ops.shape(x, out_type=dtype)
-        ind_shape = array_ops.shape(indices)
-        ind_lastdim = gather(math_ops.cast(ind_shape, dtypes.int64),
-                             math_ops.subtract(array_ops.size(ind_shape), 1))
-        ind_2d = array_ops.reshape(indices, _stack([-1, ind_lastdim]))
-        in_lastdim = gather(math_ops.cast(in_shape, dtypes.int64),
-                            math_ops.subtract(array_ops.size(in_shape), 1))
-        outerdim = array_ops.shape(ind_2d)[0]
-        starts = array_ops.range_(0, math_ops.multiply(
-            math_ops.cast(outerdim, dtypes.int64), in_lastdim), in_lastdim)
-        flat = array_ops.reshape(math_ops.add(ind_2d, math_ops.cast(
-            array_ops.expand_dims(starts, -1), dtype)), [-1])
-        total = _stack([reduction_ops.reduce_prod(in_shape)])
-    scattered = scatter_nd(array_ops.expand_dims(flat, -1), array_ops.reshape(grad, [-1]),
-                           total)
-    return [array_ops.reshape(scattered, in_shape), None]
+        in_shape = raw_ops.Shape(input=x, out_type=dtype)
+        ind_shape = raw_ops.Shape(input=indices)
+        ind_lastdim = _last(ind_shape)
+        ind_2d = _reshape(indices, grad_util.stack_mixed([-1, ind_lastdim]))
+        in_lastdim = _last(in_shape)
+        outerdim = raw_ops.Shape(input=ind_2d)[0]
+        limit = math_ops.multiply(math_ops.cast(outerdim, dtypes.int64), in_lastdim)
+        starts = raw_ops.Range(start=constant(0, dtype=dtypes.int64), limit=limit,
+                               delta=in_lastdim, name="range")
+        flat = _reshape(math_ops.add(ind_2d, math_ops.cast(
+            raw_ops.ExpandDims(input=starts, dim=-1), dtype)), [-1])
+        total = grad_util.stack_mixed([reduction_ops.reduce_prod(in_shape)])
+    scattered = raw_ops.ScatterNd(indices=raw_ops.ExpandDims(input=flat, dim=-1),
+                                  updates=_reshape(grad, [-1]), shape=total)
+    return [_reshape(scattered, in_shape), None]
+
+
+def _reshape(t, shape) -> Tensor:
+    return raw_ops.Reshape(tensor=t, shape=shape)
+
+
+def _last(shape: Tensor) -> Tensor:
+    """The last entry of a shape vector, as int64 (TF's ``_TopKGrad`` gathers it)."""
+    return raw_ops.GatherV2(params=math_ops.cast(shape, dtypes.int64),
+                            indices=math_ops.subtract(raw_ops.Size(input=shape), 1), axis=0)
 
 
 declare("TopKV2", shape=_top_k_shape, make_kernel=_top_k_kernel, grad=_TopKGrad)
@@ -113,8 +123,9 @@ def _in_top_k_kernel(predictions, targets, k):
         raise errors.invalid_argument(f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
     batch, classes = predictions.shape
     if targets.shape[0] != batch:
-        raise errors.invalid_argument(f"First dimension of predictions {batch} must match length of targets "
-                       f"{targets.shape[0]}")
+        raise errors.invalid_argument(
+            f"First dimension of predictions {batch} must match length of targets "
+            f"{targets.shape[0]}")
     if classes == 0:
         return np.zeros(batch, dtype=bool)
     valid = (targets >= 0) & (targets < classes)
@@ -150,11 +161,12 @@ def _cumsum_kernel(op, ctx):
 
     def kernel(x, axis):
         if np.ndim(axis):
-            raise errors.invalid_argument(f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
+            raise errors.invalid_argument(
+                f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
         axis, rank = int(axis), np.ndim(x)
         if not -rank <= axis < rank:
-            raise errors.invalid_argument(f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but "
-                           f"got {axis}")
+            raise errors.invalid_argument(
+                f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got {axis}")
         x = np.flip(x, axis) if reverse else x
         out = np.cumsum(x, axis=axis, dtype=x.dtype)
         if exclusive and x.shape[axis]:
@@ -185,7 +197,8 @@ def _reverse_kernel(x, axis):
     axes = []
     for i, a in enumerate(np.ravel(axis).tolist()):
         if not -rank <= a < rank:
-            raise errors.invalid_argument(f"'axis'[{i}] = {a} is out of valid range [{-rank}, {rank})")
+            raise errors.invalid_argument(
+                f"'axis'[{i}] = {a} is out of valid range [{-rank}, {rank})")
         a += rank if a < 0 else 0
         if a in axes:
             raise errors.invalid_argument(f"axis {a} specified more than once.")

@@ -19,7 +19,7 @@ from ...graph.core import Tensor
 from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape
-from ..array import array_ops
+from ..array import array_ops, fill_ops, sequence_ops
 from ..math import math_ops, matmul_ops, reduction_ops
 from .kernels import norm as nn_kernels_norm
 from ..framework import shape_fns
@@ -118,7 +118,7 @@ def _masked_grad_grad(grad_op: str):
     """Relu6Grad/LeakyReluGrad's gradient: the same mask on ``grad``; zeros for features."""
     def grad_fn(op, grad):
         x = op.inputs[1]
-        return [apply_op(grad_op, [grad, x], _alpha_attrs(op)), array_ops.zeros_like(x)]
+        return [apply_op(grad_op, [grad, x], _alpha_attrs(op)), fill_ops.zeros_like(x)]
     return grad_fn
 
 
@@ -128,7 +128,7 @@ def _exp_grad_grad(grad_op: str):
         y = op.inputs[1]
         return [apply_op(grad_op, [grad, y]),
                 math_ops.select(math_ops.less(y, 0), math_ops.multiply(grad, op.inputs[0]),
-                                array_ops.zeros_like(y))]
+                                fill_ops.zeros_like(y))]
     return grad_fn
 
 
@@ -309,7 +309,7 @@ def _bias_expanded_shape(x: Tensor, data_format: str):
         dims[_channel_axis(data_format, rank)] = -1
         return dims
     count = math_ops.subtract(array_ops.rank(x), 2 if nchw else 1)
-    ones = array_ops.fill(array_ops.stack([count]), 1)
+    ones = fill_ops.fill(array_ops.stack([count]), 1)
     return array_ops.concat([[1, -1], ones] if nchw else [ones, [-1]], 0)
 
 
@@ -318,7 +318,7 @@ def _BiasAddGradGrad(op, grad):
     x = op.inputs[0]
     expanded = array_ops.reshape(grad, _bias_expanded_shape(x, op.attrs["data_format"]))
     target = x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
-    return [array_ops.broadcast_to(expanded, target)]
+    return [fill_ops.broadcast_to(expanded, target)]
 
 
 def _l2_loss(x):
@@ -374,8 +374,8 @@ def _swap_with_last(x: Tensor, axis: int) -> list | Tensor:
     last = math_ops.subtract(array_ops.rank(x), 1)
     if axis < 0:
         axis = math_ops.add(array_ops.rank(x), axis)
-    return array_ops.concat([array_ops.range_(axis), array_ops.stack([last]),
-                             array_ops.range_(math_ops.add(axis, 1), last),
+    return array_ops.concat([sequence_ops.range_(axis), array_ops.stack([last]),
+                             sequence_ops.range_(math_ops.add(axis, 1), last),
                              array_ops.stack([axis])], 0)
 
 
@@ -469,7 +469,8 @@ def _move_axis_to_end(x: Tensor, axis: int) -> Tensor:
         axis = shape_fns.normalize_axis(axis, rank)
         return array_ops.transpose(x, [d for d in range(rank) if d != axis] + [axis])
     r = array_ops.rank(x)
-    perm = array_ops.concat([array_ops.range_(axis), array_ops.range_(axis + 1, r), [axis]], 0)
+    perm = array_ops.concat([sequence_ops.range_(axis), sequence_ops.range_(axis + 1, r),
+                             [axis]], 0)
     return array_ops.transpose(x, perm)
 
 
@@ -565,7 +566,7 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,
     _ensure_xent_args("sigmoid_cross_entropy_with_logits", _sentinel, labels, logits)
     with name_scope(name, "logistic_loss", [logits, labels]) as scope:
         logits, labels = _logits_and_labels(logits, labels)
-        zeros = array_ops.zeros_like(logits, dtype=logits.dtype)
+        zeros = fill_ops.zeros_like(logits, dtype=logits.dtype)
         cond = math_ops.greater_equal(logits, zeros)
         relu_logits = math_ops.select(cond, logits, zeros)
         neg_abs_logits = math_ops.select(cond, math_ops.negative(logits), logits)

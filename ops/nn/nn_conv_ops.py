@@ -24,11 +24,11 @@ from ...graph.graph import name_scope
 from ...graph.graph_keys import GraphKeys
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import Dimension, TensorShape
-from ..array import array_ops, array_ops_extra
+from ..array import array_ops, fill_ops
 from ..state import init_ops
 from ..math import math_ops, reduction_ops
 from .kernels import conv as nn_kernels, norm as nn_kernels_norm, pool as nn_kernels_pool
-from . import nn_ops
+from . import nn_impl, nn_ops
 from ..framework import shape_fns
 from ..framework.deprecation import deprecated_argument_lookup
 from ..framework.declare import declare, load_op_defs
@@ -267,7 +267,7 @@ def _max_pool_grad_of(grad_op: str) -> Callable:
     ``_MaxPoolGradGradGrad``): ``grad_op`` routes ``grad`` by the same arg-max."""
     def grad_fn(op, grad):
         x, y = op.inputs[0], op.inputs[1]
-        return [array_ops.zeros_like(x), array_ops.zeros_like(y),
+        return [fill_ops.zeros_like(x), fill_ops.zeros_like(y),
                 apply_op(grad_op, [x, y, grad], _attrs_for(op, grad_op))]
     return grad_fn
 
@@ -745,10 +745,10 @@ def _nonfused_statistics(x, gamma, beta, moving_mean, moving_variance, epsilon, 
         mean, variance = moving
     else:
         axes = [i for i in range(rank) if i != axis]
-        batch = tuple(array_ops_extra.moments(math_ops.cast(x, param_dtype), axes))
+        batch = tuple(nn_impl.moments(math_ops.cast(x, param_dtype), axes))
         mean, variance = _smart_select(training, static, lambda: batch, lambda: moving)
-    y = array_ops_extra.batch_normalization(x, bcast(mean), bcast(variance), bcast(beta),
-                                            bcast(gamma), epsilon)
+    y = nn_impl.batch_normalization(x, bcast(mean), bcast(variance), bcast(beta),
+                                    bcast(gamma), epsilon)
     return y, mean, variance
 
 

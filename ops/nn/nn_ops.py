@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from ...graph.op_builder import apply_op
-from ..array import array_ops
+from ..array import array_ops, fill_ops
 from ..math import math_ops, reduction_ops
 from ..framework import shape_fns
 from ..framework.declare import declare
@@ -77,7 +77,7 @@ def relu_grad(dy, x):
 
 def _ReluGradGrad(op, grad):
     x = op.inputs[1]
-    return [apply_op("ReluGrad", [grad, x]), array_ops.zeros_like(x)]
+    return [apply_op("ReluGrad", [grad, x]), fill_ops.zeros_like(x)]
 
 
 declare("Relu", shape=shape_fns.unchanged, make_kernel=elementwise(_relu),

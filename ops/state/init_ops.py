@@ -16,8 +16,9 @@ from ...graph import dtypes
 from ...graph import op_builder
 from ...graph.op_builder import apply_op
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
+from ..array import fill_ops
 from ..math import math_ops
+from ..random.random_ops import get_seed
 
 
 def _shape_list(shape: Any) -> list[int]:
@@ -27,7 +28,6 @@ def _shape_list(shape: Any) -> list[int]:
 
 
 def _seed_attrs(seed: int | None) -> dict:
-    from ..random.random_ops import get_seed
     s1, s2 = get_seed(seed)
     return {"seed": s1 or 0, "seed2": s2 or 0}
 
@@ -51,12 +51,12 @@ class Initializer:
 
 class Zeros(Initializer):
     def __call__(self, shape, dtype=None, partition_info=None):
-        return array_ops.zeros(_shape_list(shape), self._dtype(dtype))
+        return fill_ops.zeros(_shape_list(shape), self._dtype(dtype))
 
 
 class Ones(Initializer):
     def __call__(self, shape, dtype=None, partition_info=None):
-        return array_ops.ones(_shape_list(shape), self._dtype(dtype))
+        return fill_ops.ones(_shape_list(shape), self._dtype(dtype))
 
 
 class Constant(Initializer):

@@ -1,4 +1,5 @@
-"""Variable state: resource variables (VarHandleOp/ReadVariableOp/...) and TF1 ref variables.
+"""Variable state: resource variables (VarHandleOp/ReadVariableOp/...), TF1 ref variables
+(VariableV2/Assign/...) and ``tf.assign``/``assign_add``/``assign_sub`` over either.
 
 A variable's buffer lives in the session's resource manager, keyed by (container,
 shared_name), so two sessions on one graph have independent values and graphs naming the
@@ -14,9 +15,13 @@ from typing import Any
 import numpy as np
 
 from ...graph import dtypes, errors
+from ...graph.core import Tensor
+from ...graph.op_builder import apply_op
+from ...graph.indexed_slices import IndexedSlices
 from ...graph.tensor_shape import TensorShape
-from ..framework import shape_fns
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
+from .variables import Variable
 
 _RESOURCE_KIND = "_variables"
 
@@ -198,23 +203,21 @@ def _resource_gather_kernel(op, ctx):
 
 
 def _ResourceGatherGrad(op, grad):
-    from ...graph.indexed_slices import IndexedSlices
-    from ..array import array_ops
     handle, indices = op.inputs
     params_shape = handle_shape(handle)
     if params_shape.is_fully_defined():
         dense_shape = params_shape.as_list()
         inner = dense_shape[1:]
     else:
-        dense_shape = array_ops.shape(op.outputs[0])  # best effort for unknown shapes
+        dense_shape = raw_ops.Shape(input=op.outputs[0])  # best effort for unknown shapes
         inner = None
-    size = array_ops.size(indices)
-    values_shape = [-1] + inner if inner is not None else \
-        array_ops.concat([array_ops.expand_dims(size, 0),
-                          array_ops.slice(array_ops.shape(grad),
-                                          [indices.shape.rank or 1], [-1])], 0)
-    values = array_ops.reshape(grad, values_shape)
-    flat_indices = array_ops.reshape(indices, [-1])
+    size = raw_ops.Size(input=indices)
+    values_shape = [-1] + inner if inner is not None else raw_ops.ConcatV2(
+        values=[raw_ops.ExpandDims(input=size, dim=0),
+                raw_ops.Slice(input=raw_ops.Shape(input=grad), begin=[indices.shape.rank or 1],
+                              size=[-1])], axis=0, name="concat")
+    values = raw_ops.Reshape(tensor=grad, shape=values_shape)
+    flat_indices = raw_ops.Reshape(tensor=indices, shape=[-1])
     return [IndexedSlices(values, flat_indices, dense_shape), None]
 
 
@@ -280,3 +283,34 @@ declare("AssignSub", shape=lambda op: [op.inputs[0].shape], make_kernel=_ref_ass
 def deref(value: Any) -> Any:
     """A ref tensor's current array (consumers of ``*_ref`` tensors that are not ref args)."""
     return value.var.read() if isinstance(value, RefVar) else value
+
+
+# -- tf.assign / tf.assign_add / tf.assign_sub ------------------------------------------
+
+def _update(kind: str, ref: Any, value: Any, name: str | None, **attrs) -> Any:
+    if isinstance(ref, Variable):
+        method = {"Assign": ref.assign, "AssignAdd": ref.assign_add,
+                  "AssignSub": ref.assign_sub}[kind]
+        return method(value, name=name)
+    if isinstance(ref, Tensor) and ref.dtype.is_ref_dtype:
+        return apply_op(kind, [ref, value], {k: v for k, v in attrs.items() if v is not None},
+                        name=name)
+    raise TypeError(f"tf.{kind.lower()} needs a variable (or a ref tensor), got {ref!r}")
+
+
+def assign(ref, value, validate_shape: bool | None = None, use_locking: bool | None = None,
+           name: str | None = None):
+    """``tf.assign``: stores ``value`` in the variable ``ref``."""
+    return _update("Assign", ref, value, name, validate_shape=validate_shape,
+                   use_locking=use_locking)
+
+
+def assign_add(ref, value, use_locking: bool | None = None, name: str | None = None):
+    return _update("AssignAdd", ref, value, name, use_locking=use_locking)
+
+
+def assign_sub(ref, value, use_locking: bool | None = None, name: str | None = None):
+    return _update("AssignSub", ref, value, name, use_locking=use_locking)
+
+
+EXPORTS = {"": ["assign", "assign_add", "assign_sub"]}

@@ -13,11 +13,12 @@ import numpy as np
 
 from ...graph import dtypes
 from ...graph.core import Operation, Tensor
-from ...graph.graph import get_default_graph
+from ...graph.graph import get_default_graph, get_default_session_for
 from ...graph.graph_keys import GraphKeys
 from ...graph.op_builder import (apply_op, convert_to_tensor,
     register_tensor_conversion_function)
 from ...graph.tensor_shape import TensorShape, as_shape
+from ...proto import variable_pb2
 from ..array import array_ops
 from ..math import math_ops
 
@@ -200,7 +201,6 @@ class Variable:
         return self._graph_element.eval(session=session)
 
     def load(self, value: Any, session: Any = None) -> None:
-        from ...graph.graph import get_default_session_for
         session = get_default_session_for(self._graph, session)
         session.run(self._initializer_op, {self._initial_value: value})
 
@@ -247,7 +247,6 @@ class Variable:
     # -- serialization (MetaGraphDef collections) -----------------------------------------
     def to_proto(self, export_scope: str | None = None):
         """The ``VariableDef`` TensorFlow stores in MetaGraph variable collections."""
-        from ...proto import variable_pb2
         return variable_pb2.VariableDef(
             variable_name=self._variable_op.outputs[0].name,
             initial_value_name=self._initial_value.name,
@@ -413,7 +412,8 @@ def report_uninitialized_variables(var_list: list | None = None,
 
 
 EXPORTS = {"": ["enable_resource_variables", "disable_resource_variables",
-                "resource_variables_enabled", "Variable", "global_variables", "all_variables", "trainable_variables",
+                "resource_variables_enabled", "Variable", "global_variables", "all_variables",
+                "trainable_variables",
                 "local_variables", "model_variables", "group", "variables_initializer",
                 "global_variables_initializer", "initialize_all_variables",
                 "local_variables_initializer", "is_variable_initialized",

@@ -11,10 +11,11 @@ from ...graph.graph import get_default_graph, name_scope
 from ...graph.graph_keys import GraphKeys
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..framework.deprecation import deprecated_argument_lookup
-from ..array import array_ops
+from ..array import array_ops, fill_ops
 from ..math import math_ops, reduction_ops
 from ..nn.nn_activation_ops import (_last_dim, sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits_v2, sparse_softmax_cross_entropy_with_logits)
+
 
 class Reduction:
     """How ``tf.losses`` reduce weighted per-element losses (TF1's string keys)."""
@@ -66,7 +67,7 @@ def _broadcast_weights(weights: Tensor, values: Tensor) -> Tensor:
                 weights.shape.is_compatible_with(values.shape):
             return weights
         _check_broadcastable(weights, values)
-        return math_ops.multiply(weights, array_ops.ones_like(values))
+        return math_ops.multiply(weights, fill_ops.ones_like(values))
 
 
 def _safe_mean(losses: Tensor, num_present: Tensor) -> Tensor:
@@ -77,8 +78,8 @@ def _num_present(losses: Tensor, weights: Tensor) -> Tensor:
     """How many loss elements have a nonzero (broadcast) weight, as float32."""
     with name_scope(None, "num_present", (losses, weights)) as scope:
         weights = math_ops.cast(weights, dtypes.float32)
-        present = math_ops.select(math_ops.equal(weights, 0.0), array_ops.zeros_like(weights),
-                                  array_ops.ones_like(weights))
+        present = math_ops.select(math_ops.equal(weights, 0.0), fill_ops.zeros_like(weights),
+                                  fill_ops.ones_like(weights))
         return reduction_ops.reduce_sum(_broadcast_weights(present, losses), name=scope)
 
 
@@ -94,7 +95,7 @@ def _reduce_weighted(losses: Tensor, weights: Tensor, reduction: str) -> Tensor:
     loss = reduction_ops.reduce_sum(weighted)
     if reduction == Reduction.MEAN:
         return _safe_mean(loss, reduction_ops.reduce_sum(
-            math_ops.multiply(array_ops.ones_like(losses), weights)))
+            math_ops.multiply(fill_ops.ones_like(losses), weights)))
     if reduction == Reduction.SUM_BY_NONZERO_WEIGHTS:
         return _safe_mean(loss, _num_present(losses, weights))
     if reduction == Reduction.SUM_OVER_BATCH_SIZE:
@@ -223,7 +224,7 @@ def hinge_loss(labels, logits, weights=1.0, scope=None, loss_collection=GraphKey
     _require(labels=labels, logits=logits)
 
     def fn(y, x):
-        all_ones = array_ops.ones_like(y)
+        all_ones = fill_ops.ones_like(y)
         signs = math_ops.subtract(2 * y, all_ones)
         return apply_op("Relu", [math_ops.subtract(all_ones, math_ops.multiply(signs, x))])
     return _pointwise_loss(fn, "hinge_loss", labels, logits, weights, scope, loss_collection,

@@ -29,11 +29,11 @@ from ...graph.graph import get_default_graph
 from ...graph.graph_keys import GraphKeys
 from ...graph.indexed_slices import IndexedSlices
 from ...graph.op_builder import apply_op, convert_to_tensor
-from ..array import array_ops  # noqa: F401  (update ops)
+from ..array import array_ops, fill_ops
 from ..state import init_ops
 from ..math import math_ops
 from . import training_ops  # noqa: F401  (registers the update ops)
-from ..array.indexing_ops import unsorted_segment_sum
+from ..array.gather_ops import unsorted_segment_sum
 from ..state.variables import Variable, group
 
 _VALID_DTYPES = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64)
@@ -368,7 +368,7 @@ def _create_slot(primary: Variable, fill: float, initializer: Any, op_name: str)
     else:
         def initial_value():
             dims = array_ops.shape(primary.initialized_value())
-            return array_ops.fill(dims, convert_to_tensor(fill, dtype=dtype))
+            return fill_ops.fill(dims, convert_to_tensor(fill, dtype=dtype))
     with _init_scope(graph), graph.colocate_with(primary.op):
         return Variable(initial_value, trainable=False, name=f"{primary.op.name}/{op_name}",
                         dtype=dtype, validate_shape=shape.is_fully_defined(),

@@ -12,7 +12,7 @@ from Eigen's, which changes results by rounding only.
 Duplicate indices are applied one after another in index order, as TF's sparse kernels do,
 by splitting the indices into rounds of distinct rows. ``ResourceScatterAdd`` accumulates
 duplicates. TensorFlow's OpDefs for the ops outside ``ops.pbtxt`` (the sparse updates,
-centered RMSProp, Adadelta, FTRL, ``ResourceScatterAdd`` and ``Unique``) load from
+centered RMSProp, Adadelta, FTRL and ``ResourceScatterAdd``) load from
 ``ops_training_extra.pbtxt``. No update op is differentiable.
 """
 from __future__ import annotations
@@ -32,8 +32,6 @@ from ..state.state_ops import RefVar, handle_shape, lookup_var
 
 
 load_op_defs("ops_training_extra.pbtxt")  # TensorFlow's OpDefs for ops outside ops.pbtxt
-
-
 
 
 # -- shape inference -------------------------------------------------------------------------
@@ -314,8 +312,9 @@ def _dense_kernel(update: Callable, check: Callable | None = None) -> Callable:
             bufs = layout.buffers(ctx, args)
             grad = np.asarray(args[layout.grad])
             if grad.shape != bufs[0].shape:
-                raise errors.invalid_argument(f"var and {layout.names[layout.grad]} do not have the same "
-                               f"shape{errors.shape_str(bufs[0].shape)} {errors.shape_str(grad.shape)}")
+                raise errors.invalid_argument(
+                    f"var and {layout.names[layout.grad]} do not have the same "
+                    f"shape{errors.shape_str(bufs[0].shape)} {errors.shape_str(grad.shape)}")
             if check is not None:
                 check(layout, args, op.attrs)
             _apply_in_chunks(fn, layout, bufs, args, grad)
@@ -375,13 +374,16 @@ def _check_sparse(var: np.ndarray, grad: np.ndarray, indices: np.ndarray) -> Non
         if grad.ndim <= d or var.shape[d] != grad.shape[d]:
             raise errors.invalid_argument(f"var and grad must match in dimension {d}")
     if grad.ndim != var.ndim:
-        raise errors.invalid_argument(f"var and grad do not have the same rank: {errors.shape_str(var.shape)} "
-                       f"{errors.shape_str(grad.shape)}")
+        raise errors.invalid_argument(
+            f"var and grad do not have the same rank: {errors.shape_str(var.shape)} "
+            f"{errors.shape_str(grad.shape)}")
     if grad.shape[0] != indices.shape[0]:
-        raise errors.invalid_argument("grad must be the same size as indices in the first dimension.")
+        raise errors.invalid_argument(
+            "grad must be the same size as indices in the first dimension.")
     bad = np.flatnonzero((indices < 0) | (indices >= var.shape[0]))
     if bad.size:
-        raise errors.invalid_argument(f"Index {indices[bad[0]]} at offset {bad[0]} in indices is out of range")
+        raise errors.invalid_argument(
+            f"Index {indices[bad[0]]} at offset {bad[0]} in indices is out of range")
 
 
 def _sparse_kernel(update: Callable, check: Callable | None = None) -> Callable:
@@ -436,7 +438,8 @@ def _check_ftrl_dense(layout: _Layout, args, attrs) -> None:
         if shape:
             name = layout.names[i]
             sep = "" if name == "lr_power" else ": "    # TF's lr_power message has none
-            raise errors.invalid_argument(f"{_FTRL_LABELS.get(name, name)} is not a scalar{sep}{errors.shape_str(shape)}")
+            raise errors.invalid_argument(
+                f"{_FTRL_LABELS.get(name, name)} is not a scalar{sep}{errors.shape_str(shape)}")
 
 
 def _check_ftrl_sparse(layout: _Layout, args, attrs) -> None:
@@ -503,15 +506,17 @@ def _scatter_add_kernel(op, ctx):
         if buf.ndim == 0:
             raise errors.invalid_argument("params must be at least 1 dimensional")
         if updates.ndim and updates.shape != indices.shape + buf.shape[1:]:
-            raise errors.invalid_argument(f"Must have updates.shape = indices.shape + params.shape[1:] or "
-                           f"updates.shape = [], got updates.shape {errors.shape_str(updates.shape)}, "
-                           f"indices.shape {errors.shape_str(indices.shape)}, params.shape "
-                           f"{errors.shape_str(buf.shape)}")
+            raise errors.invalid_argument(
+                "Must have updates.shape = indices.shape + params.shape[1:] or updates.shape = "
+                f"[], got updates.shape {errors.shape_str(updates.shape)}, indices.shape "
+                f"{errors.shape_str(indices.shape)}, params.shape {errors.shape_str(buf.shape)}")
         flat = indices.reshape(-1)
         bad = np.flatnonzero((flat < 0) | (flat >= buf.shape[0]))
         if bad.size:
-            where = errors.shape_str(np.unravel_index(bad[0], indices.shape)) if indices.ndim else ""
-            raise errors.invalid_argument(f"indices{where} = {flat[bad[0]]} is not in [0, {buf.shape[0]})")
+            where = errors.shape_str(np.unravel_index(bad[0], indices.shape)) \
+                if indices.ndim else ""
+            raise errors.invalid_argument(
+                f"indices{where} = {flat[bad[0]]} is not in [0, {buf.shape[0]})")
         values = updates if not updates.ndim else updates.reshape(flat.shape + buf.shape[1:])
         np.add.at(buf, flat, values)
         return None
@@ -520,28 +525,3 @@ def _scatter_add_kernel(op, ctx):
 
 declare("ResourceScatterAdd", shape=_scatter_shape, make_kernel=_scatter_add_kernel,
         not_differentiable=True)
-
-
-# -- Unique ----------------------------------------------------------------------------------
-
-def _unique_shape(op) -> list[TensorShape]:
-    x = op.inputs[0].shape.with_rank(1)
-    return [TensorShape([None]), x]
-
-
-def _unique_kernel(op, ctx):
-    out_idx = op.attrs["out_idx"].np_dtype
-
-    def kernel(x):
-        x = np.asarray(x)
-        if x.ndim != 1:
-            raise errors.invalid_argument("unique expects a 1D vector.")
-        values, first, inverse = np.unique(x, return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        position = np.empty_like(order)
-        position[order] = np.arange(order.size)
-        return [values[order], position[inverse.reshape(-1)].astype(out_idx)]
-    return kernel
-
-
-declare("Unique", shape=_unique_shape, make_kernel=_unique_kernel, not_differentiable=True)

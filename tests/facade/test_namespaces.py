@@ -28,9 +28,9 @@ def test_namespaces_are_importable_modules():
 
 
 def test_builtin_named_exports_resolve_to_their_trailing_underscore_definitions():
-    from sessionflow.ops.array import array_ops
-    from sessionflow.ops.math import composite_ops
-    assert tf.range is array_ops.range_ and tf.tuple is composite_ops.tuple_
+    from sessionflow.ops.array import sequence_ops
+    from sessionflow.ops.control_flow import control_flow_ops
+    assert tf.range is sequence_ops.range_ and tf.tuple is control_flow_ops.tuple_
     assert tf.bool.name == "bool"
 
 

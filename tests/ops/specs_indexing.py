@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import sessionflow as tf
-from sessionflow.ops.array import indexing_ops
+from sessionflow.ops.array import slicing_ops
 
 from .op_spec import Arg, OpSpec
 
@@ -70,7 +70,7 @@ SPECS: list[OpSpec] = [
            lambda x: tf.strided_slice(x, [4, 1], [0, 100], [-2, 3], begin_mask=0, end_mask=1),
            [Arg([5, 7])], lambda x: x[::-2, 1::3], name="StridedSlice_clamp_masks"),
     OpSpec("StridedSliceGrad",
-           lambda dy: indexing_ops.strided_slice_grad([5, 6], [1, 0], [-1, 0], [1, -2], dy,
+           lambda dy: slicing_ops.strided_slice_grad([5, 6], [1, 0], [-1, 0], [1, -2], dy,
                                                       begin_mask=2, end_mask=2),
            [Arg([3, 3])], _slice_grad_ref, grad2=True),
     OpSpec("GatherV2", tf.gather, [Arg([5, 3]), _idx([[3, 0, 3], [1, 4, 2]])],

@@ -1,5 +1,7 @@
-"""Targeted tests for ops/array_ops_extra.py: TF-exact values and errors, dynamic-shape
-gradients, the MirrorPad gradient composition, and the clipping/norm/moments composites."""
+"""Targeted tests for Split/Tile/Pad (ops/array/manip_ops.py), Range/LinSpace
+(sequence_ops.py), ClipByValue and the clipping composites (ops/math/clip_ops.py) and the
+norm/moments composites: TF-exact values and errors, dynamic-shape gradients, the MirrorPad
+gradient composition."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +10,9 @@ import pytest
 import sessionflow as tf
 from sessionflow.graph import op_registry
 from sessionflow.graph.op_builder import apply_op
-from sessionflow.ops.array import array_ops, array_ops_extra
+from sessionflow.ops.array import manip_ops, sequence_ops
+from sessionflow.ops.math import clip_ops
+from sessionflow.ops.nn import nn_impl
 
 from tests.conftest import run as _run
 
@@ -323,11 +327,13 @@ def test_reduce_variance_std_and_log_sigmoid():
 # -- namespaces -------------------------------------------------------------------------------
 
 def test_math_namespace_reexports_without_shadowing_builtins():
-    for name in array_ops_extra.EXPORTS["math"]:
+    for name in ("reduce_logsumexp", "reduce_std", "reduce_variance", "log_sigmoid",
+                 "l2_normalize"):
         assert callable(getattr(tf.math, name)), name
     assert tf.math.add is tf.add and tf.math.reduce_sum is tf.reduce_sum
     assert tf.math.mod is tf.mod and tf.math.abs is tf.abs
-    assert tf.range is array_ops.range_ and tf.pad is array_ops.pad
-    assert "range" not in vars(array_ops_extra) and "abs" not in vars(array_ops_extra)
+    assert tf.range is sequence_ops.range_ and tf.pad is manip_ops.pad
+    for module in (manip_ops, sequence_ops, clip_ops, nn_impl):
+        assert "range" not in vars(module) and "abs" not in vars(module)
     with pytest.raises(AttributeError):
-        array_ops_extra.no_such_name  # noqa: B018
+        manip_ops.no_such_name  # noqa: B018

@@ -7,7 +7,7 @@ import pytest
 
 import sessionflow as tf
 from sessionflow.graph.indexed_slices import IndexedSlices
-from sessionflow.ops.array.indexing_ops import strided_slice_index
+from sessionflow.ops.array.slicing_ops import strided_slice_index
 from sessionflow.ops.framework.shape_fns import constant_value
 
 from tests.conftest import run as _run
@@ -167,7 +167,7 @@ def test_strided_slice_spec_errors():
 
 
 def test_strided_slice_grad_checks_dy_shape():
-    from sessionflow.ops.array.indexing_ops import strided_slice_grad
+    from sessionflow.ops.array.slicing_ops import strided_slice_grad
     dy = tf.placeholder(tf.float32)
     dx = strided_slice_grad([5, 6], [1], [3], [1], dy)
     np.testing.assert_array_equal(_run(dx, {dy: np.ones([2, 6], np.float32)})[1:3], 1)

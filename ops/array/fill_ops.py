@@ -1,0 +1,212 @@
+"""Tensors made to a shape: Fill, ZerosLike/OnesLike and ``tf.zeros``/``tf.ones``, and
+broadcasting (BroadcastTo, BroadcastArgs, BroadcastGradientArgs).
+
+Small statically known fills are constants for shape inference (``constant_value``);
+BroadcastGradientArgs is the helper op TF's binary-op gradients reduce with.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...graph import dtypes, errors
+from ...graph.core import Tensor
+from ...graph.op_builder import apply_op, constant, convert_to_tensor
+from ...graph.tensor_shape import TensorShape, as_shape
+from ..framework import grad_util, raw_ops, shape_fns
+from ..framework.declare import declare
+from ..framework.shape_fns import constant_value, shape_from_tensor
+from . import array_ops
+
+# Static values are materialised for shape inference only up to this many elements.
+_SMALL_VALUE_ELEMENTS = 1000
+
+# -- Fill / zeros / ones ------------------------------------------------------------------
+
+
+def _fill_kernel(dims, value):
+    dims = [int(d) for d in np.ravel(dims)]
+    if any(d < 0 for d in dims):
+        raise errors.InvalidArgumentError(None, None, f"dims must be non-negative, got {dims}")
+    if np.ndim(value) != 0:
+        raise errors.InvalidArgumentError(None, None, f"value must be a scalar, got shape "
+                                                      f"{list(np.shape(value))}")
+    return np.full(dims, value, dtype=np.asarray(value).dtype)
+
+
+def _fill_value(op):
+    dims, value = constant_value(op.inputs[0]), constant_value(op.inputs[1])
+    if dims is None or value is None or np.prod(dims) > _SMALL_VALUE_ELEMENTS:
+        return None
+    return np.full(dims, value)
+
+
+declare("Fill", shape=lambda op: [shape_from_tensor(op.inputs[0])], kernel=_fill_kernel,
+        grad=lambda op, g: [None, grad_util.reduce_sum_all(g)], constant_value=_fill_value)
+
+
+def _zeros_like(x):
+    """Zeros of x's shape and dtype; variant values (TensorLists) zero their elements."""
+    zeros = getattr(x, "zeros_like", None)
+    return zeros() if zeros is not None and not isinstance(x, np.ndarray) else np.zeros_like(x)
+
+
+def _filled_like_value(fill):
+    def value(op):
+        x = op.inputs[0]
+        if not x.shape.is_fully_defined() or x.shape.num_elements() > _SMALL_VALUE_ELEMENTS:
+            return None
+        return fill(x.shape.as_list(), dtype=x.dtype.base_dtype.np_dtype)
+    return value
+
+
+declare("ZerosLike", shape=shape_fns.unchanged, kernel=_zeros_like, not_differentiable=True,
+        constant_value=_filled_like_value(np.zeros))
+declare("OnesLike", shape=shape_fns.unchanged, kernel=np.ones_like, not_differentiable=True,
+        constant_value=_filled_like_value(np.ones))
+
+
+def fill(dims, value, name: str | None = None) -> Tensor:
+    return apply_op("Fill", [dims, value], name=name)
+
+
+def _dims_arg(shape_: Any):
+    if isinstance(shape_, TensorShape):
+        return shape_.as_list()
+    if isinstance(shape_, (int, np.integer)):
+        return [int(shape_)]
+    return shape_
+
+
+def zeros(shape, dtype=dtypes.float32, name: str | None = None) -> Tensor:
+    dtype = dtypes.as_dtype(dtype)
+    shape_ = _dims_arg(shape)
+    if not isinstance(shape_, Tensor):
+        arr = np.asarray(shape_)
+        if arr.dtype != object and arr.size < 1000 and np.prod(arr) < 1000:
+            return constant(np.zeros(arr.astype(np.int64).tolist(), dtype.np_dtype)
+                            if dtype != dtypes.string else np.full(arr.tolist(), b"", object),
+                            dtype=dtype, name=name or "zeros")
+    return fill(shape_, constant(0, dtype=dtype), name=name or "zeros")
+
+
+def ones(shape, dtype=dtypes.float32, name: str | None = None) -> Tensor:
+    dtype = dtypes.as_dtype(dtype)
+    shape_ = _dims_arg(shape)
+    if not isinstance(shape_, Tensor):
+        arr = np.asarray(shape_)
+        if arr.size < 1000 and np.prod(arr) < 1000:
+            return constant(np.ones(arr.astype(np.int64).tolist(), dtype.np_dtype),
+                            dtype=dtype, name=name or "ones")
+    return fill(shape_, constant(1, dtype=dtype), name=name or "ones")
+
+
+def zeros_like(tensor, dtype=None, name: str | None = None, optimize: bool = True) -> Tensor:
+    tensor = convert_to_tensor(tensor)
+    if dtype is not None and dtypes.as_dtype(dtype) != tensor.dtype.base_dtype:
+        return zeros(array_ops.shape(tensor), dtype=dtype, name=name)
+    return apply_op("ZerosLike", [tensor], name=name)
+
+
+def ones_like(tensor, dtype=None, name: str | None = None, optimize: bool = True) -> Tensor:
+    tensor = convert_to_tensor(tensor)
+    if dtype is not None and dtypes.as_dtype(dtype) != tensor.dtype.base_dtype:
+        return ones(array_ops.shape(tensor), dtype=dtype, name=name)
+    return apply_op("OnesLike", [tensor], name=name)
+
+
+# -- BroadcastGradientArgs -----------------------------------------------------------------
+
+def _broadcast_gradient_args_kernel(s0, s1):
+    s0, s1 = [int(d) for d in np.ravel(s0)], [int(d) for d in np.ravel(s1)]
+    n = max(len(s0), len(s1))
+    p0, p1 = [1] * (n - len(s0)) + s0, [1] * (n - len(s1)) + s1
+    r0, r1 = [], []
+    for i, (a, b) in enumerate(zip(p0, p1)):
+        if a == b:
+            if a == 1:
+                r0.append(i)
+                r1.append(i)
+            continue
+        if a == 1:
+            r0.append(i)
+        elif b == 1:
+            r1.append(i)
+        else:
+            raise errors.InvalidArgumentError(
+                None, None, f"Incompatible shapes: {s0} vs. {s1}")
+    return np.array(r0, dtype=np.int32), np.array(r1, dtype=np.int32)
+
+
+declare("BroadcastGradientArgs", shape=lambda op: [TensorShape([None])] * 2,
+        kernel=_broadcast_gradient_args_kernel, not_differentiable=True)
+
+
+def broadcast_gradient_args(s0, s1, name: str | None = None) -> list:
+    return apply_op("BroadcastGradientArgs", [s0, s1], name=name)
+
+
+# -- BroadcastTo / BroadcastArgs ------------------------------------------------------------
+
+def _broadcast_to_shape(op):
+    target = shape_from_tensor(op.inputs[1])
+    x = op.inputs[0].shape
+    if target.rank is not None and x.rank is not None:
+        if x.rank > target.rank:
+            raise ValueError(f"Rank of input ({x.rank}) must be no greater than rank of output "
+                             f"shape ({target.rank}).")
+        shape_fns.broadcast_shapes(x, target)
+    return [target]
+
+
+def _broadcast_to_kernel(x, shape_):
+    shape_ = tuple(int(d) for d in np.ravel(shape_))
+    try:
+        return np.broadcast_to(x, shape_)
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, f"Unable to broadcast tensor of shape {list(np.shape(x))} to tensor "
+                        f"of shape {list(shape_)}") from None
+
+
+def _BroadcastToGrad(op, grad):
+    x = op.inputs[0]
+    if x.shape.is_fully_defined() and grad.shape.is_fully_defined():
+        return [grad_util.reduce_to(grad, x), None]
+    sx = array_ops.shape(x)
+    rx, _ = broadcast_gradient_args(sx, op.inputs[1])
+    summed = raw_ops.Sum(input=convert_to_tensor(grad), reduction_indices=rx)
+    return [array_ops.reshape(summed, sx), None]
+
+
+declare("BroadcastTo", shape=_broadcast_to_shape, kernel=_broadcast_to_kernel,
+        grad=_BroadcastToGrad)
+
+
+def _broadcast_args_kernel(s0, s1):
+    try:
+        out = np.broadcast_shapes(tuple(int(d) for d in s0), tuple(int(d) for d in s1))
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, f"Incompatible shapes: {list(s0)} vs. {list(s1)}") from None
+    return np.array(out, dtype=np.asarray(s0).dtype)
+
+
+declare("BroadcastArgs", shape=lambda op: [TensorShape([None])], kernel=_broadcast_args_kernel,
+        not_differentiable=True)
+
+
+def broadcast_to(input, shape, name: str | None = None) -> Tensor:
+    return apply_op("BroadcastTo", [input, shape], name=name)
+
+
+def broadcast_dynamic_shape(shape_x, shape_y) -> Tensor:
+    return apply_op("BroadcastArgs", [shape_x, shape_y])
+
+
+def broadcast_static_shape(shape_x, shape_y) -> TensorShape:
+    return shape_fns.broadcast_shapes(as_shape(shape_x), as_shape(shape_y))
+
+
+EXPORTS = {"": ["broadcast_to", "fill", "ones", "ones_like", "zeros", "zeros_like"]}
