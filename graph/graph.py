@@ -430,16 +430,21 @@ def name_scope(name: str | None, default_name: str | None = None,
                values: Any = None) -> Iterator[str]:
     """TF1's ``ops.name_scope(name, default_name, values)``: a scope in the values' graph.
 
-    That graph becomes the default inside, as in TF; the scope string (ending in "/") is
-    also a valid op name for the scope's final op.
+    That graph becomes the default inside, as in TF — unless the default graph is a
+    function body nested in it (values from outside a ``tf.cond`` branch or loop body are
+    captured, not built on). The scope string (ending in "/") is also a valid op name for
+    the scope's final op.
     """
+    default = get_default_graph()
     graph = None
     for v in values or ():
         graph = getattr(v, "graph", None)
         if isinstance(graph, Graph):
             break
         graph = None
-    graph = graph or get_default_graph()
+    encloses = getattr(default, "encloses", None)
+    if graph is None or (encloses is not None and encloses(graph)):
+        graph = default
     with graph.as_default(), graph.name_scope(name if name is not None else default_name) as s:
         yield s
 

@@ -506,13 +506,21 @@ def create_op(op_type: str, inputs: Sequence, attrs: dict, name: str | None,
                 name = with_graph.unique_name(name or op_type) + "/"
         with with_graph.as_default(), with_graph.name_scope(name):
             flat = _bind_inputs(op_type, op_def, inputs, attrs)
-    for t in flat:
+    for i, t in enumerate(flat):
         if t.graph is not with_graph:
-            raise ValueError(f"Tensor {t.name} must be from the same graph as the other "
-                             f"inputs of {op_type} ({t.name} is from a different graph).")
+            if not _encloses(with_graph, t.graph):
+                raise ValueError(f"Tensor {t.name} must be from the same graph as the other "
+                                 f"inputs of {op_type} ({t.name} is from a different graph).")
+            flat[i] = with_graph.capture(t)   # e.g. a Variable converted inside a body
     _fill_default_attrs(op_type, op_def, attrs)
     _check_string_allowed(op_type, op_def, attrs)
     return add_op_to_graph(with_graph, op_type, op_def, flat, attrs, name)
+
+
+def _encloses(graph: Graph, other: Graph) -> bool:
+    """Whether ``graph`` is a function body nested (at any depth) in ``other``."""
+    encloses = getattr(graph, "encloses", None)
+    return encloses is not None and encloses(other)
 
 
 def _graph_of(inputs: Sequence) -> Graph | None:

@@ -45,6 +45,28 @@ def _to_tensor(x: Any) -> Tensor:
     return convert_to_tensor(x)
 
 
+def gradient_type(t: Tensor) -> tuple:
+    """(dtype, TensorShape) of ``t``'s gradient: a resource's gradient is a value of the
+    variable's dtype and shape (its handle data), as TF's ``default_gradient`` has it."""
+    if t.dtype.base_dtype == dtypes.resource:
+        if t._handle_data is None:
+            raise ValueError(f"Cannot build the gradient of resource tensor {t.name}: its "
+                             f"variable's dtype and shape are unknown.")
+        return t._handle_data
+    return t.dtype.base_dtype, t.shape
+
+
+def zeros_for_gradient(t: Tensor) -> Tensor:
+    """Zeros shaped like ``t``'s gradient (TF's ``default_gradient.zeros_like``)."""
+    if t.dtype.base_dtype != dtypes.resource:
+        return apply_op("ZerosLike", [t])
+    dtype, shape = gradient_type(t)
+    if not shape.is_fully_defined():
+        raise ValueError(f"Cannot build a zero gradient for resource tensor {t.name}: its "
+                         f"variable's shape {shape} is not fully defined.")
+    return apply_op("Fill", [shape.as_list(), convert_to_tensor(0, dtype=dtype)])
+
+
 def is_trainable(t: Tensor) -> bool:
     """TF's ``_IsBackpropagatable``: float, complex, resource and variant tensors."""
     return t.dtype.base_dtype.is_differentiable
@@ -123,7 +145,7 @@ def _default_grad_ys(ys: list, grad_ys: list | None) -> list:
             g = apply_op("Fill", [apply_op("Shape", [y]), one], name=f"grad_ys_{i}")
         elif not isinstance(g, (Tensor, IndexedSlices)):
             g = convert_to_tensor(g, dtype=y.dtype.base_dtype, name=f"grad_ys_{i}")
-        elif isinstance(g, Tensor) and g.dtype.base_dtype != y.dtype.base_dtype:
+        elif isinstance(g, Tensor) and g.dtype.base_dtype != gradient_type(y)[0]:
             raise TypeError(f"Gradient type {g.dtype.name} generated for tensor {y.name} does "
                             f"not match its type {y.dtype.base_dtype.name}")
         result.append(g)
@@ -195,7 +217,7 @@ def _gradients(graph, ys, xs, grad_ys, stop_tensors, colocate, gate, aggregation
     for x in xs:
         g = _aggregate(grads.get(x, []), aggregation_method)
         if g is None and unconnected == UnconnectedGradients.ZERO:
-            g = apply_op("ZerosLike", [x])
+            g = zeros_for_gradient(x)
         result.append(g)
     return result
 
@@ -204,7 +226,7 @@ def _zeros_like_output(op: Operation, index: int):
     t = op.outputs[index]
     if not is_trainable(t):
         return None
-    return apply_op("ZerosLike", [t])
+    return zeros_for_gradient(t)
 
 
 def _call_grad_fn(grad_fn, op: Operation, out_grads: list) -> list:

@@ -57,12 +57,15 @@ class FunctionGraph(Graph):
                 targets[op] = None
         return list(targets)
 
-    def add_placeholder(self, dtype: dtypes.DType, shape: Any, name: str) -> Tensor:
-        """A new argument placeholder at the root scope, free of control dependencies."""
+    def add_placeholder(self, dtype: dtypes.DType, shape: Any, name: str,
+                        handle_data: tuple | None = None) -> Tensor:
+        """A new argument placeholder at the root scope, free of control dependencies
+        (``handle_data``: the variable a resource argument stands for)."""
         with self.control_dependencies(None), self.name_scope(None):
             op = create_op("Placeholder", [], {"dtype": dtypes.as_dtype(dtype).base_dtype,
                                                "shape": TensorShape(shape)},
                            _arg_name(name), graph=self)
+        op.outputs[0]._handle_data = handle_data
         self.inputs.append(op.outputs[0])
         return op.outputs[0]
 
@@ -70,8 +73,8 @@ class FunctionGraph(Graph):
         """The placeholder standing for an enclosing graph's ``tensor`` (made on first use)."""
         placeholder = self.captures.get(tensor)
         if placeholder is None:
-            placeholder = self.add_placeholder(tensor.dtype, tensor.shape, tensor.op.name)
-            placeholder._handle_data = tensor._handle_data
+            placeholder = self.add_placeholder(tensor.dtype, tensor.shape, tensor.op.name,
+                                               tensor._handle_data)
             self.captures[tensor] = placeholder
         return placeholder
 

@@ -66,7 +66,7 @@ def _value_of_input(op):
 
 
 declare("Identity", shape=shape_fns.unchanged, kernel=_identity, grad=lambda op, g: [g],
-        constant_value=_value_of_input)
+        constant_value=_value_of_input, handle_data=lambda op: [op.inputs[0]._handle_data])
 declare("IdentityN", shape=lambda op: [t.shape for t in op.inputs],
         kernel=lambda *xs: xs, grad=lambda op, *gs: list(gs))
 declare("StopGradient", shape=shape_fns.unchanged, kernel=_identity, not_differentiable=True,

@@ -23,7 +23,8 @@ import numpy as np
 from ...graph import dtypes, nest, op_registry
 from ...graph.function import function_graph
 from ...graph.core import Operation, Tensor
-from ...graph.autodiff.gradients_impl import gradients, is_trainable
+from ...graph.autodiff.gradients_impl import (gradient_type, gradients, is_trainable,
+                                              zeros_for_gradient)
 from ...graph.graph import get_default_graph, name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
@@ -109,7 +110,10 @@ def _func(name: str):
     return attr_value_pb2.NameAttrList(name=name)
 
 
-def _dense(g: Any) -> Tensor:
+def _dense(g: Any, like: Tensor | None = None) -> Tensor:
+    """``g`` as a dense tensor; a missing gradient of ``like`` becomes its zeros."""
+    if g is None and like is not None:
+        return zeros_for_gradient(like)
     return g if isinstance(g, Tensor) else convert_to_tensor(g)
 
 
@@ -121,8 +125,11 @@ def _inline(func: Any, args: Sequence[Tensor]) -> tuple[list[Tensor], list[Opera
     return function_graph.import_function_body(graph._get_function(name), graph, args, attrs)
 
 
-def _grad_function(graph, func: Any, diff_in: list[int], diff_out: list[int]) -> str:
-    """The library function (inputs..., d outputs...) -> d inputs[diff_in] of ``func``."""
+def _grad_function(graph, func: Any, diff_in: list[int], diff_out: list[int],
+                   args: Sequence[Tensor]) -> str:
+    """The library function (inputs..., d outputs...) -> d inputs[diff_in] of ``func``,
+    called on ``args`` (whose handle data its resource arguments take: a captured
+    variable's gradient is a value of the variable's dtype and shape)."""
     fwd = function_graph.function_graph(graph, func)
     cache = function_graph.root_graph(graph)._caches.setdefault("function_grads", {})
     key = (function_graph._func_key(func), tuple(diff_in), tuple(diff_out))
@@ -131,9 +138,10 @@ def _grad_function(graph, func: Any, diff_in: list[int], diff_out: list[int]) ->
     name = function_graph.unique_function_name(graph, f"{fwd.name}_grad")
     fg = function_graph.FunctionGraph(name, function_graph.root_graph(graph))
     with fg.as_default():
-        xs = [fg.add_placeholder(t.dtype, t.shape, t.op.name) for t in fwd.inputs]
+        xs = [fg.add_placeholder(t.dtype, t.shape, t.op.name, arg._handle_data)
+              for t, arg in zip(fwd.inputs, args)]
         ys, _ = _inline(func, xs)
-        dys = [fg.add_placeholder(ys[j].dtype, ys[j].shape, f"d_{j}") for j in diff_out]
+        dys = [fg.add_placeholder(*gradient_type(ys[j]), f"d_{j}") for j in diff_out]
         grads = gradients([ys[j] for j in diff_out], [xs[i] for i in diff_in], grad_ys=dys,
                           unconnected_gradients="zero")
         fg.outputs = [_dense(g) for g in grads]
@@ -142,8 +150,17 @@ def _grad_function(graph, func: Any, diff_in: list[int], diff_out: list[int]) ->
 
 
 def _differentiable(tensors: Sequence[Tensor]) -> list[int]:
+    """Positions that carry gradients: float values, and resources whose variable is
+    known (TF differentiates a captured variable through the functional op)."""
     return [i for i, t in enumerate(tensors)
-            if is_trainable(t) and t.dtype.base_dtype not in (dtypes.resource, dtypes.variant)]
+            if is_trainable(t) and t.dtype.base_dtype != dtypes.variant and
+            (t.dtype.base_dtype != dtypes.resource or t._handle_data is not None)]
+
+
+def _gradient_types(tensors: Sequence[Tensor], positions: list[int]) -> tuple[list, list]:
+    """The dtypes and shapes of the gradients of ``tensors[positions]``."""
+    types = [gradient_type(tensors[i]) for i in positions]
+    return [dtype for dtype, _ in types], [shape for _, shape in types]
 
 
 def _IfGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's name)
@@ -153,12 +170,13 @@ def _IfGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's name)
     result: list = [None] * len(op.inputs)
     if not diff_in or not diff_out:
         return result
-    branches = [_grad_function(op.graph, op.attrs[b], diff_in, diff_out)
+    branches = [_grad_function(op.graph, op.attrs[b], diff_in, diff_out, inputs)
                 for b in ("then_branch", "else_branch")]
-    outs = apply_op(op.type, [op.inputs[0], inputs + [_dense(grads[j]) for j in diff_out]],
-                    {"Tout": [inputs[i].dtype.base_dtype for i in diff_in],
-                     "then_branch": _func(branches[0]), "else_branch": _func(branches[1]),
-                     "output_shapes": [inputs[i].shape for i in diff_in]})
+    dtypes_out, shapes_out = _gradient_types(inputs, diff_in)
+    outs = apply_op(op.type, [op.inputs[0], inputs + [_dense(grads[j], op.outputs[j])
+                                                      for j in diff_out]],
+                    {"Tout": dtypes_out, "then_branch": _func(branches[0]),
+                     "else_branch": _func(branches[1]), "output_shapes": shapes_out})
     for i, g in zip(diff_in, outs):
         result[i + 1] = g
     return result
@@ -171,9 +189,9 @@ def _PartitionedCallGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's nam
     result: list = [None] * len(inputs)
     if not diff_in or not diff_out:
         return result
-    name = _grad_function(op.graph, op.attrs["f"], diff_in, diff_out)
-    outs = apply_op(op.type, [inputs + [_dense(grads[j]) for j in diff_out]],
-                    {"Tout": [inputs[i].dtype.base_dtype for i in diff_in], "f": _func(name)})
+    name = _grad_function(op.graph, op.attrs["f"], diff_in, diff_out, inputs)
+    outs = apply_op(op.type, [inputs + [_dense(grads[j], op.outputs[j]) for j in diff_out]],
+                    {"Tout": _gradient_types(inputs, diff_in)[0], "f": _func(name)})
     for i, g in zip(diff_in, outs):
         result[i] = g
     return result
@@ -181,11 +199,11 @@ def _PartitionedCallGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's nam
 
 def _build_function(graph, base: str, specs: Sequence[tuple], build: Callable) -> str:
     """Registers the function whose outputs ``build(*args)`` returns as (outputs, controls)
-    for arguments ``specs`` ((dtype, shape, name) each); returns its name."""
+    for arguments ``specs`` ((dtype, shape, name[, handle data]) each); returns its name."""
     fg = function_graph.FunctionGraph(function_graph.unique_function_name(graph, base),
                                       function_graph.root_graph(graph))
     with fg.as_default():
-        args = [fg.add_placeholder(dt, shape, arg) for dt, shape, arg in specs]
+        args = [fg.add_placeholder(*spec) for spec in specs]
         fg.outputs, fg.control_outputs = build(*args)
     return function_graph.register_function(fg)
 
@@ -205,7 +223,8 @@ def _recording_functions(op: Operation, stored: list[int]) -> tuple[str, str]:
     the loop variables ``stored`` onto one TensorList each, before every iteration."""
     body = function_graph.function_graph(op.graph, op.attrs["body"])
     n = len(op.inputs)
-    specs = [(t.dtype, t.shape, t.op.name) for t in body.inputs]
+    specs = [(t.dtype, t.shape, t.op.name, x._handle_data)
+             for t, x in zip(body.inputs, op.inputs)]
     specs += [_COUNT_SPEC] + [(dtypes.variant, [], f"acc_{j}") for j in stored]
 
     def cond_fn(*args):
@@ -230,10 +249,10 @@ def _backward_functions(op: Operation, stored: list[int], diff: list[int]) -> tu
     kept = [j for j in range(n) if j not in stored]
     specs = [(dtypes.int32, [], "k"), _COUNT_SPEC]
     specs += [(dtypes.variant, [], f"acc_{j}") for j in stored]
-    specs += [(body.inputs[j].dtype, body.inputs[j].shape, body.inputs[j].op.name)
-              for j in kept]
-    specs += [(op.outputs[j].dtype, op.outputs[j].shape, f"d_{j}") for j in diff]
-    grad_fn = _grad_function(op.graph, op.attrs["body"], diff, diff)
+    specs += [(body.inputs[j].dtype, body.inputs[j].shape, body.inputs[j].op.name,
+               op.inputs[j]._handle_data) for j in kept]
+    specs += [(*gradient_type(op.outputs[j]), f"d_{j}") for j in diff]
+    grad_fn = _grad_function(op.graph, op.attrs["body"], diff, diff, op.inputs)
 
     def cond_fn(k, count, *_):
         return [raw_ops.Less(x=k, y=count)], []
@@ -298,9 +317,10 @@ def _WhileGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's name)
     record = _loop_like(op, list(op.inputs) + [convert_to_tensor(0)] + lists, *names[:2],
                         [t.shape for t in op.outputs] + scalars)
     inputs = [convert_to_tensor(0), record[n]] + record[n + 1:] + [op.inputs[j] for j in kept]
-    backward = _loop_like(op, inputs + [_dense(grads[j]) for j in diff], *names[2:],
-                          [TensorShape([])] + scalars + [op.inputs[j].shape for j in kept] +
-                          [op.outputs[j].shape for j in diff])
+    backward = _loop_like(op, inputs + [_dense(grads[j], op.outputs[j]) for j in diff],
+                          *names[2:], [TensorShape([])] + scalars +
+                          [op.inputs[j].shape for j in kept] +
+                          _gradient_types(op.outputs, diff)[1])
     for j, g in zip(diff, backward[len(backward) - len(diff):]):
         result[j] = g
     return result
@@ -309,7 +329,8 @@ def _WhileGrad(op: Operation, *grads) -> list:  # noqa: N802 (TF's name)
 for _t in ("If", "StatelessIf"):
     declare(_t, shape=_if_shape, make_kernel=_if_kernel, grad=_IfGrad)
 for _t in ("While", "StatelessWhile"):
-    declare(_t, shape=_while_shape, make_kernel=_while_kernel, grad=_WhileGrad)
+    declare(_t, shape=_while_shape, make_kernel=_while_kernel, grad=_WhileGrad,
+            handle_data=lambda op: [t._handle_data for t in op.inputs])
 for _t in ("PartitionedCall", "StatefulPartitionedCall"):
     declare(_t, shape=_call_shape, make_kernel=_call_kernel, grad=_PartitionedCallGrad)
 

@@ -108,11 +108,15 @@ def _var_handle_kernel(op, ctx):
 
 
 declare("VarHandleOp", shape=shape_fns.scalar, make_kernel=_var_handle_kernel,
-        not_differentiable=True)
+        not_differentiable=True,
+        handle_data=lambda op: [(op.attrs["dtype"], op.attrs["shape"])])
 
 
 def handle_shape(handle_tensor) -> TensorShape:
-    """The variable shape behind a resource tensor (following Identity ops)."""
+    """The variable shape behind a resource tensor: its handle data (carried through
+    Identity ops and into function bodies), else found by following Identity ops."""
+    if handle_tensor._handle_data is not None:
+        return handle_tensor._handle_data[1]
     op = handle_tensor.op
     while op.type in ("Identity",) and op.inputs:
         op = op.inputs[0].op
