@@ -27,7 +27,7 @@ from ...graph.tensor_shape import Dimension, TensorShape
 from ..array import array_ops, array_ops_extra
 from ..state import init_ops
 from ..math import math_ops, reduction_ops
-from .kernels import conv as nn_kernels, norm as nn_kernels_norm, pool as nn_kernels_pool
+from .kernels import conv as nn_kernels, geometry, norm as nn_kernels_norm, pool as nn_kernels_pool
 from . import nn_ops
 from ..framework import shape_fns
 from ..framework.deprecation import deprecated_argument_lookup
@@ -173,7 +173,7 @@ def _backprop_filter_grad(conv: str, backprop_input: str) -> Callable:
     return grad_fn
 
 
-_declare("Conv2D", nn_kernels.conv2d, _windowed_shape(nn_kernels.conv2d_output_shape),
+_declare("Conv2D", nn_kernels.conv2d, _windowed_shape(geometry.conv2d_output_shape),
          _Conv2DGrad)
 _declare("Conv2DBackpropInput", nn_kernels.conv2d_backprop_input, _backprop_input_shape,
          _backprop_input_grad("Conv2D", "Conv2DBackpropFilter"))
@@ -193,7 +193,7 @@ def _DepthwiseConv2dNativeGrad(op, grad):
 
 
 _declare("DepthwiseConv2dNative", nn_kernels.depthwise_conv2d_native,
-         _windowed_shape(nn_kernels.depthwise_conv2d_output_shape), _DepthwiseConv2dNativeGrad)
+         _windowed_shape(geometry.depthwise_conv2d_output_shape), _DepthwiseConv2dNativeGrad)
 _declare("DepthwiseConv2dNativeBackpropInput", nn_kernels.depthwise_conv2d_native_backprop_input,
          _backprop_input_shape,
          _backprop_input_grad("DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropFilter"))
@@ -204,7 +204,7 @@ _declare("DepthwiseConv2dNativeBackpropFilter",
 
 # -- pooling ----------------------------------------------------------------------------------
 
-_POOL_SHAPE_KEYWORDS = _keywords(nn_kernels.pool_output_shape)
+_POOL_SHAPE_KEYWORDS = _keywords(geometry.pool_output_shape)
 
 
 def _spatial(values, data_format: str) -> tuple[int, int]:
@@ -218,7 +218,7 @@ def _max_pool_grad_grad(orig_input, orig_output, grad, ksize, strides, padding,
     ``orig_input``, chosen as MaxPoolGrad routes gradients (the first strict maximum in
     row-major order; padded and NaN cells never win, a window without winner gives 0)."""
     x, y, g = np.asarray(orig_input), np.asarray(orig_output), np.asarray(grad)
-    out_shape = nn_kernels.pool_output_shape(x.shape, ksize, strides, padding, data_format)
+    out_shape = geometry.pool_output_shape(x.shape, ksize, strides, padding, data_format)
     if g.shape != x.shape or list(y.shape) != out_shape:
         raise ValueError(f"MaxPoolGradGrad: expected grad shaped like orig_input "
                          f"{list(x.shape)} and orig_output shaped {out_shape}, got grad "
@@ -228,9 +228,9 @@ def _max_pool_grad_grad(orig_input, orig_output, grad, ksize, strides, padding,
     to_nhwc = (0, 1, 2, 3) if data_format == "NHWC" else (0, 2, 3, 1)
     xn, gn = x.transpose(to_nhwc), g.transpose(to_nhwc)
     (kh, kw), (sh, sw) = _spatial(ksize, data_format), _spatial(strides, data_format)
-    ho, top, bottom = nn_kernels.windowed_output_size_and_padding(xn.shape[1], kh, sh, 1,
+    ho, top, bottom = geometry.windowed_output_size_and_padding(xn.shape[1], kh, sh, 1,
                                                                   padding)
-    wo, left, right = nn_kernels.windowed_output_size_and_padding(xn.shape[2], kw, sw, 1,
+    wo, left, right = geometry.windowed_output_size_and_padding(xn.shape[2], kw, sw, 1,
                                                                   padding)
     info = np.finfo(x.dtype) if x.dtype.kind == "f" else np.iinfo(x.dtype)
     pads = ((0, 0), (top, bottom), (left, right), (0, 0))
@@ -253,7 +253,7 @@ def _max_pool_grad_grad_shape(op) -> list[TensorShape]:
     """The pooled shape of ``orig_input`` (``grad`` must match it), merged with
     ``orig_output``'s."""
     x = op.inputs[0].shape.merge_with(op.inputs[2].shape)
-    out = nn_kernels.pool_output_shape(_dims(x), **_pick(op, _POOL_SHAPE_KEYWORDS))
+    out = geometry.pool_output_shape(_dims(x), **_pick(op, _POOL_SHAPE_KEYWORDS))
     return [TensorShape(out).merge_with(op.inputs[1].shape)]
 
 
@@ -357,13 +357,13 @@ def fused_max_pool_relu_grad_kernel(op, ctx) -> Callable:
     return kernel
 
 
-declare("MaxPool", shape=_windowed_shape(nn_kernels.pool_output_shape),
+declare("MaxPool", shape=_windowed_shape(geometry.pool_output_shape),
         make_kernel=_max_pool_kernel, grad=_MaxPoolGrad)
 declare("MaxPoolGrad", shape=lambda op: [op.inputs[0].shape.with_rank(4)],
         make_kernel=_max_pool_grad_kernel, grad=_max_pool_grad_of("MaxPoolGradGrad"))
 _declare("MaxPoolGradGrad", _max_pool_grad_grad, _max_pool_grad_grad_shape,
          _max_pool_grad_of("MaxPoolGrad"))
-_declare("AvgPool", nn_kernels_pool.avg_pool, _windowed_shape(nn_kernels.pool_output_shape),
+_declare("AvgPool", nn_kernels_pool.avg_pool, _windowed_shape(geometry.pool_output_shape),
          _AvgPoolGrad)
 _declare("AvgPoolGrad", nn_kernels_pool.avg_pool_grad, _sizes_shape(0), _AvgPoolGradGrad)
 
