@@ -72,14 +72,14 @@ def conv2d_transpose(value, filter=None, output_shape=None, strides=None,  # noq
     value = input if value is None else value
     filter = filters if filter is None else filter
     with name_scope(name, "conv2d_transpose", [value, filter]) as scope:
-        from ..nn.nn_conv_ops import conv2d_backprop_input
+        from ..nn.conv_ops import conv2d_backprop_input
         return conv2d_backprop_input(output_shape, filter, value, strides, padding,
                                      data_format=data_format,
                                      dilations=dilations or [1, 1, 1, 1], name=scope)
 
 
 def xw_plus_b(x, weights, biases, name: str | None = None) -> Tensor:
-    from ..nn.nn_activation_ops import bias_add
+    from ..nn.bias_ops import bias_add
     with name_scope(name, "xw_plus_b", [x, weights, biases]) as scope:
         return bias_add(matmul_ops.matmul(x, weights), biases, name=scope)
 

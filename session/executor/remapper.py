@@ -7,7 +7,7 @@
   conv net): the mask is applied to the pooled gradient before it is routed to the window
   winners (a window's winner is its maximum, so ``input > 0`` there is ``pooled > 0``),
   which skips a full-size pass and the full-size intermediate.  The fused kernel takes
-  this path only when the pool's winners were kept (``nn_conv_ops``), else it runs the
+  this path only when the pool's winners were kept (``pool_ops``), else it runs the
   two kernels.
 
 The graph is not changed; only the plan's steps are.  A chain is fused only when its
@@ -20,9 +20,8 @@ import heapq
 from typing import Callable, Sequence
 
 from ...graph.core import Operation, Tensor
-from ...ops.nn.nn_conv_ops import (fused_conv2d_bias_relu_kernel,
-    fused_max_pool_relu_grad_kernel)
-from ...ops.nn.nn_ops import bias_relu_epilogue
+from ...ops.nn.fused_ops import (bias_relu_epilogue, fused_conv2d_bias_relu_kernel,
+                                 fused_max_pool_relu_grad_kernel)
 
 _PRODUCTS = {"Conv2D": "_FusedConv2D", "MatMul": "_FusedMatMul"}
 _BIAS_ADDS = frozenset({"BiasAdd", "Add", "AddV2"})

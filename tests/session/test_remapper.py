@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sessionflow as sf
-from sessionflow.ops.nn import nn_conv_ops
+from sessionflow.ops.nn import pool_ops
 from sessionflow.session.executor import remapper
 from sessionflow.session.executor.plan import prune
 
@@ -135,7 +135,7 @@ def test_fused_max_pool_grad_relu_grad_matches_unfused(winner_routings):
         with sf.Session() as sess:
             assert _fused_types(sess, dx, {x: xv}) == ["_FusedMaxPoolGradReluGrad"]
             fused = sess.run(dx, {x: xv})
-            assert calls and not nn_conv_ops._winners       # the kept winners were used
+            assert calls and not pool_ops._winners       # the kept winners were used
             # fetching the pool gradient keeps the two ops apart: the reference
             assert _fused_types(sess, [dx, pool_grad], {x: xv}) == []
             plain, _ = sess.run([dx, pool_grad], {x: xv})

@@ -1,5 +1,5 @@
 """Pure-numpy kernels for TensorFlow's pooling ops: ``MaxPool``/``MaxPoolGrad`` (also
-with the winners kept between them) and ``AvgPool``/``AvgPoolGrad``.
+with the winners kept between them), ``MaxPoolGradGrad`` and ``AvgPool``/``AvgPoolGrad``.
 
 Pooling runs over the kh*kw strided window-cell views (``geometry``) of cache-sized chunks
 of the batch (elementwise max / separable sums), several times faster than numpy's
@@ -14,12 +14,13 @@ import functools
 import numpy as np
 
 from .geometry import (Geometry, check_rank, col2im, compute_dtype, explicit_pairs,
-                       from_nhwc, normalize_format, normalize_padding, pad_input, pool_window,
-                       shape_to_nhwc, to_nhwc, unpad_input)
+                       from_nhwc, normalize_format, normalize_padding, pad_input,
+                       pool_output_shape, pool_window, shape_to_nhwc, to_nhwc, unpad_input,
+                       windowed_output_size_and_padding)
 from ...runtime.parallel import for_each_chunk, rows_per_chunk
 
 __all__ = ["max_pool", "max_pool_grad", "max_pool_with_winners", "max_pool_grad_from_winners",
-           "avg_pool", "avg_pool_grad"]
+           "max_pool_grad_grad", "avg_pool", "avg_pool_grad"]
 
 
 def _pool_setup(in_shape_nhwc, ksize, strides, padding, fmt, explicit_paddings=()):
@@ -274,6 +275,46 @@ def max_pool_grad_from_winners(winners, grad, ksize, strides, padding, data_form
         _route_to_winners(winners[lo:hi], dyn[lo:hi], g, dx[lo:hi])
     _image_chunks(dx, chunk)
     return from_nhwc(dx, fmt)
+
+
+def _spatial(values, data_format: str) -> tuple[int, int]:
+    """(h, w) entries of a 4-element attr in ``data_format`` order."""
+    return (values[1], values[2]) if data_format == "NHWC" else (values[2], values[3])
+
+
+def max_pool_grad_grad(orig_input, orig_output, grad, ksize, strides, padding,
+                        data_format="NHWC"):
+    """``MaxPoolGradGrad``: each output cell takes ``grad`` at its window's arg-max in
+    ``orig_input``, chosen as MaxPoolGrad routes gradients (the first strict maximum in
+    row-major order; padded and NaN cells never win, a window without winner gives 0)."""
+    x, y, g = np.asarray(orig_input), np.asarray(orig_output), np.asarray(grad)
+    out_shape = pool_output_shape(x.shape, ksize, strides, padding, data_format)
+    if g.shape != x.shape or list(y.shape) != out_shape:
+        raise ValueError(f"MaxPoolGradGrad: expected grad shaped like orig_input "
+                         f"{list(x.shape)} and orig_output shaped {out_shape}, got grad "
+                         f"{list(g.shape)} and orig_output {list(y.shape)}")
+    if (ksize[3] if data_format == "NHWC" else ksize[1]) != 1:
+        raise ValueError("MaxPoolGradGrad is not yet supported on the depth dimension.")
+    nhwc_axes = (0, 1, 2, 3) if data_format == "NHWC" else (0, 2, 3, 1)
+    xn, gn = x.transpose(nhwc_axes), g.transpose(nhwc_axes)
+    (kh, kw), (sh, sw) = _spatial(ksize, data_format), _spatial(strides, data_format)
+    ho, top, bottom = windowed_output_size_and_padding(xn.shape[1], kh, sh, 1, padding)
+    wo, left, right = windowed_output_size_and_padding(xn.shape[2], kw, sw, 1, padding)
+    info = np.finfo(x.dtype) if x.dtype.kind == "f" else np.iinfo(x.dtype)
+    pads = ((0, 0), (top, bottom), (left, right), (0, 0))
+    xp = np.pad(xn, pads, constant_values=-np.inf if x.dtype.kind == "f" else info.min)
+    gp = np.pad(gn, pads)
+    best = np.full((xn.shape[0], ho, wo, xn.shape[3]), info.min, dtype=x.dtype)
+    out = np.zeros(best.shape, dtype=g.dtype)
+    wins = np.empty(best.shape, dtype=bool)
+    for i in range(kh):
+        for j in range(kw):
+            taps = (slice(None), slice(i, i + (ho - 1) * sh + 1, sh),
+                    slice(j, j + (wo - 1) * sw + 1, sw))
+            np.greater(xp[taps], best, out=wins)
+            np.copyto(best, xp[taps], where=wins)
+            np.copyto(out, gp[taps], where=wins)
+    return np.ascontiguousarray(out.transpose(np.argsort(nhwc_axes)))
 
 
 def _window_counts(g: Geometry):
