@@ -14,8 +14,8 @@ from ...graph.core import Tensor
 from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops
-from ..math import math_ops, reduction_ops
-from ..framework import shape_fns
+from ..math import math_ops
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 from ..framework.deprecation import deprecated_argument_lookup
 from ..runtime.parallel import elementwise
@@ -79,7 +79,7 @@ def relu_grad(dy, x):
 
 def _ReluGradGrad(op, grad):
     x = op.inputs[1]
-    return [apply_op("ReluGrad", [grad, x]), array_ops.zeros_like(x)]
+    return [apply_op("ReluGrad", [grad, x]), raw_ops.ZerosLike(x=x)]
 
 
 declare("Relu", shape=shape_fns.unchanged, make_kernel=elementwise(_relu),
@@ -140,7 +140,7 @@ def _masked_grad_grad(grad_op: str):
     """Relu6Grad/LeakyReluGrad's gradient: the same mask on ``grad``; zeros for features."""
     def grad_fn(op, grad):
         x = op.inputs[1]
-        return [apply_op(grad_op, [grad, x], _alpha_attrs(op)), array_ops.zeros_like(x)]
+        return [apply_op(grad_op, [grad, x], _alpha_attrs(op)), raw_ops.ZerosLike(x=x)]
     return grad_fn
 
 
@@ -149,8 +149,8 @@ def _exp_grad_grad(grad_op: str):
     def grad_fn(op, grad):
         y = op.inputs[1]
         return [apply_op(grad_op, [grad, y]),
-                math_ops.select(math_ops.less(y, 0), math_ops.multiply(grad, op.inputs[0]),
-                                array_ops.zeros_like(y))]
+                raw_ops.Select(condition=raw_ops.Less(x=y, y=0),
+                               t=raw_ops.Mul(x=grad, y=op.inputs[0]), e=raw_ops.ZerosLike(x=y))]
     return grad_fn
 
 
@@ -184,8 +184,9 @@ def _softmax(x):
 
 def _SoftmaxGrad(op, grad):
     softmax = op.outputs[0]
-    sum_channels = reduction_ops.reduce_sum(math_ops.multiply(grad, softmax), -1, keepdims=True)
-    return [math_ops.multiply(math_ops.subtract(grad, sum_channels), softmax)]
+    sum_channels = raw_ops.Sum(input=raw_ops.Mul(x=grad, y=softmax), reduction_indices=-1,
+                               keep_dims=True)
+    return [raw_ops.Mul(x=raw_ops.Sub(x=grad, y=sum_channels), y=softmax)]
 
 
 declare("Softmax", shape=shape_fns.unchanged, kernel=_softmax, grad=_SoftmaxGrad)
@@ -205,9 +206,9 @@ def _log_softmax(x):
 
 
 def _LogSoftmaxGrad(op, grad):
-    softmax = math_ops.exp(op.outputs[0])
-    total = reduction_ops.reduce_sum(grad, -1, keepdims=True)
-    return [math_ops.subtract(grad, math_ops.multiply(total, softmax))]
+    softmax = raw_ops.Exp(x=op.outputs[0])
+    total = raw_ops.Sum(input=grad, reduction_indices=-1, keep_dims=True)
+    return [raw_ops.Sub(x=grad, y=raw_ops.Mul(x=total, y=softmax))]
 
 
 declare("LogSoftmax", shape=lambda op: [with_rank_at_least(op.inputs[0].shape, 1)],

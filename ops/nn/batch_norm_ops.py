@@ -10,9 +10,7 @@ from ...graph.core import Tensor
 from ...graph.autodiff.gradients_impl import gradients
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import Dimension, TensorShape
-from ..array import array_ops
-from ..math import math_ops, reduction_ops
-from ..framework import shape_fns
+from ..framework import raw_ops, shape_fns
 from .kernel_binding import declare_bound
 from .kernels import norm as norm_kernels
 
@@ -74,13 +72,13 @@ def _FusedBatchNormV3Grad(op, *grads):
     else:
         stats = [op.inputs[3], op.inputs[4]]
         if fmt in _TO_CHANNELS_LAST:
-            x = array_ops.transpose(x, _TO_CHANNELS_LAST[fmt])
-            grad_y = array_ops.transpose(grad_y, _TO_CHANNELS_LAST[fmt])
+            x = raw_ops.Transpose(x=x, perm=_TO_CHANNELS_LAST[fmt], name="transpose")
+            grad_y = raw_ops.Transpose(x=grad_y, perm=_TO_CHANNELS_LAST[fmt], name="transpose")
         attrs["data_format"] = "NDHWC" if "D" in fmt else "NHWC"
     dx, dscale, doffset, _, _ = apply_op(
         "FusedBatchNormGradV3", [grad_y, x, scale, *stats, op.outputs[5]], attrs)
     if not op.attrs["is_training"] and fmt in _FROM_CHANNELS_LAST:
-        dx = array_ops.transpose(dx, _FROM_CHANNELS_LAST[fmt])
+        dx = raw_ops.Transpose(x=dx, perm=_FROM_CHANNELS_LAST[fmt], name="transpose")
     return [dx, dscale, doffset, None, None]
 
 
@@ -92,38 +90,41 @@ def _batch_norm_grad(grad_y: Tensor, x: Tensor, scale: Tensor, pop_mean: Tensor,
     uses ``size(scale)``."""
     x_dtype = x.dtype.base_dtype
     if x_dtype in (dtypes.float16, dtypes.bfloat16):
-        x = math_ops.cast(x, dtypes.float32)
-        grad_y = math_ops.cast(grad_y, dtypes.float32)
+        x = raw_ops.Cast(x=x, DstT=dtypes.float32)
+        grad_y = raw_ops.Cast(x=grad_y, DstT=dtypes.float32)
     rank, axis = _channel_axis(data_format)
     axes = [i for i in range(rank) if i != axis]
     first = axis == 1
     bshape = [1, -1] + [1] * (rank - 2)
     if is_training:
         if first:
-            scale = array_ops.reshape(scale, bshape)
-        mean_grad_y = reduction_ops.reduce_mean(grad_y, axes, keepdims=first)
-        mean_x = reduction_ops.reduce_mean(x, axes, keepdims=first)
-        var_x = reduction_ops.reduce_mean(
-            math_ops.squared_difference(x, array_ops.stop_gradient(mean_x)), axes,
-            keepdims=first)
+            scale = raw_ops.Reshape(tensor=scale, shape=bshape)
+        mean_grad_y = raw_ops.Mean(input=grad_y, reduction_indices=axes, keep_dims=first)
+        mean_x = raw_ops.Mean(input=x, reduction_indices=axes, keep_dims=first)
+        var_x = raw_ops.Mean(
+            input=raw_ops.SquaredDifference(x=x, y=raw_ops.StopGradient(input=mean_x)),
+            reduction_indices=axes, keep_dims=first)
         grad_y_offset = grad_y - mean_grad_y
         x_offset = x - mean_x
-        mean = reduction_ops.reduce_mean(grad_y * x_offset, axes, keepdims=first)
-        grad_x = scale * math_ops.rsqrt(var_x + epsilon) * (
-            grad_y_offset - math_ops.reciprocal(var_x + epsilon) * mean * x_offset)
-        grad_scale = math_ops.rsqrt(var_x + epsilon) * reduction_ops.reduce_sum(
-            grad_y * x_offset, axes, keepdims=first)
+        mean = raw_ops.Mean(input=grad_y * x_offset, reduction_indices=axes, keep_dims=first)
+        grad_x = scale * raw_ops.Rsqrt(x=var_x + epsilon) * (
+            grad_y_offset - raw_ops.Reciprocal(x=var_x + epsilon) * mean * x_offset)
+        grad_scale = raw_ops.Rsqrt(x=var_x + epsilon) * raw_ops.Sum(
+            input=grad_y * x_offset, reduction_indices=axes, keep_dims=first)
         if first:
-            grad_scale = array_ops.squeeze(grad_scale)
+            grad_scale = raw_ops.Squeeze(input=grad_scale)
     else:
         if first:
-            pop_mean, pop_var, scale = (array_ops.reshape(t, bshape)
+            pop_mean, pop_var, scale = (raw_ops.Reshape(tensor=t, shape=bshape)
                                         for t in (pop_mean, pop_var, scale))
-        var_rsqrt = math_ops.rsqrt(pop_var + epsilon)
-        grad_scale = reduction_ops.reduce_sum(grad_y * (x - pop_mean) * var_rsqrt, axes)
+        var_rsqrt = raw_ops.Rsqrt(x=pop_var + epsilon)
+        grad_scale = raw_ops.Sum(input=grad_y * (x - pop_mean) * var_rsqrt,
+                                 reduction_indices=axes)
         grad_x = grad_y * scale * var_rsqrt
-    grad_offset = reduction_ops.reduce_sum(grad_y, axes)
-    return math_ops.cast(grad_x, x_dtype), grad_scale, grad_offset
+    grad_offset = raw_ops.Sum(input=grad_y, reduction_indices=axes)
+    if grad_x.dtype.base_dtype != x_dtype:
+        grad_x = raw_ops.Cast(x=grad_x, DstT=x_dtype)
+    return grad_x, grad_scale, grad_offset
 
 
 def _FusedBatchNormGradV3Grad(op, *grads):
@@ -131,7 +132,7 @@ def _FusedBatchNormGradV3Grad(op, *grads):
     w.r.t. y_backprop, x and scale. TF records the composite on a tape; here it is built on
     Identity copies of the inputs and differentiated w.r.t. those, so paths outside the
     composite (y_backprop usually depends on x) are not counted."""
-    grad_y, x, scale = (array_ops.identity(t) for t in op.inputs[:3])
+    grad_y, x, scale = (raw_ops.Identity(input=t) for t in op.inputs[:3])
     outputs = _batch_norm_grad(grad_y, x, scale, op.inputs[3], op.inputs[4],
                                op.attrs["epsilon"], op.attrs["data_format"],
                                op.attrs["is_training"])

@@ -9,9 +9,7 @@ from ...graph.core import Tensor
 from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
-from ..math import math_ops
-from ..framework import shape_fns
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 from .shape_checks import merge_dim, with_rank, with_rank_at_least
 
@@ -90,17 +88,19 @@ def _bias_expanded_shape(x: Tensor, data_format: str):
         dims = [1] * rank
         dims[_channel_axis(data_format, rank)] = -1
         return dims
-    count = math_ops.subtract(array_ops.rank(x), 2 if nchw else 1)
-    ones = array_ops.fill(array_ops.stack([count]), 1)
-    return array_ops.concat([[1, -1], ones] if nchw else [ones, [-1]], 0)
+    count = raw_ops.Sub(x=raw_ops.Rank(input=x), y=2 if nchw else 1)
+    ones = raw_ops.Fill(dims=raw_ops.Pack(values=[count], name="stack"), value=1)
+    return raw_ops.ConcatV2(values=[[1, -1], ones] if nchw else [ones, [-1]], axis=0,
+                            name="concat")
 
 
 def _BiasAddGradGrad(op, grad):
     """TF reshapes the bias gradient to broadcastable rank and tiles it to the input."""
     x = op.inputs[0]
-    expanded = array_ops.reshape(grad, _bias_expanded_shape(x, op.attrs["data_format"]))
-    target = x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
-    return [array_ops.broadcast_to(expanded, target)]
+    expanded = raw_ops.Reshape(tensor=grad,
+                               shape=_bias_expanded_shape(x, op.attrs["data_format"]))
+    target = x.shape.as_list() if x.shape.is_fully_defined() else raw_ops.Shape(input=x)
+    return [raw_ops.BroadcastTo(input=expanded, shape=target)]
 
 
 declare("BiasAdd", shape=_bias_add_shape, make_kernel=_bias_add_kernel,

@@ -15,8 +15,7 @@ from ...graph.core import Tensor
 from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
-from ..framework import shape_fns
+from ..framework import raw_ops, shape_fns
 from ..framework.deprecation import deprecated_argument_lookup
 from .kernel_binding import attrs_for, declare_bound, output_shape_fn, sizes_input_shape
 from .kernels import conv as conv_kernels, geometry
@@ -45,12 +44,20 @@ def _backprop_input_shape(op) -> list[TensorShape]:
 
 # -- Conv2D and its backprops ---------------------------------------------------------------
 
+def shape_input(x: Tensor) -> list | Tensor:
+    """``x``'s shape as the shape input of a gradient op: a constant list when static,
+    else a Shape op."""
+    if x.shape.is_fully_defined():
+        return x.shape.as_list()
+    return raw_ops.Shape(input=x)
+
+
 def _input_shapes(op) -> list:
     """Shapes of input 0 and 1: constants when static, else TF's ShapeN."""
     x, w = op.inputs[0], op.inputs[1]
     if x.shape.is_fully_defined() and w.shape.is_fully_defined():
-        return [array_ops.shape_of(x), array_ops.shape_of(w)]
-    return array_ops.shape_n([x, w])
+        return [shape_input(x), shape_input(w)]
+    return raw_ops.ShapeN(input=[x, w])
 
 
 def _Conv2DGrad(op, grad):
@@ -66,7 +73,7 @@ def _backprop_input_grad(conv: str, backprop_filter: str) -> Callable:
         sizes, w, dy = op.inputs
         attrs = attrs_for(op, conv)
         return [None,
-                apply_op(backprop_filter, [grad, array_ops.shape_of(w), dy], attrs),
+                apply_op(backprop_filter, [grad, shape_input(w), dy], attrs),
                 apply_op(conv, [grad, w], attrs)]
     return grad_fn
 
@@ -76,7 +83,7 @@ def _backprop_filter_grad(conv: str, backprop_input: str) -> Callable:
     def grad_fn(op, grad):
         x, sizes, dy = op.inputs
         attrs = attrs_for(op, conv)
-        return [apply_op(backprop_input, [array_ops.shape_of(x), grad, dy], attrs),
+        return [apply_op(backprop_input, [shape_input(x), grad, dy], attrs),
                 None,
                 apply_op(conv, [x, grad], attrs)]
     return grad_fn
@@ -95,9 +102,9 @@ declare_bound("Conv2DBackpropFilter", conv_kernels.conv2d_backprop_filter, sizes
 def _DepthwiseConv2dNativeGrad(op, grad):
     x, w = op.inputs
     attrs = attrs_for(op, "DepthwiseConv2dNativeBackpropInput")
-    return [apply_op("DepthwiseConv2dNativeBackpropInput", [array_ops.shape_of(x), w, grad],
+    return [apply_op("DepthwiseConv2dNativeBackpropInput", [shape_input(x), w, grad],
                      attrs),
-            apply_op("DepthwiseConv2dNativeBackpropFilter", [x, array_ops.shape_of(w), grad],
+            apply_op("DepthwiseConv2dNativeBackpropFilter", [x, shape_input(w), grad],
                      attrs)]
 
 

@@ -13,6 +13,7 @@ from ...graph.tensor_shape import TensorShape, as_shape
 from ..array import array_ops
 from ..math import math_ops
 from ..framework.deprecation import deprecated_argument_lookup
+from ..random.random_ops import get_seed
 
 EXPORTS: dict[str, list[str]] = {"nn": ["dropout"]}
 
@@ -37,7 +38,6 @@ def _noise_shape(x: Tensor, noise_shape):
 
 def _random_uniform(shape, dtype: dtypes.DType, seed: int | None) -> Tensor:
     """``tf.random_uniform(shape, dtype=dtype, seed=seed)`` for [0, 1): one RandomUniform."""
-    from ..random.random_ops import get_seed
     seed1, seed2 = get_seed(seed)
     with name_scope(None, "random_uniform", [shape]):
         return apply_op("RandomUniform", [shape],

@@ -16,8 +16,8 @@ from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
 from ..array import array_ops
-from ..math import math_ops, matmul_ops
-from ..framework import shape_fns
+from ..math import math_ops
+from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 from ..framework.deprecation import deprecated_argument_lookup
 from .kernels import norm as norm_kernels
@@ -53,7 +53,7 @@ def _sparse_xent_shape(op):
 
 def _broadcast_mul(vec: Tensor, mat: Tensor) -> Tensor:
     """TF's ``_BroadcastMul``: ``vec[:, None] * mat``."""
-    return math_ops.multiply(array_ops.expand_dims(vec, -1), mat)
+    return raw_ops.Mul(x=raw_ops.ExpandDims(input=vec, dim=-1), y=mat)
 
 
 def _is_zeros(t: Tensor | None) -> bool:
@@ -66,19 +66,20 @@ def _xent_logits_grad(op, grad_loss: Tensor, grad_grad: Tensor | None) -> Tensor
     grad = _broadcast_mul(grad_loss, op.outputs[1])
     if _is_zeros(grad_grad):
         return grad
-    softmax = apply_op("Softmax", [op.inputs[0]])
-    inner = matmul_ops.matmul(array_ops.expand_dims(grad_grad, 1),
-                              array_ops.expand_dims(softmax, 2))
-    jacobian_term = math_ops.multiply(
-        math_ops.subtract(grad_grad, array_ops.squeeze(inner, axis=1)), softmax)
-    return math_ops.add(grad, jacobian_term)
+    softmax = raw_ops.Softmax(logits=op.inputs[0])
+    inner = raw_ops.BatchMatMulV2(x=raw_ops.ExpandDims(input=grad_grad, dim=1),
+                                  y=raw_ops.ExpandDims(input=softmax, dim=2))
+    jacobian_term = raw_ops.Mul(
+        x=raw_ops.Sub(x=grad_grad, y=raw_ops.Squeeze(input=inner, squeeze_dims=[1])),
+        y=softmax)
+    return raw_ops.AddV2(x=grad, y=jacobian_term)
 
 
 def _SoftmaxCrossEntropyWithLogitsGrad(op, grad_loss, grad_grad):
     """TF's rule; as in TF, ``backprop``'s own dependence on labels gets no gradient."""
-    log_softmax_ = apply_op("LogSoftmax", [op.inputs[0]])
+    log_softmax = raw_ops.LogSoftmax(logits=op.inputs[0])
     return [_xent_logits_grad(op, grad_loss, grad_grad),
-            _broadcast_mul(grad_loss, math_ops.negative(log_softmax_))]
+            _broadcast_mul(grad_loss, raw_ops.Neg(x=log_softmax))]
 
 
 def _SparseSoftmaxCrossEntropyWithLogitsGrad(op, grad_loss, grad_grad):
@@ -101,7 +102,7 @@ def _l2_loss(x):
 
 
 declare("L2Loss", shape=shape_fns.scalar, kernel=_l2_loss,
-        grad=lambda op, g: [math_ops.multiply(op.inputs[0], g)])
+        grad=lambda op, g: [raw_ops.Mul(x=op.inputs[0], y=g)])
 
 
 # -- tf.nn cross entropies and l2_loss -------------------------------------------------

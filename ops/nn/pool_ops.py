@@ -15,10 +15,10 @@ from ...graph.core import Tensor
 from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op
 from ...graph.tensor_shape import TensorShape
-from ..array import array_ops
+from ..framework import raw_ops
 from ..framework.declare import declare
 from ..framework.deprecation import deprecated_argument_lookup
-from .conv_ops import convert_padding, get_sequence
+from .conv_ops import convert_padding, get_sequence, shape_input
 from .kernel_binding import (attrs_for, declare_bound, dims_or_none, kernel_factory, keywords,
                              output_shape_fn, pick_attrs, sizes_input_shape)
 from .kernels import geometry, pool as pool_kernels
@@ -49,13 +49,13 @@ def _max_pool_grad_of(grad_op: str) -> Callable:
     ``_MaxPoolGradGradGrad``): ``grad_op`` routes ``grad`` by the same arg-max."""
     def grad_fn(op, grad):
         x, y = op.inputs[0], op.inputs[1]
-        return [array_ops.zeros_like(x), array_ops.zeros_like(y),
+        return [raw_ops.ZerosLike(x=x), raw_ops.ZerosLike(x=y),
                 apply_op(grad_op, [x, y, grad], attrs_for(op, grad_op))]
     return grad_fn
 
 
 def _AvgPoolGrad(op, grad):
-    return [apply_op("AvgPoolGrad", [array_ops.shape_of(op.inputs[0]), grad],
+    return [apply_op("AvgPoolGrad", [shape_input(op.inputs[0]), grad],
                      attrs_for(op, "AvgPoolGrad"))]
 
 
