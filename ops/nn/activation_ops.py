@@ -7,6 +7,8 @@ and back, as TF's ``_wrap_2d_function`` does.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ...graph import dtypes, errors
@@ -119,13 +121,21 @@ def _selu_grad(dy, y):
     return np.where(y < 0, dy * (y + _const(_SELU_SCALE_ALPHA, y)), dy * _const(_SELU_SCALE, dy))
 
 
+def _as_t(alpha: float, like: np.ndarray) -> np.ndarray:
+    """A float attr as TF's kernel sees it: a C++ float cast to T."""
+    return np.asarray(np.float32(alpha), dtype=like.dtype)
+
+
 def _alpha(op, x) -> np.ndarray:
-    """The ``alpha`` attr as TF's kernel sees it: a C++ float cast to T."""
-    return np.asarray(np.float32(op.attrs["alpha"]), dtype=x.dtype)
+    return _as_t(op.attrs["alpha"], x)
+
+
+def _leaky_relu(x, alpha):
+    return np.where(x > 0, x, x * alpha)
 
 
 def _leaky_relu_kernel(op, ctx):
-    return lambda x: np.where(x > 0, x, x * _alpha(op, x))
+    return lambda x: _leaky_relu(x, _alpha(op, x))
 
 
 def _leaky_relu_grad_kernel(op, ctx):
@@ -169,6 +179,22 @@ declare("LeakyRelu", shape=shape_fns.unchanged, make_kernel=_leaky_relu_kernel,
         grad=lambda op, g: [apply_op("LeakyReluGrad", [g, op.inputs[0]], _alpha_attrs(op))])
 declare("LeakyReluGrad", shape=shape_fns.merge_all, make_kernel=_leaky_relu_grad_kernel,
         grad=_masked_grad_grad("LeakyReluGrad"))
+
+
+# The activations a fused op (``fused_ops``) may end with, as ``f(y, alpha)`` writing into y.
+_IN_PLACE = {
+    "Relu": lambda y, alpha: relu_into(y, y),
+    "Relu6": lambda y, alpha: np.copyto(y, _relu6(y)),
+    "Elu": lambda y, alpha: np.copyto(y, _elu(y)),
+    "LeakyRelu": lambda y, alpha: np.copyto(y, _leaky_relu(y, _as_t(alpha, y))),
+}
+
+
+def activation_in_place(op_type: str, alpha: float) -> Callable[[np.ndarray], None] | None:
+    """``y = op_type(y)`` in place with that op's kernel numerics (LeakyRelu with ``alpha``)
+    for Relu, Relu6, Elu and LeakyRelu, the activations a fused op may apply; else None."""
+    fn = _IN_PLACE.get(op_type)
+    return None if fn is None else lambda y: fn(y, alpha)
 
 
 # -- Softmax and LogSoftmax -----------------------------------------------------------------
