@@ -182,6 +182,7 @@ def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=N
                           padding=None, use_cudnn_on_gpu: bool = True, data_format: str = "NHWC",
                           dilations=[1, 1, 1, 1], name: str | None = None,
                           filters=None) -> Tensor:
+    """``tf.nn.conv2d_backprop_input``: the gradient of conv2d w.r.t. its input."""
     filter = deprecated_argument_lookup("filters", filters, "filter", filter)
     attrs = _conv_attrs(strides, padding, data_format, dilations)
     attrs["use_cudnn_on_gpu"] = use_cudnn_on_gpu
@@ -191,6 +192,7 @@ def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=N
 def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
                            use_cudnn_on_gpu: bool = True, data_format: str = "NHWC",
                            dilations=[1, 1, 1, 1], name: str | None = None) -> Tensor:
+    """``tf.nn.conv2d_backprop_filter``: the gradient of conv2d w.r.t. its filter."""
     attrs = _conv_attrs(strides, padding, data_format, dilations)
     attrs["use_cudnn_on_gpu"] = use_cudnn_on_gpu
     return apply_op("Conv2DBackpropFilter", [input, filter_sizes, out_backprop], attrs,
@@ -199,6 +201,7 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
 
 def depthwise_conv2d_native(input, filter, strides, padding, data_format: str = "NHWC",
                             dilations=[1, 1, 1, 1], name: str | None = None) -> Tensor:
+    """``tf.nn.depthwise_conv2d_native``: filter ``[kh, kw, in, multiplier]``."""
     return apply_op("DepthwiseConv2dNative", [input, filter],
                     _conv_attrs(strides, padding, data_format, dilations), name=name)
 
@@ -206,6 +209,7 @@ def depthwise_conv2d_native(input, filter, strides, padding, data_format: str = 
 def depthwise_conv2d_native_backprop_input(input_sizes, filter, out_backprop, strides, padding,
                                            data_format: str = "NHWC", dilations=[1, 1, 1, 1],
                                            name: str | None = None) -> Tensor:
+    """The gradient of depthwise_conv2d_native w.r.t. its input."""
     return apply_op("DepthwiseConv2dNativeBackpropInput", [input_sizes, filter, out_backprop],
                     _conv_attrs(strides, padding, data_format, dilations), name=name)
 
@@ -214,6 +218,7 @@ def depthwise_conv2d_native_backprop_filter(input, filter_sizes, out_backprop, s
                                             padding, data_format: str = "NHWC",
                                             dilations=[1, 1, 1, 1],
                                             name: str | None = None) -> Tensor:
+    """The gradient of depthwise_conv2d_native w.r.t. its filter."""
     return apply_op("DepthwiseConv2dNativeBackpropFilter", [input, filter_sizes, out_backprop],
                     _conv_attrs(strides, padding, data_format, dilations), name=name)
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 
 def fft_periods(g: Geometry):
+    """The DFT periods (P_h, P_w) along H and W that make circular correlation exact."""
     ph = max(g.H + g.pt, g.Ho + (g.kh - 1) * g.dh - g.pt, 1)
     pw = max(g.W + g.pl, g.Wo + (g.kw - 1) * g.dw - g.pl, 1)
     return ph, pw

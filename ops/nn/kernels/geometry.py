@@ -19,12 +19,14 @@ from numpy.lib.stride_tricks import as_strided
 # ----------------------------------------------------------------------------------------
 
 def as_str(value) -> str:
+    """An attr value as ``str`` (bytes decoded as ASCII)."""
     if isinstance(value, (bytes, bytearray)):
         return value.decode("ascii")
     return str(value)
 
 
 def normalize_padding(padding) -> str:
+    """``padding`` upper-cased, checked to be SAME, VALID or EXPLICIT."""
     p = as_str(padding).upper()
     if p not in ("SAME", "VALID", "EXPLICIT"):
         raise ValueError(f"padding must be one of 'SAME', 'VALID' or 'EXPLICIT', got {padding!r}")
@@ -32,6 +34,7 @@ def normalize_padding(padding) -> str:
 
 
 def normalize_format(data_format) -> str:
+    """``data_format`` (default NHWC) upper-cased, checked to be NHWC or NCHW."""
     f = as_str(data_format or "NHWC").upper()
     if f not in ("NHWC", "NCHW"):
         raise ValueError(f"data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
@@ -61,6 +64,7 @@ def _spatial_pair(values, data_format: str, name: str, allow_2: bool = True,
 
 
 def strides_dilations(strides, dilations, data_format):
+    """``(sh, sw, dh, dw)`` from 4-element (or 2-element) attrs, checked positive."""
     sh, sw = _spatial_pair(strides, data_format, "strides")
     dh, dw = _spatial_pair(dilations, data_format, "dilations", default=(1, 1, 1, 1))
     if sh <= 0 or sw <= 0:
@@ -95,16 +99,19 @@ def explicit_pairs(padding: str, explicit_paddings, data_format: str):
 
 
 def to_nhwc(x, data_format: str):
+    """An NHWC view of ``x``."""
     return x if data_format == "NHWC" else x.transpose(0, 2, 3, 1)
 
 
 def from_nhwc(y, data_format: str):
+    """``y`` (NHWC) in ``data_format``, contiguous."""
     if data_format == "NHWC":
         return np.ascontiguousarray(y)
     return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
 
 
 def shape_to_nhwc(shape, data_format: str):
+    """A 4-D shape in ``data_format`` order, reordered to NHWC."""
     n, a, b, c = shape
     return (n, a, b, c) if data_format == "NHWC" else (n, b, c, a)
 
@@ -118,6 +125,7 @@ def compute_dtype(dtype) -> np.dtype:
 
 
 def check_rank(x, rank: int, name: str):
+    """Raises ValueError unless ``x`` has ``rank`` dimensions."""
     if x.ndim != rank:
         raise ValueError(f"{name} must be {rank}-dimensional, got shape {list(x.shape)}")
 
@@ -327,6 +335,7 @@ class Geometry:
 
 
 def pad_input(x, g: Geometry, value=0):
+    """``x`` padded to ``g.padded_shape`` with ``value`` (``x`` itself without padding)."""
     if g.no_padding:
         return x
     out = np.empty(g.padded_shape, dtype=x.dtype)
@@ -351,6 +360,7 @@ def window_view(xp, g: Geometry):
 
 
 def unpad_input(xp, g: Geometry):
+    """The unpadded interior of ``xp`` (contiguous)."""
     if g.no_padding:
         return xp
     return np.ascontiguousarray(xp[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W])
