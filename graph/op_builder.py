@@ -503,7 +503,7 @@ def create_op(op_type: str, inputs: Sequence, attrs: dict, name: str | None,
         # As TF: Python values become Consts named "<op>/<arg>" inside the op's own scope.
         if not (name and name.endswith("/")):   # "scope/" already names the op exactly
             with with_graph._lock:
-                name = with_graph.unique_name(name or op_type) + "/"
+                name = with_graph.unique_name(name or _default_name(op_type)) + "/"
         with with_graph.as_default(), with_graph.name_scope(name):
             flat = _bind_inputs(op_type, op_def, inputs, attrs)
     for i, t in enumerate(flat):
@@ -515,6 +515,12 @@ def create_op(op_type: str, inputs: Sequence, attrs: dict, name: str | None,
     _fill_default_attrs(op_type, op_def, attrs)
     _check_string_allowed(op_type, op_def, attrs)
     return add_op_to_graph(with_graph, op_type, op_def, flat, attrs, name)
+
+
+def _default_name(op_type: str) -> str:
+    """An op's name when none is given: its type, without the leading underscores of
+    internal types (TF's node names may not start with '_')."""
+    return op_type.lstrip("_")
 
 
 def _encloses(graph: Graph, other: Graph) -> bool:
@@ -543,7 +549,7 @@ def add_op_to_graph(graph: Graph, op_type: str, op_def, inputs: list, attrs: dic
         if unique and name and name.endswith("/"):
             op_name = name[:-1]  # a scope name ("w/") names the op exactly, as in TF
         else:
-            op_name = graph.unique_name(name or op_type) if unique else name
+            op_name = graph.unique_name(name or _default_name(op_type)) if unique else name
     controls = list(control_inputs) + graph._current_control_inputs(inputs)
     override = graph._gradient_override_map.get(op_type)
     if override is not None:

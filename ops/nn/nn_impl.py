@@ -11,7 +11,8 @@ from ...graph.op_builder import convert_to_tensor
 from ..array import array_ops
 from ..framework.deprecation import deprecated_argument_lookup
 from ..math import math_ops, matmul_ops, reduction_ops
-from .nn_activation_ops import bias_add
+from .bias_ops import bias_add
+from .conv_ops import conv2d_backprop_input
 
 
 def l2_normalize(x, axis=None, epsilon: float = 1e-12, name: str | None = None, dim=None):
@@ -64,9 +65,6 @@ def conv2d_transpose(value, filter=None, output_shape=None, strides=None,  # noq
     """``tf.nn.conv2d_transpose``: the gradient of conv2d w.r.t. its input (TF builds it so)."""
     value = input if value is None else value
     filter = filters if filter is None else filter
-    # Imported here: nn_conv_ops imports this module (its batch-norm layer uses moments) and
-    # also defines conv2d_backprop_input, until the split of nn_conv_ops separates the two.
-    from .nn_conv_ops import conv2d_backprop_input
     with name_scope(name, "conv2d_transpose", [value, filter]) as scope:
         return conv2d_backprop_input(output_shape, filter, value, strides, padding,
                                      data_format=data_format,

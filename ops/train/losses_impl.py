@@ -13,7 +13,7 @@ from ...graph.op_builder import apply_op, convert_to_tensor
 from ..framework.deprecation import deprecated_argument_lookup
 from ..array import array_ops, fill_ops
 from ..math import math_ops, reduction_ops
-from ..nn.nn_activation_ops import (_last_dim, sigmoid_cross_entropy_with_logits,
+from ..nn.loss_ops import (_last_dim, sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits_v2, sparse_softmax_cross_entropy_with_logits)
 
 

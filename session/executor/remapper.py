@@ -1,28 +1,28 @@
 """Fuses chains of ops into one plan step, as TensorFlow's grappler remapper does.
 
-- ``Conv2D``/``MatMul`` -> bias add -> ``Relu`` (TF's ``_FusedConv2D``/``_FusedMatMul``):
-  the product, then the bias add and Relu in place on each cache-sized piece of its fresh
-  output; two full passes over memory and two allocations less.
+Each chain becomes one step of a fused op type declared like any other op (its OpDef,
+shape function and kernel in ``ops/nn/fused_ops``); this module only matches the
+patterns and says which op type replaces them:
+
+- ``Conv2D``/``MatMul`` -> bias add -> ``Relu``: TF's ``_FusedConv2D``/``_FusedMatMul``
+  with ``fused_ops = ["BiasAdd", "Relu"]``, the bias add and Relu in place on each
+  cache-sized piece of the product's fresh output.
 - ``MaxPoolGrad`` -> ``ReluGrad`` masked by the pool's own input (a Relu output, in a
-  conv net): the mask is applied to the pooled gradient before it is routed to the window
-  winners (a window's winner is its maximum, so ``input > 0`` there is ``pooled > 0``),
-  which skips a full-size pass and the full-size intermediate.  The fused kernel takes
-  this path only when the pool's winners were kept (``nn_conv_ops``), else it runs the
-  two kernels.
+  conv net): the sessionflow-internal ``_FusedMaxPoolGradReluGrad``.
 
 The graph is not changed; only the plan's steps are.  A chain is fused only when its
 intermediate values are used by nothing but the next op of the chain and by shape ops
-(which get the fused output: same shape and dtype) and are neither fed nor fetched.
+(which get the fused output: same shape and dtype), are neither fed nor fetched, and the
+fused op's OpDef allows the chain's dtype.
 """
 from __future__ import annotations
 
 import heapq
 from typing import Callable, Sequence
 
+from ...graph import op_registry
 from ...graph.core import Operation, Tensor
-from ...ops.nn.nn_conv_ops import (fused_conv2d_bias_relu_kernel,
-    fused_max_pool_relu_grad_kernel)
-from ...ops.nn.nn_ops import bias_relu_epilogue
+from ...graph.serialization import attr_value
 
 _PRODUCTS = {"Conv2D": "_FusedConv2D", "MatMul": "_FusedMatMul"}
 _BIAS_ADDS = frozenset({"BiasAdd", "Add", "AddV2"})
@@ -30,21 +30,26 @@ _SHAPE_OPS = frozenset({"Shape", "ShapeN", "Size", "Rank"})
 
 
 class FusedNode:
-    """A plan step standing for a chain of ops (the first does the main work, the last
-    gives the output); looks enough like an Operation for the plan builder, tracing and
-    error messages.  ``aliases`` are the chain's inner values, which shape ops may read:
-    they get the fused output's slot."""
+    """A plan step of a fused op type standing for a chain of ops (the first does the main
+    work, the last gives the output); looks enough like an Operation for the plan builder,
+    kernel binding, tracing and error messages.  Its attrs are the first op's that the
+    fused OpDef has, then ``attrs``, then the OpDef's defaults.  ``aliases`` are the
+    chain's inner values, which shape ops may read: they get the fused output's slot."""
 
-    def __init__(self, fused_type: str, chain: list, inputs: list,
-                 make_kernel: Callable):
+    def __init__(self, fused_type: str, chain: list, inputs: list, attrs: dict):
         self.chain = chain
         self._type = fused_type
+        self._op_def = op_registry.get_op_def(fused_type)
         self._inputs = inputs
         self._outputs = list(chain[-1]._outputs)
         self._control_inputs = list(dict.fromkeys(c for op in chain for c in op._control_inputs))
-        self._attrs: dict = {}
+        self._attrs = {a.name: chain[0]._attrs[a.name] for a in self._op_def.attr
+                       if a.name in chain[0]._attrs}
+        self._attrs.update(attrs)
+        for a in self._op_def.attr:
+            if a.name not in self._attrs and a.HasField("default_value"):
+                self._attrs[a.name] = attr_value.from_proto(a.default_value)
         self.aliases = [op._outputs[0] for op in chain[:-1]]
-        self._make_kernel = make_kernel
 
     @property
     def name(self) -> str:
@@ -59,27 +64,24 @@ class FusedNode:
     def inputs(self) -> list:
         return self._inputs
 
+    @property
+    def attrs(self) -> dict:
+        return self._attrs
+
     def where(self) -> str:
         return self.chain[0].where()
 
     def bind(self, bind_kernel: Callable, ctx) -> Callable:
-        return self._make_kernel(bind_kernel, ctx)
+        """The fused op type's registered kernel, bound as any op's is."""
+        return bind_kernel(self, ctx)
 
 
-def _bias_relu_node(product: Operation, bias_add: Operation, relu: Operation,
-                    bias: Tensor) -> FusedNode:
-    def make(bind_kernel, ctx):
-        if product._type == "Conv2D":     # the epilogue runs piece by piece as it computes
-            return fused_conv2d_bias_relu_kernel(product, ctx)
-        matmul = bind_kernel(product, ctx)
-
-        def kernel(a, b, bias_value):
-            y = matmul(a, b)
-            bias_relu_epilogue(bias_value)(y)
-            return y
-        return kernel
-    return FusedNode(_PRODUCTS[product._type], [product, bias_add, relu],
-                     list(product._inputs) + [bias], make)
+def _allows(op_type: str, dtype) -> bool:
+    """Whether ``op_type``'s OpDef allows ``dtype`` for its ``T`` attr."""
+    for a in op_registry.get_op_def(op_type).attr:
+        if a.name == "T" and a.HasField("allowed_values"):
+            return dtype.base_dtype.as_datatype_enum in a.allowed_values.list.type
+    return True
 
 
 def _only_used_by(t: Tensor, user: Operation, plan: set, keep: set) -> bool:
@@ -116,14 +118,19 @@ def _bias_relu_chain(relu: Operation, plan: set, keep: set, controlling: set
     if product._type == "Conv2D" and _format(product) != "NHWC":
         return None
     channels = prod_out._shape.dims[-1] if prod_out._shape.dims else None
+    fused_type = _PRODUCTS[product._type]
     if (bias._shape.dims is None or len(bias._shape.dims) != 1 or channels is None
             or bias._shape.dims[0] != channels or prod_out._dtype != bias._dtype
-            or prod_out._dtype.base_dtype.np_dtype.kind != "f"):
+            or prod_out._dtype.base_dtype.np_dtype.kind != "f"
+            or not _allows(fused_type, prod_out._dtype)):
         return None
     if not (_only_used_by(prod_out, add, plan, keep) and _only_used_by(add_out, relu, plan, keep)
             and product not in controlling and add not in controlling):
         return None
-    return _bias_relu_node(product, add, relu, bias)
+    attrs = {"fused_ops": ["BiasAdd", "Relu"], "num_args": 1, "epsilon": 0.0}
+    if fused_type == "_FusedConv2D":
+        attrs["TArgs"] = [bias._dtype.base_dtype]
+    return FusedNode(fused_type, [product, add, relu], list(product._inputs) + [bias], attrs)
 
 
 def _max_pool_relu_grad_chain(relu_grad: Operation, plan: set, keep: set, controlling: set
@@ -139,8 +146,7 @@ def _max_pool_relu_grad_chain(relu_grad: Operation, plan: set, keep: set, contro
             or pool_grad in controlling):
         return None
     return FusedNode("_FusedMaxPoolGradReluGrad", [pool_grad, relu_grad],
-                     list(pool_grad._inputs),
-                     lambda bind_kernel, ctx: fused_max_pool_relu_grad_kernel(pool_grad, ctx))
+                     list(pool_grad._inputs), {})
 
 
 _CHAINS = (_bias_relu_chain, _max_pool_relu_grad_chain)

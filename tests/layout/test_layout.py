@@ -12,8 +12,7 @@ LIBRARY = ("graph", "ops", "session", "sessionflow", "tools")
 MAX_LINES = 800
 # Modules over the limit today, each to be split along its seams (the list only shrinks).
 OVERSIZE_ALLOWED: set[str] = {
-    "sessionflow.ops.io.tensor_bundle", "sessionflow.ops.nn.kernels.conv",
-    "sessionflow.ops.nn.nn_conv_ops"}
+    "sessionflow.ops.io.tensor_bundle"}
 # Import cycles at module level today (each a sorted tuple of modules; the list only shrinks).
 CYCLES_ALLOWED: set[tuple[str, ...]] = set()
 

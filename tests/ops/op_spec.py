@@ -229,3 +229,7 @@ def check_accepted_input(case: BadInput) -> None:
     graph, outs, feed = case.build()
     with tf.Session(graph=graph) as sess:
         sess.run(outs, feed)
+
+
+# Op types of sessionflow's own (internal fusions), which TensorFlow cannot judge.
+OURS_ONLY = frozenset({"_FusedMaxPoolGradReluGrad"})

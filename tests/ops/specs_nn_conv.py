@@ -1,7 +1,7 @@
 """Test rows for convolution, pooling and fused batch norm, against naive numpy loops.
 
 The references loop over output positions (NHWC; NCHW rows transpose around them), so
-they share no code with ``nn_kernels``. Shapes are small and non-square: x [2,5,6,3],
+they share no code with ``ops/nn/kernels``. Shapes are small and non-square: x [2,5,6,3],
 filters [3,2,3,4], with strides 2, SAME/VALID/EXPLICIT padding, NCHW and dilation 2.
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@ import pytest
 import sessionflow as sf
 from sessionflow.graph.op_builder import apply_op
 from sessionflow.ops.runtime import blas, parallel
-from sessionflow.ops.nn import nn_conv_ops, nn_ops
+from sessionflow.ops.nn import fused_ops as nn_ops, pool_ops as nn_conv_ops
 from sessionflow.ops.math import reduction_ops
 from sessionflow.ops.nn.kernels import conv as K
 from sessionflow.ops.nn.kernels import pool as P

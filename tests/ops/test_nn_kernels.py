@@ -1,4 +1,4 @@
-"""ops/nn_kernels.py against slow loop-based references, adjoint identities and finite
+"""The nn kernels (ops/nn/kernels) against slow loop-based references, adjoint identities and finite
 differences (float64, tiny shapes)."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sessionflow.ops.nn.kernels import conv as K
+from sessionflow.ops.nn.kernels import geometry as G
 from sessionflow.ops.nn.kernels import pool as P
 from sessionflow.ops.nn.kernels import norm as N
 
@@ -224,7 +225,7 @@ CONV_CASES = [
 # ----------------------------------------------------------------------------------------
 
 def test_windowed_output_size_known_values():
-    f = K.windowed_output_size_and_padding
+    f = G.windowed_output_size_and_padding
     assert f(5, 3, 2, 1, "SAME") == (3, 1, 1)
     assert f(4, 3, 2, 1, "SAME") == (2, 0, 1)          # extra padding goes after
     assert f(28, 5, 1, 1, "SAME") == (28, 2, 2)
@@ -244,26 +245,26 @@ def test_windowed_output_size_known_values():
 
 
 def test_conv_output_size_unknown_and_errors():
-    assert K.conv_output_size(None, 3, 1, 1, "SAME") is None
-    assert K.conv_output_size(None, 3, 2, 1, "VALID") is None
-    assert K.conv_output_size(7, None, 2, 1, "SAME") == 4
-    assert K.conv_output_size(7, None, 2, 1, "VALID") is None
-    assert K.conv_output_size(7, 3, 2, 1, b"VALID") == 3
-    assert K.conv_output_size(5, 3, 2, 1, "EXPLICIT", 1, 1) == 3
+    assert G.conv_output_size(None, 3, 1, 1, "SAME") is None
+    assert G.conv_output_size(None, 3, 2, 1, "VALID") is None
+    assert G.conv_output_size(7, None, 2, 1, "SAME") == 4
+    assert G.conv_output_size(7, None, 2, 1, "VALID") is None
+    assert G.conv_output_size(7, 3, 2, 1, b"VALID") == 3
+    assert G.conv_output_size(5, 3, 2, 1, "EXPLICIT", 1, 1) == 3
     with pytest.raises(ValueError, match="Negative dimension size caused by subtracting 5 from 4"):
-        K.conv_output_size(4, 5, 1, 1, "VALID")
+        G.conv_output_size(4, 5, 1, 1, "VALID")
     with pytest.raises(ValueError, match="dilation"):
-        K.conv_output_size(8, 3, 1, 4, "VALID")        # effective size 9 > 8
+        G.conv_output_size(8, 3, 1, 4, "VALID")        # effective size 9 > 8
     with pytest.raises(ValueError, match="Stride must be > 0"):
-        K.conv_output_size(8, 3, 0, 1, "VALID")
+        G.conv_output_size(8, 3, 0, 1, "VALID")
     with pytest.raises(ValueError, match="Dilation"):
-        K.conv_output_size(8, 3, 1, 0, "SAME")
+        G.conv_output_size(8, 3, 1, 0, "SAME")
     with pytest.raises(ValueError, match="padding"):
-        K.conv_output_size(8, 3, 1, 1, "FULL")
+        G.conv_output_size(8, 3, 1, 1, "FULL")
 
 
 def test_conv2d_output_shape():
-    f = K.conv2d_output_shape
+    f = G.conv2d_output_shape
     assert f([None, 28, 28, 1], [5, 5, 1, 32], [1, 1, 1, 1], "SAME") == [None, 28, 28, 32]
     assert f([8, None, 10, 3], [3, 3, 3, 4], [1, 2, 2, 1], "VALID") == [8, None, 4, 4]
     assert f([8, 3, 11, 10], [3, 3, 3, 4], [1, 1, 2, 2], "SAME", "NCHW") == [8, 4, 6, 5]
@@ -289,20 +290,20 @@ def test_conv2d_output_shape():
 
 
 def test_depthwise_and_pool_output_shape():
-    assert K.depthwise_conv2d_output_shape([1, 9, 9, 3], [3, 3, 3, 2], [1, 2, 2, 1],
+    assert G.depthwise_conv2d_output_shape([1, 9, 9, 3], [3, 3, 3, 2], [1, 2, 2, 1],
                                            "SAME") == [1, 5, 5, 6]
-    assert K.depthwise_conv2d_output_shape([1, None, 9, None], [3, 3, 3, 2], [1, 1, 1, 1],
+    assert G.depthwise_conv2d_output_shape([1, None, 9, None], [3, 3, 3, 2], [1, 1, 1, 1],
                                            "VALID") == [1, None, 7, 6]
     with pytest.raises(ValueError, match="same depth"):
-        K.depthwise_conv2d_output_shape([1, 9, 9, 4], [3, 3, 3, 2], [1, 1, 1, 1], "SAME")
-    assert K.pool_output_shape([None, 28, 28, 32], [1, 2, 2, 1], [1, 2, 2, 1],
+        G.depthwise_conv2d_output_shape([1, 9, 9, 4], [3, 3, 3, 2], [1, 1, 1, 1], "SAME")
+    assert G.pool_output_shape([None, 28, 28, 32], [1, 2, 2, 1], [1, 2, 2, 1],
                                "VALID") == [None, 14, 14, 32]
-    assert K.pool_output_shape([4, 32, 7, None], [1, 1, 3, 3], [1, 1, 2, 2], "SAME",
+    assert G.pool_output_shape([4, 32, 7, None], [1, 1, 3, 3], [1, 1, 2, 2], "SAME",
                                "NCHW") == [4, 32, 4, None]
     with pytest.raises(ValueError, match="Negative dimension size caused by subtracting 2 from 1"):
-        K.pool_output_shape([4, 1, 1, 3], [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+        G.pool_output_shape([4, 1, 1, 3], [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
     with pytest.raises(ValueError, match="batch dimension"):
-        K.pool_output_shape([4, 6, 6, 3], [2, 2, 2, 1], [1, 2, 2, 1], "VALID")
+        G.pool_output_shape([4, 6, 6, 3], [2, 2, 2, 1], [1, 2, 2, 1], "VALID")
 
 
 # ----------------------------------------------------------------------------------------
@@ -667,7 +668,7 @@ def test_avg_pool_same_counts_only_valid_cells():
     assert y[0, 2, 1, 0] == pytest.approx(np.mean(x[0, 1:4, 0:3, 0]))   # 9 valid cells
     # gradient of the mean of ones spreads 1/count to each valid cell
     g = P.avg_pool_grad([1, 5, 4, 1], np.ones((1, 5, 4, 1)), [1, 3, 3, 1], [1, 1, 1, 1], "SAME")
-    counts = P._window_counts(K._Geom((1, 5, 4, 1), 3, 3, 1, 1, 1, 1, "SAME", (0, 0), (0, 0)))
+    counts = P._window_counts(G.Geometry((1, 5, 4, 1), 3, 3, 1, 1, 1, 1, "SAME", (0, 0), (0, 0)))
     expect = ref_avg_pool_grad((1, 5, 4, 1), np.ones((1, 5, 4, 1)), (3, 3), (1, 1), "SAME")
     close(g, expect)
     assert counts[0, 0] == 4 and counts[1, 1] == 9

@@ -54,7 +54,9 @@ def test_differentiable_ops_have_gradient_rows():
 TF_OP_DEFS = os.path.join(_HERE, "..", "data", "tf_opdefs", "tf_2_21_op_defs.pbtxt")
 # Registered op types TensorFlow does not register (internal or sessionflow-only ops), each
 # with the reason: the dump has nothing to compare them with. None so far.
-OP_DEF_EXEMPT: dict[str, str] = {}
+OP_DEF_EXEMPT: dict[str, str] = {
+    "_FusedMaxPoolGradReluGrad": "sessionflow-internal fusion of MaxPoolGrad + ReluGrad; TF has no such op",
+}
 
 
 def test_op_defs_equal_tensorflow():
@@ -96,12 +98,16 @@ def test_second_order_gradient(spec):
 TF_BAD_INPUTS = os.path.join(_HERE, "..", "data", "tf_bad_inputs", "tf_2_21_verdicts.json")
 with open(TF_BAD_INPUTS, encoding="utf-8") as _f:
     TF_VERDICTS = json.load(_f)["verdicts"]
-BAD_INPUTS = [c for s in SPECS if s.check_unknown_shapes for c in op_spec.bad_inputs(s)]
+BAD_INPUTS = [c for s in SPECS if s.check_unknown_shapes and s.op_type not in op_spec.OURS_ONLY
+              for c in op_spec.bad_inputs(s)]
 # Bad inputs sessionflow does not reject the way TensorFlow does (library bugs or known
 # differences): strict xfails, so they stay visible and fail once fixed.
 _NO_DILATED_DEPTHWISE = ("TensorFlow's CPU kernel implements no dilations (UnimplementedError "
                          "for any input); sessionflow does, and rejects the bad rank with "
                          "InvalidArgumentError")
+_NO_NCHW_FUSED_CONV = ("TensorFlow's CPU _FusedConv2D implements only NHWC (UnimplementedError "
+                       "before checking the fused args); sessionflow runs NCHW and rejects "
+                       "the bad args with InvalidArgumentError")
 BAD_INPUT_XFAIL = {
     "Split_fed_axis/1/stacked": "sessionflow accepts a non-scalar split_dim "
                                 "(TF: split_dim must be a scalar but has rank 1)",
@@ -111,6 +117,9 @@ BAD_INPUT_XFAIL = {
                                        "(TF: In[1] must be a vector.[2,3])",
     **{f"DepthwiseConv2dNative_nchw_dilated/{i}/{c}": _NO_DILATED_DEPTHWISE
        for i in (0, 1) for c in op_spec.CORRUPTIONS},
+    **{f"_FusedConv2D_nchw_{fused}/{i}/{c}": _NO_NCHW_FUSED_CONV
+       for fused, args in (("relu6", (2,)), ("batch_norm", (2, 3, 4, 5)))
+       for i in args for c in op_spec.CORRUPTIONS},
 }
 # Corruptions TensorFlow accepts that sessionflow rejects (strict xfails, as above).
 _FUSED_BN_5D = ("TensorFlow takes a 5-D NCHW input as NCDHW; sessionflow: input must be "

@@ -1,12 +1,13 @@
-"""The plan remapper: Conv2D/MatMul + bias add + Relu chains run as one fused step with
-the unfused values, and chains that must stay visible are left alone."""
+"""The plan remapper: Conv2D/MatMul + bias add + Relu chains run as one step of TF's fused
+op types (MaxPoolGrad + ReluGrad as a sessionflow-internal one) with the unfused values,
+and chains that must stay visible are left alone."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 import sessionflow as sf
-from sessionflow.ops.nn import nn_conv_ops
+from sessionflow.ops.nn import pool_ops
 from sessionflow.session.executor import remapper
 from sessionflow.session.executor.plan import prune
 
@@ -135,7 +136,7 @@ def test_fused_max_pool_grad_relu_grad_matches_unfused(winner_routings):
         with sf.Session() as sess:
             assert _fused_types(sess, dx, {x: xv}) == ["_FusedMaxPoolGradReluGrad"]
             fused = sess.run(dx, {x: xv})
-            assert calls and not nn_conv_ops._winners       # the kept winners were used
+            assert calls and not pool_ops._winners       # the kept winners were used
             # fetching the pool gradient keeps the two ops apart: the reference
             assert _fused_types(sess, [dx, pool_grad], {x: xv}) == []
             plain, _ = sess.run([dx, pool_grad], {x: xv})
@@ -161,3 +162,30 @@ def test_control_dependency_on_an_inner_op_blocks_fusion():
             assert _fused_types(sess, after, {x: xv}) == []
             assert _fused_types(sess, y, {x: xv}) == ["_FusedMatMul"]
             np.testing.assert_allclose(sess.run(after, {x: xv}), np.maximum(xv + 1, 0))
+
+
+def test_fused_steps_are_ops_of_their_own_with_tensorflows_attrs():
+    with sf.Graph().as_default():
+        x, w, b, conv, pre, y = _conv_net("BiasAdd")
+        order = remapper.remap(prune([y.op], set()), set(), [y])
+    node, = [n for n in order if isinstance(n, remapper.FusedNode)]
+    assert node.type == "_FusedConv2D" and node.name == conv.op.name
+    assert node.inputs == list(conv.op.inputs) + [pre.op.inputs[1]]
+    assert node._outputs == list(y.op.outputs)
+    attrs = node.attrs
+    assert (attrs["fused_ops"], attrs["num_args"], attrs["epsilon"]) == (["BiasAdd", "Relu"],
+                                                                         1, 0.0)
+    assert attrs["TArgs"] == [sf.float32] and attrs["T"] == sf.float32
+    assert attrs["filter_format"] == "HWIO" and attrs["num_host_args"] == 0
+    for name in ("strides", "padding", "explicit_paddings", "data_format", "dilations"):
+        assert attrs[name] == conv.op.attrs[name]
+
+
+def test_matmul_is_not_fused_for_a_dtype_its_fused_op_does_not_allow():
+    xv = RNG.standard_normal((2, 4))
+    with sf.Graph().as_default():
+        x = sf.placeholder(sf.float64, [None, 4])
+        y = sf.nn.relu(sf.matmul(x, sf.constant(np.eye(4))) + sf.constant(np.ones(4)))
+        with sf.Session() as sess:
+            assert _fused_types(sess, y, {x: xv}) == []        # _FusedMatMul: no float64
+            np.testing.assert_allclose(sess.run(y, {x: xv}), np.maximum(xv + 1, 0))

@@ -29,10 +29,11 @@ import numpy as np
 from ...runtime import blas
 
 if TYPE_CHECKING:
-    from .conv import _Geom
+    from .geometry import Geometry
 
 
-def fft_periods(g: _Geom):
+def fft_periods(g: Geometry):
+    """The DFT periods (P_h, P_w) along H and W that make circular correlation exact."""
     ph = max(g.H + g.pt, g.Ho + (g.kh - 1) * g.dh - g.pt, 1)
     pw = max(g.W + g.pl, g.Wo + (g.kw - 1) * g.dw - g.pl, 1)
     return ph, pw
@@ -95,7 +96,7 @@ def _inverse_real(spec, ph, pw, h0, hcount, hstep, w0, wcount, wstep, sign):
     return blas.matmul(gw, t).real
 
 
-def _filter_spectrum(w, g: _Geom, ph, pw, sign, ctype):
+def _filter_spectrum(w, g: Geometry, ph, pw, sign, ctype):
     """(ph*(pw//2+1), C, O) spectrum of the (kh, kw, C, O) filter with tap (i, j) at
     position (i*dh, j*dw): sum_{i, j} w[i, j] e^{sign 2pi i (u i dh/ph + v j dw/pw)}."""
     kh, kw, c, o = w.shape
@@ -106,20 +107,20 @@ def _filter_spectrum(w, g: _Geom, ph, pw, sign, ctype):
         ph * kw_, c, o)
 
 
-def _input_spectrum(xn, g: _Geom, ph, pw, sign, ctype):
+def _input_spectrum(xn, g: Geometry, ph, pw, sign, ctype):
     """(bins, N, C) spectrum of the NHWC input, cell (h, w) at position (h, w)."""
     return _spectrum(xn.transpose(1, 2, 0, 3), ph, pw, 0, 0, sign, ctype).reshape(
         -1, g.N, g.C)
 
 
-def _grad_spectrum(dyn, g: _Geom, ph, pw, ctype):
+def _grad_spectrum(dyn, g: Geometry, ph, pw, ctype):
     """(bins, N, O) spectrum (sign -) of the NHWC output gradient, output (oh, ow) at
     position (oh - pt, ow - pl)."""
     return _spectrum(dyn.transpose(1, 2, 0, 3), ph, pw, -g.pt, -g.pl, -1, ctype).reshape(
         -1, g.N, dyn.shape[3])
 
 
-def conv2d_fft(xn, w, g: _Geom, epilogue=None):
+def conv2d_fft(xn, w, g: Geometry, epilogue=None):
     """Stride-1 ``Conv2D`` of NHWC ``xn`` via the DFT: NHWC result (maybe a strided view),
     ``epilogue`` applied in place to each piece."""
     o = w.shape[3]
@@ -136,7 +137,7 @@ def conv2d_fft(xn, w, g: _Geom, epilogue=None):
     return blas.split_batch(g.N, part, (g.Ho, g.Wo, o), xn.dtype, epilogue)
 
 
-def conv2d_backprop_input_fft(dyn, w, g: _Geom):
+def conv2d_backprop_input_fft(dyn, w, g: Geometry):
     """Stride-1 ``Conv2DBackpropInput`` via the DFT: NHWC result (maybe a strided view)."""
     ph, pw = fft_periods(g)
     ctype = _complex_dtype(w.dtype)
@@ -151,7 +152,7 @@ def conv2d_backprop_input_fft(dyn, w, g: _Geom):
     return blas.split_batch(g.N, part, (g.H, g.W, g.C), w.dtype)
 
 
-def conv2d_backprop_filter_fft(xn, dyn, g: _Geom):
+def conv2d_backprop_filter_fft(xn, dyn, g: Geometry):
     """Stride-1 ``Conv2DBackpropFilter`` via the DFT: (kh, kw, C, O) result."""
     ph, pw = fft_periods(g)
     o = dyn.shape[3]

@@ -1,21 +1,21 @@
 """Pure-numpy batch-norm and softmax cross-entropy kernels with TensorFlow's semantics.
 
 ``FusedBatchNormV3``/``FusedBatchNormGradV3`` (NHWC/NCHW, training and inference, float16
-computed in float32) and the softmax cross-entropy pair. Split from ``nn_kernels`` (the
-convolution/pooling kernels), whose layout helpers they share.
+computed in float32) and the softmax cross-entropy pair; the layout helpers are
+``geometry``'s.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .conv import _as_str, _compute_dtype
+from .geometry import as_str, compute_dtype
 
 # ----------------------------------------------------------------------------------------
 # fused batch norm
 # ----------------------------------------------------------------------------------------
 
 def _bn_layout(x, data_format):
-    f = _as_str(data_format or "NHWC").upper()
+    f = as_str(data_format or "NHWC").upper()
     if f not in ("NHWC", "NCHW", "NDHWC", "NCDHW"):
         raise ValueError(f"data_format must be NHWC, NCHW, NDHWC or NCDHW, got {data_format!r}")
     rank = 5 if "D" in f else 4
@@ -187,7 +187,7 @@ def softmax_cross_entropy_with_logits(features, labels):
                          f"be 2-dimensional, got logits {list(f.shape)} and labels "
                          f"{list(lab.shape)}")
     out_dtype = np.result_type(f.dtype, lab.dtype)
-    cdt = _compute_dtype(out_dtype)
+    cdt = compute_dtype(out_dtype)
     f = np.broadcast_to(f.astype(cdt, copy=False), shape)
     lab = np.broadcast_to(lab.astype(cdt, copy=False), shape)
     if shape[1] == 0:
@@ -223,7 +223,7 @@ def sparse_softmax_cross_entropy_with_logits(features, labels):
         first = lab[np.argmax(bad)]
         raise ValueError(f"Received a label value of {first} which is outside the valid range "
                          f"of [0, {c}).  Label values: {' '.join(str(v) for v in lab)}")
-    cdt = _compute_dtype(f.dtype)
+    cdt = compute_dtype(f.dtype)
     fc = f.astype(cdt, copy=False)
     rows = np.arange(b)
     shifted = fc - fc.max(axis=1, keepdims=True)

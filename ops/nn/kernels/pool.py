@@ -1,11 +1,11 @@
 """Pure-numpy kernels for TensorFlow's pooling ops: ``MaxPool``/``MaxPoolGrad`` (also
-with the winners kept between them) and ``AvgPool``/``AvgPoolGrad``.
+with the winners kept between them), ``MaxPoolGradGrad`` and ``AvgPool``/``AvgPoolGrad``.
 
-Split from ``nn_kernels`` (whose window geometry and layout helpers they use).  Pooling
-runs over the kh*kw strided window-cell views of cache-sized chunks of the batch
-(elementwise max / separable sums), several times faster than numpy's reductions over a
-6-D window view; windows that tile the input take faster row-wise paths.  Padded cells
-never win a max; ties go to the first maximum, as in TensorFlow's CPU kernels.
+Pooling runs over the kh*kw strided window-cell views (``geometry``) of cache-sized chunks
+of the batch (elementwise max / separable sums), several times faster than numpy's
+reductions over a 6-D window view; windows that tile the input take faster row-wise
+paths.  Padded cells never win a max; ties go to the first maximum, as in TensorFlow's
+CPU kernels.
 """
 from __future__ import annotations
 
@@ -13,26 +13,27 @@ import functools
 
 import numpy as np
 
-from .conv import (_Geom, _check_rank, _col2im, _compute_dtype, _explicit_pairs,
-    _from_nhwc, _norm_format, _norm_padding, _pad, _pool_window, _shape_to_nhwc, _to_nhwc,
-    _unpad)
+from .geometry import (Geometry, check_rank, col2im, compute_dtype, explicit_pairs,
+                       from_nhwc, normalize_format, normalize_padding, pad_input,
+                       pool_output_shape, pool_window, shape_to_nhwc, to_nhwc, unpad_input,
+                       windowed_output_size_and_padding)
 from ...runtime.parallel import for_each_chunk, rows_per_chunk
 
 __all__ = ["max_pool", "max_pool_grad", "max_pool_with_winners", "max_pool_grad_from_winners",
-           "avg_pool", "avg_pool_grad"]
+           "max_pool_grad_grad", "avg_pool", "avg_pool_grad"]
 
 
 def _pool_setup(in_shape_nhwc, ksize, strides, padding, fmt, explicit_paddings=()):
-    padding = _norm_padding(padding)
-    (kh, kw, kd), (sh, sw, _) = _pool_window(ksize, strides, fmt)
-    pads_h, pads_w = _explicit_pairs(padding, explicit_paddings, fmt)
+    padding = normalize_padding(padding)
+    (kh, kw, kd), (sh, sw, _) = pool_window(ksize, strides, fmt)
+    pads_h, pads_w = explicit_pairs(padding, explicit_paddings, fmt)
     if padding == "EXPLICIT":
         for side, pad, k in (("Top", pads_h[0], kh), ("Bottom", pads_h[1], kh),
                              ("Left", pads_w[0], kw), ("Right", pads_w[1], kw)):
             if pad >= k:
                 raise ValueError(f"{side} padding {pad} needs to be smaller than the window "
                                  f"size {k}")
-    g = _Geom(in_shape_nhwc, kh, kw, sh, sw, 1, 1, padding, pads_h, pads_w)
+    g = Geometry(in_shape_nhwc, kh, kw, sh, sw, 1, 1, padding, pads_h, pads_w)
     return g, kd
 
 
@@ -45,18 +46,18 @@ def _lowest(dtype, finite=False):
     raise ValueError(f"unsupported dtype for max pooling: {dtype}")
 
 
-def _nonoverlapping(g: _Geom):
+def _nonoverlapping(g: Geometry):
     """Windows tile the (unpadded) input without overlap: each cell is in at most one."""
     return g.no_padding and g.sh >= g.kh and g.sw >= g.kw
 
 
-def _tiled(g: _Geom) -> bool:
+def _tiled(g: Geometry) -> bool:
     """Windows tile the input exactly: no padding, stride = window, no cell left over."""
     return (g.no_padding and g.sh == g.kh and g.sw == g.kw and g.H == g.Ho * g.kh
             and g.W == g.Wo * g.kw and g.kh * g.kw < 256)
 
 
-def _tiled_max(xn, g: _Geom, out=None):
+def _tiled_max(xn, g: Geometry, out=None):
     """Window maxima (n, Ho, Wo, C) of tiling windows, by rows then columns (NaN wins)."""
     n = xn.shape[0]
     rows = xn.reshape(n, g.Ho, g.kh, g.W, g.C)
@@ -85,7 +86,7 @@ def _tap_bit_patterns(kh: int, kw: int, width: int, c: int):
     return shifts, bits
 
 
-def _tiled_winners(xn, win_max, g: _Geom, out=None):
+def _tiled_winners(xn, win_max, g: Geometry, out=None):
     """Where TF's MaxPoolGrad routes each window's gradient, for tiling windows: a bool
     array shaped like the rows view (n, Ho, kh, W, C) of ``xn`` with one True per window,
     on its first (row-major) maximum; None when some window's maximum is NaN or not above
@@ -110,13 +111,13 @@ def _tiled_winners(xn, win_max, g: _Geom, out=None):
     return np.equal(np.repeat(first, g.kw, axis=2)[:, :, None], tap_bit, out=out)
 
 
-def _route_to_winners(winners, dyn, g: _Geom, out) -> None:
+def _route_to_winners(winners, dyn, g: Geometry, out) -> None:
     """Writes each (finite) output gradient onto its window's winner, zeros elsewhere."""
     np.multiply(winners, np.repeat(dyn, g.kw, axis=2)[:, :, None],
                 out=out.reshape(winners.shape))
 
 
-def _tiled_max_pool_grad(xn, dyn, g: _Geom, out) -> bool:
+def _tiled_max_pool_grad(xn, dyn, g: Geometry, out) -> bool:
     """``MaxPoolGrad`` into ``out`` for tiling windows (~2.5x faster than the per-cell
     scan); False (nothing written) where ``_tiled_winners`` finds none."""
     winners = _tiled_winners(xn, _tiled_max(xn, g), g)
@@ -126,13 +127,13 @@ def _tiled_max_pool_grad(xn, dyn, g: _Geom, out) -> bool:
     return True
 
 
-def _scan_max_pool_grad(xn, dyn, g: _Geom, finite: bool):
+def _scan_max_pool_grad(xn, dyn, g: Geometry, finite: bool):
     """``MaxPoolGrad`` for any window geometry, scanning the window cells as TF's CPU
     kernel does: start from the lowest finite value with no winner (-1) and take a cell
     only when strictly greater, row-major: ties go to the first maximum, NaN and padded
     (-inf) cells never win.  Because the scan index only grows, "idx = t where updated" is
     idx = max(idx, t * updated)."""
-    taps = _window_taps(_pad(xn, g, _lowest(xn.dtype)), g)
+    taps = _window_taps(pad_input(xn, g, _lowest(xn.dtype)), g)
     n_taps = len(taps)
     idt = np.int8 if n_taps < 127 else np.int32
     best = np.full(taps[0].shape, _lowest(xn.dtype, finite=True), dtype=xn.dtype)
@@ -155,10 +156,10 @@ def _scan_max_pool_grad(xn, dyn, g: _Geom, finite: bool):
         for t in range(n_taps):
             dx[g.tap_slices(t // g.kw, t % g.kw)] = routed(t)
         return dx
-    return _col2im(lambda i, j: routed(i * g.kw + j), g, dyn.dtype)
+    return col2im(lambda i, j: routed(i * g.kw + j), g, dyn.dtype)
 
 
-def _window_taps(xp, g: _Geom):
+def _window_taps(xp, g: Geometry):
     """The kh*kw strided (N, Ho, Wo, C) views of the padded input, one per window cell, in
     row-major window order."""
     return [xp[g.tap_slices(i, j)] for i in range(g.kh) for j in range(g.kw)]
@@ -172,29 +173,29 @@ def _image_chunks(xn, fn) -> None:
 def max_pool(x, ksize, strides, padding, data_format="NHWC", explicit_paddings=()):
     """``MaxPool``; padded cells never win (they are -inf)."""
     x = np.asarray(x)
-    _check_rank(x, 4, "input")
-    fmt = _norm_format(data_format)
-    xn = _to_nhwc(x, fmt)
+    check_rank(x, 4, "input")
+    fmt = normalize_format(data_format)
+    xn = to_nhwc(x, fmt)
     g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt, explicit_paddings)
     if kd != 1:
         if g.C % kd:
             raise ValueError(f"Depthwise max pooling requires the depth window to evenly "
                              f"divide the input depth ({g.C} vs {kd})")
         out = xn.reshape(g.N, g.H, g.W, g.C // kd, kd).max(axis=4)
-        return _from_nhwc(out, fmt)
+        return from_nhwc(out, fmt)
     # Elementwise maximum over the kh*kw window cells, each a strided view of a chunk of
     # the batch: several times faster than numpy's reduction over the 6-D window view.
     out = np.empty((g.N, g.Ho, g.Wo, g.C), dtype=x.dtype)
 
     def chunk(lo, hi):
         gc = g.replace(N=hi - lo)
-        taps = _window_taps(_pad(xn[lo:hi], gc, _lowest(x.dtype)), gc)
+        taps = _window_taps(pad_input(xn[lo:hi], gc, _lowest(x.dtype)), gc)
         res = out[lo:hi]
         np.copyto(res, taps[0])
         for tap in taps[1:]:
             np.maximum(res, tap, out=res)
     _image_chunks(xn, chunk)
-    return _from_nhwc(out, fmt)
+    return from_nhwc(out, fmt)
 
 
 def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_format="NHWC",
@@ -204,17 +205,17 @@ def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_f
     CPU kernel also recomputes the arg-max from ``orig_input``)."""
     x = np.asarray(orig_input)
     dy = np.asarray(grad)
-    _check_rank(x, 4, "orig_input")
-    _check_rank(dy, 4, "grad")
-    fmt = _norm_format(data_format)
-    xn, dyn = _to_nhwc(x, fmt), _to_nhwc(dy, fmt)
+    check_rank(x, 4, "orig_input")
+    check_rank(dy, 4, "grad")
+    fmt = normalize_format(data_format)
+    xn, dyn = to_nhwc(x, fmt), to_nhwc(dy, fmt)
     g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt, explicit_paddings)
     if kd != 1:
         raise ValueError("MaxPoolGrad: depthwise max pooling is not supported.")
     if tuple(dyn.shape) != (g.N, g.Ho, g.Wo, g.C):
         raise ValueError(f"MaxPoolGrad: grad shape {list(dyn.shape)} does not match the "
                          f"pooled output shape {[g.N, g.Ho, g.Wo, g.C]} (NHWC)")
-    cdt = _compute_dtype(np.result_type(x.dtype, dy.dtype))
+    cdt = compute_dtype(np.result_type(x.dtype, dy.dtype))
     dyn = dyn.astype(cdt, copy=False)
     finite = dyn.dtype.kind != "f" or bool(np.isfinite(dyn).all())
     tiled = finite and _tiled(g)
@@ -225,7 +226,7 @@ def max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding, data_f
         if not (tiled and _tiled_max_pool_grad(xn[lo:hi], dyn[lo:hi], gc, dx[lo:hi])):
             dx[lo:hi] = _scan_max_pool_grad(xn[lo:hi], dyn[lo:hi], gc, finite)
     _image_chunks(xn, chunk)
-    return _from_nhwc(dx, fmt).astype(dy.dtype, copy=False)
+    return from_nhwc(dx, fmt).astype(dy.dtype, copy=False)
 
 
 def max_pool_with_winners(x, ksize, strides, padding, data_format="NHWC",
@@ -234,9 +235,9 @@ def max_pool_with_winners(x, ksize, strides, padding, data_format="NHWC",
     find (``_tiled_winners``, kept by the caller as TF's oneDNN kernels keep a workspace);
     winners are None for other geometries or where some window has no winner."""
     x = np.asarray(x)
-    _check_rank(x, 4, "input")
-    fmt = _norm_format(data_format)
-    xn = _to_nhwc(x, fmt)
+    check_rank(x, 4, "input")
+    fmt = normalize_format(data_format)
+    xn = to_nhwc(x, fmt)
     g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt, explicit_paddings)
     if kd != 1 or not _tiled(g):
         return max_pool(x, ksize, strides, padding, data_format, explicit_paddings), None
@@ -250,7 +251,7 @@ def max_pool_with_winners(x, ksize, strides, padding, data_format="NHWC",
         if complete[0] and _tiled_winners(xn[lo:hi], out[lo:hi], gc, winners[lo:hi]) is None:
             complete[0] = False
     _image_chunks(xn, chunk)
-    return _from_nhwc(out, fmt), (winners if complete[0] else None)
+    return from_nhwc(out, fmt), (winners if complete[0] else None)
 
 
 def max_pool_grad_from_winners(winners, grad, ksize, strides, padding, data_format="NHWC",
@@ -258,9 +259,9 @@ def max_pool_grad_from_winners(winners, grad, ksize, strides, padding, data_form
     """``MaxPoolGrad`` from ``max_pool_with_winners``' winners (the input is not read
     again); None when ``grad`` is not finite (0 * inf must not reach the losers)."""
     dy = np.asarray(grad)
-    _check_rank(dy, 4, "grad")
-    fmt = _norm_format(data_format)
-    dyn = _to_nhwc(dy, fmt)
+    check_rank(dy, 4, "grad")
+    fmt = normalize_format(data_format)
+    dyn = to_nhwc(dy, fmt)
     n, ho, kh, w, c = winners.shape
     g, _ = _pool_setup((n, ho * kh, w, c), ksize, strides, padding, fmt, explicit_paddings)
     if tuple(dyn.shape) != (g.N, g.Ho, g.Wo, g.C):
@@ -273,10 +274,50 @@ def max_pool_grad_from_winners(winners, grad, ksize, strides, padding, data_form
     def chunk(lo, hi):
         _route_to_winners(winners[lo:hi], dyn[lo:hi], g, dx[lo:hi])
     _image_chunks(dx, chunk)
-    return _from_nhwc(dx, fmt)
+    return from_nhwc(dx, fmt)
 
 
-def _window_counts(g: _Geom):
+def _spatial(values, data_format: str) -> tuple[int, int]:
+    """(h, w) entries of a 4-element attr in ``data_format`` order."""
+    return (values[1], values[2]) if data_format == "NHWC" else (values[2], values[3])
+
+
+def max_pool_grad_grad(orig_input, orig_output, grad, ksize, strides, padding,
+                        data_format="NHWC"):
+    """``MaxPoolGradGrad``: each output cell takes ``grad`` at its window's arg-max in
+    ``orig_input``, chosen as MaxPoolGrad routes gradients (the first strict maximum in
+    row-major order; padded and NaN cells never win, a window without winner gives 0)."""
+    x, y, g = np.asarray(orig_input), np.asarray(orig_output), np.asarray(grad)
+    out_shape = pool_output_shape(x.shape, ksize, strides, padding, data_format)
+    if g.shape != x.shape or list(y.shape) != out_shape:
+        raise ValueError(f"MaxPoolGradGrad: expected grad shaped like orig_input "
+                         f"{list(x.shape)} and orig_output shaped {out_shape}, got grad "
+                         f"{list(g.shape)} and orig_output {list(y.shape)}")
+    if (ksize[3] if data_format == "NHWC" else ksize[1]) != 1:
+        raise ValueError("MaxPoolGradGrad is not yet supported on the depth dimension.")
+    nhwc_axes = (0, 1, 2, 3) if data_format == "NHWC" else (0, 2, 3, 1)
+    xn, gn = x.transpose(nhwc_axes), g.transpose(nhwc_axes)
+    (kh, kw), (sh, sw) = _spatial(ksize, data_format), _spatial(strides, data_format)
+    ho, top, bottom = windowed_output_size_and_padding(xn.shape[1], kh, sh, 1, padding)
+    wo, left, right = windowed_output_size_and_padding(xn.shape[2], kw, sw, 1, padding)
+    info = np.finfo(x.dtype) if x.dtype.kind == "f" else np.iinfo(x.dtype)
+    pads = ((0, 0), (top, bottom), (left, right), (0, 0))
+    xp = np.pad(xn, pads, constant_values=-np.inf if x.dtype.kind == "f" else info.min)
+    gp = np.pad(gn, pads)
+    best = np.full((xn.shape[0], ho, wo, xn.shape[3]), info.min, dtype=x.dtype)
+    out = np.zeros(best.shape, dtype=g.dtype)
+    wins = np.empty(best.shape, dtype=bool)
+    for i in range(kh):
+        for j in range(kw):
+            taps = (slice(None), slice(i, i + (ho - 1) * sh + 1, sh),
+                    slice(j, j + (wo - 1) * sw + 1, sw))
+            np.greater(xp[taps], best, out=wins)
+            np.copyto(best, xp[taps], where=wins)
+            np.copyto(out, gp[taps], where=wins)
+    return np.ascontiguousarray(out.transpose(np.argsort(nhwc_axes)))
+
+
+def _window_counts(g: Geometry):
     """Number of non-padded cells in each output window: (Ho, Wo) float array."""
     def counts(n_out, stride, pad, k, size):
         start = np.arange(n_out) * stride - pad
@@ -287,14 +328,14 @@ def _window_counts(g: _Geom):
 def avg_pool(value, ksize, strides, padding, data_format="NHWC"):
     """``AvgPool``; with SAME padding each window averages only its non-padded cells."""
     x = np.asarray(value)
-    _check_rank(x, 4, "value")
-    fmt = _norm_format(data_format)
-    xn = _to_nhwc(x, fmt)
+    check_rank(x, 4, "value")
+    fmt = normalize_format(data_format)
+    xn = to_nhwc(x, fmt)
     g, kd = _pool_setup(xn.shape, ksize, strides, padding, fmt)
     if kd != 1:
         raise ValueError("AvgPool: pooling across depth is not supported.")
-    cdt = _compute_dtype(x.dtype)
-    xp = _pad(xn.astype(cdt, copy=False), g)
+    cdt = compute_dtype(x.dtype)
+    xp = pad_input(xn.astype(cdt, copy=False), g)
     # Separable window sums (kh + kw strided adds): rows first, then columns.
     rsl = slice(0, (g.Ho - 1) * g.sh + 1, g.sh)
     rows = xp[:, rsl].copy()
@@ -307,25 +348,25 @@ def avg_pool(value, ksize, strides, padding, data_format="NHWC"):
         s /= np.asarray(g.kh * g.kw, dtype=cdt)
     else:
         s /= _window_counts(g).astype(cdt)[None, :, :, None]
-    return _from_nhwc(s, fmt).astype(x.dtype, copy=False)
+    return from_nhwc(s, fmt).astype(x.dtype, copy=False)
 
 
 def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="NHWC"):
     """``AvgPoolGrad``: spreads ``grad / count`` uniformly over each window's valid cells."""
     dy = np.asarray(grad)
-    _check_rank(dy, 4, "grad")
-    fmt = _norm_format(data_format)
+    check_rank(dy, 4, "grad")
+    fmt = normalize_format(data_format)
     shape = [int(v) for v in np.asarray(orig_input_shape).reshape(-1)]
     if len(shape) != 4:
         raise ValueError(f"orig_input_shape must have 4 elements, got {shape}")
-    dyn = _to_nhwc(dy, fmt)
-    g, kd = _pool_setup(_shape_to_nhwc(shape, fmt), ksize, strides, padding, fmt)
+    dyn = to_nhwc(dy, fmt)
+    g, kd = _pool_setup(shape_to_nhwc(shape, fmt), ksize, strides, padding, fmt)
     if kd != 1:
         raise ValueError("AvgPoolGrad: pooling across depth is not supported.")
     if tuple(dyn.shape) != (g.N, g.Ho, g.Wo, g.C):
         raise ValueError(f"AvgPoolGrad: grad shape {list(dyn.shape)} does not match the "
                          f"pooled output shape {[g.N, g.Ho, g.Wo, g.C]} (NHWC)")
-    cdt = _compute_dtype(dy.dtype)
+    cdt = compute_dtype(dy.dtype)
     if g.no_padding:
         gs = dyn.astype(cdt) * np.asarray(1.0 / (g.kh * g.kw), dtype=cdt)
     else:
@@ -340,4 +381,4 @@ def avg_pool_grad(orig_input_shape, grad, ksize, strides, padding, data_format="
     if g.Ho and g.Wo:
         for i in range(g.kh):
             dxp[:, i:i + (g.Ho - 1) * g.sh + 1:g.sh] += rows
-    return _from_nhwc(_unpad(dxp, g), fmt).astype(dy.dtype, copy=False)
+    return from_nhwc(unpad_input(dxp, g), fmt).astype(dy.dtype, copy=False)
