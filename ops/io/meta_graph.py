@@ -21,7 +21,11 @@ from ..state.variables import Variable
 _VARIABLE_COLLECTIONS = {GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES,
                          GraphKeys.LOCAL_VARIABLES, GraphKeys.MODEL_VARIABLES,
                          GraphKeys.MOVING_AVERAGE_VARIABLES, GraphKeys.METRIC_VARIABLES}
-PRODUCER = "sessionflow 0.1.0"
+# ``tensorflow_version`` names the TensorFlow release whose formats a MetaGraph follows
+# (TensorFlow parses it as a PEP 440 version to choose compatibility fixes); sessionflow
+# writes TF 2.21's OpDefs and formats, and names itself in the git-version field.
+COMPATIBLE_TENSORFLOW_VERSION = "2.21.0"
+PRODUCER = "sessionflow-0.1.0"
 
 
 def _add_collection(meta, key: str, items: list) -> None:
@@ -47,8 +51,8 @@ def create_meta_graph_def(graph=None, saver_def=None, collection_list=None,
     """Builds a MetaGraphDef of ``graph`` (default: the default graph)."""
     graph = graph or get_default_graph()
     meta = meta_graph_pb2.MetaGraphDef()
-    meta.meta_info_def.tensorflow_version = PRODUCER
-    meta.meta_info_def.tensorflow_git_version = "sessionflow"
+    meta.meta_info_def.tensorflow_version = COMPATIBLE_TENSORFLOW_VERSION
+    meta.meta_info_def.tensorflow_git_version = PRODUCER
     graph_def = graph_def if graph_def is not None else graph.as_graph_def(add_shapes=True)
     meta.graph_def.CopyFrom(graph_def)
     if clear_devices:

@@ -170,3 +170,14 @@ def test_cross_process_round_trip(tmp_path):
         with tf.Session() as sess:
             tf.train.Saver().restore(sess, prefix)
             np.testing.assert_array_equal(sess.run(v), np.arange(10))
+
+
+def test_meta_graph_names_a_tensorflow_version_tensorflow_can_parse(tmp_path):
+    """TensorFlow parses tensorflow_version as a PEP 440 version on import_meta_graph."""
+    import re
+    with tf.Graph().as_default():
+        tf.Variable(1.0, name="v")
+        meta = tf.train.export_meta_graph(str(tmp_path / "m.meta"))
+    info = meta.meta_info_def
+    assert re.fullmatch(r"\d+\.\d+\.\d+", info.tensorflow_version)
+    assert info.tensorflow_git_version.startswith("sessionflow-")
