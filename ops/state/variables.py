@@ -1,4 +1,4 @@
-"""``tf.Variable``: resource variables (default) and TF1 ref variables (``use_resource=False``).
+"""``tf.Variable``: TF1 ref variables (the default, as TF 1.x) and resource variables.
 
 A resource variable is ``w`` (VarHandleOp), ``w/Initializer/...``, ``w/Assign``
 (AssignVariableOp) and ``w/Read/ReadVariableOp``; a ref variable is ``w`` (VariableV2),
@@ -23,10 +23,11 @@ from ..array import array_ops
 from ..math import math_ops
 
 
-# Whether ``Variable(use_resource=None)`` makes a resource variable. TF 1.x defaulted to ref
-# variables; we default to resource variables (what TF recommends and its optimizers and
-# checkpoints expect); ``tf.disable_resource_variables()`` switches to TF1's ref variables.
-_use_resource_default = True
+# Whether ``Variable(use_resource=None)`` makes a resource variable. As TF 1.x, the TF1
+# namespace makes ref variables (``VariableV2`` + ``w/read``), so TF1 programs see what
+# they expect (fetching "w:0" of an imported MetaGraph gives the value, not a handle);
+# ``tf.enable_resource_variables()`` or ``use_resource=True`` give resource variables.
+_use_resource_default = False
 
 
 def enable_resource_variables() -> None:
