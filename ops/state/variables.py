@@ -1,4 +1,4 @@
-"""``tf.Variable``: TF1 ref variables (the default, as TF 1.x) and resource variables.
+"""``tf.Variable``: resource variables (default) and TF1 ref variables (``use_resource=False``).
 
 A resource variable is ``w`` (VarHandleOp), ``w/Initializer/...``, ``w/Assign``
 (AssignVariableOp) and ``w/Read/ReadVariableOp``; a ref variable is ``w`` (VariableV2),
@@ -23,11 +23,11 @@ from ..array import array_ops
 from ..math import math_ops
 
 
-# Whether ``Variable(use_resource=None)`` makes a resource variable. As TF 1.x, the TF1
-# namespace makes ref variables (``VariableV2`` + ``w/read``), so TF1 programs see what
-# they expect (fetching "w:0" of an imported MetaGraph gives the value, not a handle);
-# ``tf.enable_resource_variables()`` or ``use_resource=True`` give resource variables.
-_use_resource_default = False
+# Whether ``Variable(use_resource=None)`` makes a resource variable. TF 1.x made ref
+# variables; sessionflow still defaults to resource variables because several TF1
+# optimizers lack their ref update ops (``ApplyMomentum``, ``ApplyRMSProp``, ...);
+# ``tf.disable_resource_variables()`` gives TF1's ref variables.
+_use_resource_default = True
 
 
 def enable_resource_variables() -> None:
