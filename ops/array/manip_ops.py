@@ -56,6 +56,9 @@ def _split_kernel(op, ctx):
     num = op.attrs["num_split"]
 
     def kernel(split_dim, value):
+        if np.ndim(split_dim):
+            raise errors.invalid_argument(
+                f"split_dim must be a scalar but has rank {np.ndim(split_dim)}")
         axis = _runtime_axis(split_dim, np.ndim(value))
         size = np.shape(value)[axis]
         if size % num:
@@ -113,6 +116,8 @@ def _split_v_kernel(op, ctx):
     num = op.attrs["num_split"]
 
     def kernel(value, size_splits, split_dim):
+        if np.size(split_dim) != 1:
+            raise errors.invalid_argument("split_dim_tensor must have exactly one element.")
         axis = _runtime_axis(split_dim, np.ndim(value))
         sizes = [int(s) for s in np.ravel(size_splits)]
         if np.ndim(size_splits) != 1 or len(sizes) != num:

@@ -103,12 +103,6 @@ _NO_DILATED_DEPTHWISE = ("TensorFlow's CPU kernel implements no dilations (Unimp
                          "for any input); sessionflow does, and rejects the bad rank with "
                          "InvalidArgumentError")
 BAD_INPUT_XFAIL = {
-    "Split_fed_axis/1/stacked": "sessionflow accepts a non-scalar split_dim "
-                                "(TF: split_dim must be a scalar but has rank 1)",
-    "Split_fed_axis/1/rank5_zeros": "sessionflow accepts a non-scalar split_dim "
-                                    "(TF: split_dim must be a scalar but has rank 5)",
-    "BroadcastGradientArgs/1/stacked": "sessionflow accepts a rank-2 s1 "
-                                       "(TF: In[1] must be a vector.[2,3])",
     **{f"DepthwiseConv2dNative_nchw_dilated/{i}/{c}": _NO_DILATED_DEPTHWISE
        for i in (0, 1) for c in op_spec.CORRUPTIONS},
 }
