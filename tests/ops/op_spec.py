@@ -129,52 +129,88 @@ def _float64_values(spec: OpSpec, rng) -> list:
     return values
 
 
-def check_gradient(spec: OpSpec, seed: int = 0, order: int = 1) -> None:
-    """d<w, y>/dx against float64 central differences, for every differentiable input."""
-    rng = np.random.default_rng(seed + 17)
-    values = _float64_values(spec, rng)
-    graph, placeholders, outs, feed = _build(spec, values)
+def _checked_outputs(spec: OpSpec, outs: list) -> list:
+    indices = spec.outputs if spec.outputs is not None else range(len(outs))
+    return [outs[i] for i in indices if outs[i].dtype.is_floating]
+
+
+def _random_weights(spec: OpSpec, values: list, rng) -> list[np.ndarray]:
+    """Weights of the random projection ``<w, y>``, one per checked output, shaped like it."""
+    graph, _, outs, feed = _build(spec, values)
+    with tf.Session(graph=graph) as sess:
+        shapes = [np.shape(v) for v in sess.run(_checked_outputs(spec, outs), feed)]
+    return [rng.uniform(0.5, 1.5, s) for s in shapes]
+
+
+@dataclasses.dataclass
+class GradientGraph:
+    """``d<w, y>/dx`` of a row for every differentiable fed input ``x``."""
+
+    graph: Any
+    placeholders: list
+    feed: dict
+    loss: Any
+    grads: list
+    diff_idx: list
+
+
+def gradient_graph(spec: OpSpec, values: list, weights: list,
+                   unknown_shapes: bool = False) -> GradientGraph:
+    """The row built on ``values`` (on unknown-rank placeholders if ``unknown_shapes``),
+    projected on ``weights``, and the projection's gradients (dense)."""
+    graph, placeholders, outs, feed = _build(spec, values, unknown_shapes)
     diff_idx = [i for i, a in enumerate(spec.inputs) if a.diff and a.feed and
                 np.asarray(values[i]).dtype.kind == "f"]
     assert diff_idx, f"{spec.id}: no differentiable inputs to check"
     with graph.as_default():
-        indices = spec.outputs if spec.outputs is not None else range(len(outs))
-        checked = [outs[i] for i in indices if outs[i].dtype.is_floating]
-        with tf.Session(graph=graph) as sess:
-            shapes = [np.shape(v) for v in sess.run(checked, feed)]
-        weights = [tf.constant(rng.uniform(0.5, 1.5, s), dtype=y.dtype)
-                   for s, y in zip(shapes, checked)]
-        loss = tf.add_n([tf.reduce_sum(w * y) for w, y in zip(weights, checked)])
-        xs = [placeholders[i] for i in diff_idx]
-        grads = tf.gradients(loss, xs)
-        if order == 2:
-            projs = [tf.constant(rng.uniform(0.5, 1.5, values[i].shape)) for i in diff_idx]
-            terms = [tf.reduce_sum(p * g) for p, g in zip(projs, grads) if g is not None]
-            assert terms, f"{spec.id}: no first-order gradient to differentiate again"
-            loss = tf.add_n(terms)
-            grads = tf.gradients(loss, xs)
-            grads = [g if g is not None else tf.zeros_like(x) for g, x in zip(grads, xs)]
+        checked = _checked_outputs(spec, outs)
+        loss = tf.add_n([tf.reduce_sum(tf.constant(w, dtype=y.dtype) * y)
+                         for w, y in zip(weights, checked)])
+        grads = tf.gradients(loss, [placeholders[i] for i in diff_idx])
         for g, i in zip(grads, diff_idx):
             assert g is not None, f"{spec.id}: gradient for input {i} is None"
         grads = [tf.convert_to_tensor(g) for g in grads]   # densifies IndexedSlices
-    with tf.Session(graph=graph) as sess:
-        symbolic = sess.run(grads, feed)
-        delta = spec.delta if order == 1 else spec.delta * 10
-        for g_value, i in zip(symbolic, diff_idx):
+    return GradientGraph(graph, placeholders, feed, loss, grads, diff_idx)
+
+
+def _check_finite_differences(spec: OpSpec, g: GradientGraph, values: list, delta: float,
+                              tol: float, what: str) -> None:
+    """Each symbolic gradient of ``g`` against float64 central differences of its loss."""
+    with tf.Session(graph=g.graph) as sess:
+        symbolic = sess.run(g.grads, g.feed)
+        for g_value, i in zip(symbolic, g.diff_idx):
             g_value = np.asarray(g_value)
             x = values[i].copy()
             numeric = np.zeros_like(x)
             for k in range(x.size):
                 orig = x.flat[k]
                 x.flat[k] = orig + delta
-                up = sess.run(loss, {**feed, placeholders[i]: x})
+                up = sess.run(g.loss, {**g.feed, g.placeholders[i]: x})
                 x.flat[k] = orig - delta
-                down = sess.run(loss, {**feed, placeholders[i]: x})
+                down = sess.run(g.loss, {**g.feed, g.placeholders[i]: x})
                 x.flat[k] = orig
                 numeric.flat[k] = (up - down) / (2 * delta)
-            tol = spec.grad_tol * (1 if order == 1 else 100)
             np.testing.assert_allclose(g_value, numeric, rtol=tol, atol=tol,
-                                       err_msg=f"{spec.id}: order-{order} gradient of input {i}")
+                                       err_msg=f"{spec.id}: {what} of input {i}")
+
+
+def check_gradient(spec: OpSpec, seed: int = 0, order: int = 1) -> None:
+    """d<w, y>/dx against float64 central differences, for every differentiable input."""
+    rng = np.random.default_rng(seed + 17)
+    values = _float64_values(spec, rng)
+    g = gradient_graph(spec, values, _random_weights(spec, values, rng))
+    if order == 2:
+        with g.graph.as_default():
+            projs = [tf.constant(rng.uniform(0.5, 1.5, values[i].shape)) for i in g.diff_idx]
+            terms = [tf.reduce_sum(p * d) for p, d in zip(projs, g.grads)]
+            g.loss = tf.add_n(terms)
+            xs = [g.placeholders[i] for i in g.diff_idx]
+            grads = tf.gradients(g.loss, xs)
+            g.grads = [tf.convert_to_tensor(d if d is not None else tf.zeros_like(x))
+                       for d, x in zip(grads, xs)]
+    delta = spec.delta if order == 1 else spec.delta * 10
+    tol = spec.grad_tol * (1 if order == 1 else 100)
+    _check_finite_differences(spec, g, values, delta, tol, f"order-{order} gradient")
 
 
 # Shape corruptions of one fed input (the dtype stays): an extra trailing axis holding
