@@ -95,7 +95,7 @@ _erf_scalar = np.frompyfunc(math.erf, 1, 1)
 
 def _erf(x):
     x = np.asarray(x)
-    return _erf_scalar(x).astype(x.dtype)
+    return np.asarray(_erf_scalar(x)).astype(x.dtype)    # a 0-d input gives a Python float
 
 
 def _rsqrt(x):

@@ -137,3 +137,20 @@ def test_reducing_a_scalar_over_an_axis_is_invalid():
                                    match=r"Invalid reduction dimension \(-?[01] for input with 0 "):
                     sess.run(tf.reduce_sum(p, axis), {p: 2.0})
             assert sess.run(tf.reduce_sum(p, []), {p: 2.0}) == 2.0
+
+
+@pytest.mark.parametrize("value_shape, shape, want", [
+    ([0, 3, 2], [0, -1, 2], [0, 3, 2]),     # an empty batch keeps its other dims
+    ([0, 3, 2], [-1, 6], [0, 6]),
+    ([0, 3], [3, -1, 0], [3, 1, 0]),
+    ([2, 0, 3], [0, -1, 3], [0, 2, 3]),
+    ([3, 0], [5, -1], [5, 0]),
+])
+def test_reshape_of_an_empty_tensor_infers_minus_one_as_tensorflow(value_shape, shape, want):
+    """TF's ReshapeOp leaves zero dims out of both products when the requested shape has
+    a 0 (values from TensorFlow 2.21)."""
+    with tf.Graph().as_default():
+        p = tf.placeholder(tf.float32)
+        with tf.Session() as sess:
+            got = sess.run(tf.reshape(p, shape), {p: np.zeros(value_shape, np.float32)})
+    assert list(got.shape) == want
