@@ -209,13 +209,29 @@ def _reshape_kernel(x, shape):
     shape = np.ravel(shape).tolist()        # Python ints: cheap checks on every run
     if shape.count(-1) > 1:
         raise errors.InvalidArgumentError(None, None, "Only one input size may be -1, not both")
-    known = math.prod(d for d in shape if d != -1)
-    size = np.size(x)
-    if (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
+    if -1 in shape:
+        shape[shape.index(-1)] = _inferred_dim(np.shape(x), shape)
+    requested = math.prod(shape)
+    if requested != np.size(x):
         raise errors.InvalidArgumentError(
-            None, None, f"Input to reshape is a tensor with {size} values, but the requested "
-                        f"shape {'requires a multiple of' if -1 in shape else 'has'} {known}")
+            None, None, f"Input to reshape is a tensor with {np.size(x)} values, but the "
+                        f"requested shape has {requested}")
     return np.reshape(x, shape)
+
+
+def _inferred_dim(input_dims: tuple, sizes: list) -> int:
+    """The size standing for -1, as TF's ReshapeOp infers it: when ``sizes`` has a 0, zero
+    dims are left out of both products, so ``[0, 3, 2]`` reshaped to ``[0, -1, 2]`` is
+    ``[0, 3, 2]`` (an empty batch keeps its other dims)."""
+    zero_sizes = 0 in sizes
+    known = math.prod(d for d in sizes if d > 0)
+    elements = math.prod(d for d in input_dims if d > 0 or not zero_sizes)
+    missing = elements // known
+    if not (zero_sizes and 0 in input_dims) and known * missing != elements:
+        raise errors.InvalidArgumentError(
+            None, None, f"Input to reshape is a tensor with {elements} values, but the "
+                        f"requested shape requires a multiple of {known}")
+    return missing
 
 
 def _reshape_grad(op, grad):

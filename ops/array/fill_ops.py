@@ -119,7 +119,11 @@ def ones_like(tensor, dtype=None, name: str | None = None, optimize: bool = True
 # -- BroadcastGradientArgs -----------------------------------------------------------------
 
 def _broadcast_gradient_args_kernel(s0, s1):
-    s0, s1 = [int(d) for d in np.ravel(s0)], [int(d) for d in np.ravel(s1)]
+    for i, s in enumerate((s0, s1)):
+        if np.ndim(s) != 1:
+            raise errors.invalid_argument(
+                f"In[{i}] must be a vector.{errors.shape_str(np.shape(s))}")
+    s0, s1 = [int(d) for d in s0], [int(d) for d in s1]
     n = max(len(s0), len(s1))
     p0, p1 = [1] * (n - len(s0)) + s0, [1] * (n - len(s1)) + s1
     r0, r1 = [], []

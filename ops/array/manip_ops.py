@@ -56,6 +56,9 @@ def _split_kernel(op, ctx):
     num = op.attrs["num_split"]
 
     def kernel(split_dim, value):
+        if np.ndim(split_dim):
+            raise errors.invalid_argument(
+                f"split_dim must be a scalar but has rank {np.ndim(split_dim)}")
         axis = _runtime_axis(split_dim, np.ndim(value))
         size = np.shape(value)[axis]
         if size % num:
@@ -113,6 +116,8 @@ def _split_v_kernel(op, ctx):
     num = op.attrs["num_split"]
 
     def kernel(value, size_splits, split_dim):
+        if np.size(split_dim) != 1:
+            raise errors.invalid_argument("split_dim_tensor must have exactly one element.")
         axis = _runtime_axis(split_dim, np.ndim(value))
         sizes = [int(s) for s in np.ravel(size_splits)]
         if np.ndim(size_splits) != 1 or len(sizes) != num:
@@ -339,61 +344,21 @@ def _PadGrad(op, grad):
 
 
 def _MirrorPadGrad(op, grad):
-    """Folds each padded border back onto the cells it mirrors, one axis at a time.
-
-    TensorFlow emits ``MirrorPadGrad``, which is not among our op types, so this composes
-    the same sum from Slice, ReverseV2, Pad and AddN; it is differentiable again. Needs
-    the rank (from the input or the paddings' static shape).
-    """
+    """Each input cell's gradient sums the output cells that copy it; which cells those are
+    is MirrorPad itself applied to the input's flat indices, so the sum is one
+    UnsortedSegmentSum, for any rank (known or not) and fed paddings. (TensorFlow emits
+    ``MirrorPadGrad``, not among our op types.) Differentiable again: a gather."""
     x, paddings = op.inputs
-    rank = x.shape.rank if x.shape.rank is not None else paddings.shape[0]
-    if rank is None:
-        raise ValueError(f"MirrorPad gradient needs a known rank for {x.name}")
-    offset = _MIRROR_OFFSET[op.attrs["mode"]]
-    pads = constant_value(paddings)
-    for axis in range(rank):
-        before, after = _padding_pair(paddings, pads, axis)
-        if pads is not None and before == after == 0:
-            continue
-        size = x.shape[axis] if x.shape[axis] is not None else \
-            _element(array_ops.shape(x, out_type=paddings.dtype), axis)
-        grad = _fold_axis(grad, axis, rank, (before, after), size, offset)
-    return [grad, None]
-
-
-def _padding_pair(paddings: Tensor, pads, axis: int) -> tuple:
-    """Paddings before/after ``axis``: Python ints when constant, else scalar tensors."""
-    if pads is not None:
-        return int(pads[axis][0]), int(pads[axis][1])
-    row = array_ops.reshape(array_ops.slice(paddings, [axis, 0], [1, 2]), [2])
-    return _element(row, 0), _element(row, 1)
-
-
-def _at_axis(rank: int, axis: int, value, fill: int):
-    """A length-``rank`` vector of ``fill`` with ``value`` at ``axis`` (a list if static)."""
-    items = [fill] * rank
-    items[axis] = value
-    return array_ops.stack(items) if isinstance(value, Tensor) else items
-
-
-def _fold_axis(grad, axis: int, rank: int, pad_pair: tuple, size, offset: int):
-    """The interior ``size`` cells of ``grad`` along ``axis`` plus the reversed borders."""
-    before, after = pad_pair
-    parts = [array_ops.slice(grad, _at_axis(rank, axis, before, 0),
-                             _at_axis(rank, axis, size, -1))]
-    borders = ((0, before, (offset, size - offset - before)),
-               (before + size, after, (size - after - offset, offset)))
-    for start, width, (lead, trail) in borders:
-        if isinstance(width, int) and width == 0:
-            continue
-        piece = array_ops.slice(grad, _at_axis(rank, axis, start, 0),
-                                _at_axis(rank, axis, width, -1))
-        piece = apply_op("ReverseV2", [piece, [axis]])
-        pair = [lead, trail]
-        if any(isinstance(v, Tensor) for v in pair):
-            pair = array_ops.stack(pair)
-        parts.append(pad(piece, _at_axis(rank, axis, pair, [0, 0])))
-    return raw_ops.AddN(inputs=parts) if len(parts) > 1 else parts[0]
+    size = x.shape.num_elements()
+    if size is None:
+        size = array_ops.size(x)
+    shape = array_ops.shape_of(x)
+    cells = array_ops.reshape(range_(size), shape)
+    sources = apply_op("MirrorPad", [cells, paddings], {"mode": op.attrs["mode"]})
+    summed = raw_ops.UnsortedSegmentSum(data=array_ops.reshape(grad, [-1]),
+                                        segment_ids=array_ops.reshape(sources, [-1]),
+                                        num_segments=size)
+    return [array_ops.reshape(summed, shape), None]
 
 
 declare("Pad", shape=_pad_shape, kernel=_pad_kernel, grad=_PadGrad)

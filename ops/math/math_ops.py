@@ -34,15 +34,19 @@ def _quiet(fn):
     return kernel
 
 
-def _check_int_divisor(y) -> None:
-    if np.asarray(y).dtype.kind in "iu" and np.any(np.asarray(y) == 0):
+def _check_int_divisor(x, y) -> None:
+    """TF divides integers elementwise and fails on the first zero divisor it meets: when
+    the broadcast result has no elements (an empty operand), nothing divides by zero."""
+    y = np.asarray(y)
+    if y.dtype.kind in "iu" and np.size(x) and np.any(y == 0):
+        np.broadcast_shapes(np.shape(x), y.shape)   # incompatible shapes are reported first
         raise errors.InvalidArgumentError(None, None, "Integer division by zero")
 
 
 def _truncate_div(x, y):
     """C++ ``/``: true division for floats, truncation toward zero for integers."""
     if np.asarray(x).dtype.kind in "iu":
-        _check_int_divisor(y)
+        _check_int_divisor(x, y)
         q = np.floor_divide(x, y)
         fix = (np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
         return (q + fix).astype(np.result_type(x, y))
@@ -51,14 +55,14 @@ def _truncate_div(x, y):
 
 def _floor_div(x, y):
     if np.asarray(x).dtype.kind in "iu":
-        _check_int_divisor(y)
+        _check_int_divisor(x, y)
         return np.floor_divide(x, y)
     return np.floor(np.true_divide(x, y))
 
 
 def _floor_mod(x, y):
     if np.asarray(x).dtype.kind in "iu":
-        _check_int_divisor(y)
+        _check_int_divisor(x, y)
     return np.mod(x, y)
 
 
@@ -91,7 +95,7 @@ _erf_scalar = np.frompyfunc(math.erf, 1, 1)
 
 def _erf(x):
     x = np.asarray(x)
-    return _erf_scalar(x).astype(x.dtype)
+    return np.asarray(_erf_scalar(x)).astype(x.dtype)    # a 0-d input gives a Python float
 
 
 def _rsqrt(x):

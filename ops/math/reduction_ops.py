@@ -23,15 +23,16 @@ from ..framework.shape_fns import constant_value
 
 
 def _axes(axis, ndim: int) -> tuple:
-    axes = np.ravel(axis).astype(np.int64)
+    """The distinct non-negative axes of ``axis`` (TF's ReductionHelper: every axis must lie
+    in [-ndim, ndim), so a scalar has none to reduce)."""
     out = []
-    for a in axes:
+    for a in np.ravel(axis).astype(np.int64):
         a = int(a)
-        if not -max(ndim, 1) <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:
             raise errors.InvalidArgumentError(
                 None, None, f"Invalid reduction dimension ({a} for input with {ndim} dimension(s)")
         a = a + ndim if a < 0 else a
-        if a not in out and a < ndim:
+        if a not in out:
             out.append(a)
     return tuple(out)
 
@@ -55,35 +56,44 @@ def _leading_axes_sum(x, axes: tuple, keepdims: bool, dtype):
 
 
 def _reducer(fn, empty_initial=None):
+    """make_kernel of the reduction ``fn`` (np.sum, np.prod, np.max, np.min); an empty
+    reduction of max/min starts from ``empty_initial(dtype)``. Overflow and inf - inf give
+    inf and NaN silently, as in TF."""
     def make(op, ctx):
         keep = op.attrs["keep_dims"]
         dtype = op.attrs["T"].np_dtype
+
+        def reduce(x, axes):
+            if fn is np.sum:
+                total = _leading_axes_sum(x, axes, keep, dtype)
+                if total is not None:
+                    return total
+            if fn in (np.sum, np.prod):
+                return fn(x, axis=axes, keepdims=keep, dtype=dtype)
+            if empty_initial is not None and np.size(x) == 0:
+                return fn(x, axis=axes, keepdims=keep, initial=empty_initial(dtype))
+            return fn(x, axis=axes, keepdims=keep)
 
         def kernel(x, axis):
             axes = _axes(axis, np.ndim(x))
             if not axes:                     # nothing to reduce: the input itself
                 return np.asarray(x)
-            if fn is np.sum:
-                total = _leading_axes_sum(x, axes, keep, dtype)
-                if total is not None:
-                    return total
-            kwargs = {}
-            if empty_initial is not None and np.size(x) == 0:
-                kwargs["initial"] = empty_initial(dtype)
-            return np.asarray(fn(x, axis=axes, keepdims=keep, dtype=dtype, **kwargs)
-                              if fn in (np.sum, np.prod, np.mean) else
-                              fn(x, axis=axes, keepdims=keep, **kwargs))
+            with np.errstate(all="ignore"):
+                return np.asarray(reduce(x, axes))
         return kernel
     return make
 
 
 def _mean(x, axis, keepdims, dtype):
+    """Sum over ``axis`` divided by the count, as TF's MeanReducer: the mean of nothing is
+    NaN for floats, silently (numpy's ``mean`` would warn "Mean of empty slice")."""
+    n = int(np.prod([np.shape(x)[a] for a in axis]))
     if dtype.kind in "iu":
-        n = int(np.prod([np.shape(x)[a] for a in axis])) if axis else 1
         total = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
         return (np.trunc(total / max(n, 1))).astype(dtype) if n else np.zeros_like(total, dtype)
     with np.errstate(all="ignore"):
-        return np.mean(x, axis=axis, keepdims=keepdims, dtype=dtype)
+        total = np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+        return np.true_divide(total, np.asarray(n, dtype=total.dtype))
 
 
 def _mean_kernel(op, ctx):
@@ -110,7 +120,11 @@ def _reduced_shape(x: Tensor, axes: Tensor):
     if x.shape.rank is None or axis_value is None:
         return None
     dims = x.shape.as_list()
-    for a in _axes(axis_value, len(dims)):
+    try:
+        axes_value = _axes(axis_value, len(dims))
+    except errors.InvalidArgumentError:
+        return None                 # the forward op fails when run; so will the gradient
+    for a in axes_value:
         dims[a] = 1
     if dims.count(None) > 1:
         return None
@@ -173,7 +187,8 @@ def _MinOrMaxGrad(op, grad):
     grad = _reshape(grad, shape)
     indicators = math_ops.cast(math_ops.equal(y, x), grad.dtype)
     num_selected = _reshape(reduce_sum(indicators, axes), shape)
-    return [math_ops.multiply(math_ops.div_no_nan(indicators, num_selected), grad), None]
+    # A NaN extreme selects nothing: 0 / 0 makes that slice's gradient NaN, as in TF.
+    return [math_ops.multiply(math_ops.realdiv(indicators, num_selected), grad), None]
 
 
 def _ProdGrad(op, grad):
@@ -250,14 +265,15 @@ def _arg_kernel(fn):
         out = op.attrs["output_type"].np_dtype
 
         def kernel(x, axis):
-            axis = int(axis)
-            if not -np.ndim(x) <= axis < max(np.ndim(x), 1):
+            axis, ndim = int(axis), np.ndim(x)
+            if not -ndim <= axis < ndim:
                 raise errors.InvalidArgumentError(
-                    None, None, f"Expected dimension in the range [{-np.ndim(x)}, "
-                                f"{np.ndim(x)}), but got {axis}")
+                    None, None, f"Expected dimension in the range [{-ndim}, {ndim}), but got "
+                                f"{axis}")
             if np.shape(x)[axis] == 0:
                 raise errors.InvalidArgumentError(
-                    None, None, "Reduction axis has size 0; argmax/argmin of an empty axis")
+                    None, None, f"Reduction axis {axis} is empty in shape "
+                                f"{errors.shape_str(np.shape(x))}")
             return fn(x, axis=axis).astype(out)
         return kernel
     return make

@@ -193,6 +193,8 @@ def cumsum(x, axis=0, exclusive: bool = False, reverse: bool = False,
 
 
 def _reverse_kernel(x, axis):
+    if np.ndim(x) == 0 or np.size(x) == 0:
+        return x                    # TF's ReverseV2 returns these as they are, axes unchecked
     rank = np.ndim(x)
     axes = []
     for i, a in enumerate(np.ravel(axis).tolist()):

@@ -14,6 +14,12 @@ A = Arg([3, 4])
 B = Arg([4])
 POS = Arg([3, 4], low=0.5, high=2.0)
 
+# Why rows are exempt from the unknown-rank gradient sweep's rank-0 or empty inputs.
+_SCALAR_AXIS = "TF: Invalid reduction dimension (the row's axes are out of range for a scalar)"
+_MATRICES = "TF: In[0] ndims must be >= 2 (matrix products need matrices)"
+_DEFAULT_SHAPE = ("the row's placeholder_with_default declares shape [3, 4], which a scalar or "
+                  "an empty default contradicts (TF's kernel does not check it)")
+
 
 def _np_sigmoid(x):
     return 1 / (1 + np.exp(-x))
@@ -101,7 +107,8 @@ SPECS += [
     OpSpec("Select", lambda c, x, y: tf.select(c, x, y),
            [Arg([3, 4], "bool", diff=False), A, A], np.where),
     OpSpec("SelectV2", lambda c, x, y: tf.select_v2(c, x, y),
-           [Arg([3, 1], "bool", diff=False), Arg([3, 4]), Arg([4])], np.where),
+           [Arg([3, 1], "bool", diff=False), Arg([3, 4]), Arg([4])], np.where,
+           empty=[Arg([0, 1], "bool", diff=False), Arg([0, 4]), Arg([4])]),
 ]
 _COMPARE = {"Less": (tf.less, np.less), "LessEqual": (tf.less_equal, np.less_equal),
             "Greater": (tf.greater, np.greater),
@@ -119,39 +126,59 @@ SPECS += [
 # Reductions and matmul.
 SPECS += [
     OpSpec("Sum", lambda x: tf.reduce_sum(x, [0, -1], keepdims=True), [Arg([2, 3, 4])],
-           lambda x: x.sum(axis=(0, 2), keepdims=True)),
+           lambda x: x.sum(axis=(0, 2), keepdims=True), rank0=_SCALAR_AXIS),
     OpSpec("Sum", lambda x: tf.reduce_sum(x, 1), [Arg([2, 3, 4])], lambda x: x.sum(1),
-           name="Sum_axis1"),
-    OpSpec("Mean", lambda x: tf.reduce_mean(x, 1), [Arg([2, 3, 4])], lambda x: x.mean(1)),
-    OpSpec("Prod", lambda x: tf.reduce_prod(x, 0), [Arg([3, 4])], lambda x: x.prod(0)),
+           name="Sum_axis1", rank0=_SCALAR_AXIS),
+    OpSpec("Mean", lambda x: tf.reduce_mean(x, 1), [Arg([2, 3, 4])], lambda x: x.mean(1),
+           rank0=_SCALAR_AXIS),
+    OpSpec("Prod", lambda x: tf.reduce_prod(x, 0), [Arg([3, 4])], lambda x: x.prod(0),
+           rank0=_SCALAR_AXIS),
     OpSpec("Prod", lambda x: tf.reduce_prod(x, 0),
            [Arg([2, 3], value=[[0.0, 2.0, 0.0], [1.5, -1.0, 0.0]])], lambda x: x.prod(0),
            name="Prod_zeros"),
-    OpSpec("Max", lambda x: tf.reduce_max(x, -1), [Arg([2, 3, 4])], lambda x: x.max(-1)),
-    OpSpec("Min", lambda x: tf.reduce_min(x, [0, 1]), [Arg([2, 3, 4])], lambda x: x.min((0, 1))),
+    OpSpec("Max", lambda x: tf.reduce_max(x, -1), [Arg([2, 3, 4])], lambda x: x.max(-1),
+           rank0=_SCALAR_AXIS),
+    OpSpec("Min", lambda x: tf.reduce_min(x, [0, 1]), [Arg([2, 3, 4])], lambda x: x.min((0, 1)),
+           rank0=_SCALAR_AXIS),
     OpSpec("ArgMax", lambda x: tf.argmax(x, 1), [A], lambda x: np.argmax(x, 1), grad=False),
     OpSpec("ArgMin", lambda x: tf.argmin(x, 0, output_type=tf.int32), [A],
            lambda x: np.argmin(x, 0).astype(np.int32), grad=False),
-    OpSpec("MatMul", tf.matmul, [Arg([3, 4]), Arg([4, 5])], np.matmul, grad2=True),
+    OpSpec("MatMul", tf.matmul, [Arg([3, 4]), Arg([4, 5])], np.matmul, grad2=True,
+           rank0=_MATRICES),
     OpSpec("MatMul", lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True),
-           [Arg([4, 3]), Arg([5, 4])], lambda a, b: a.T @ b.T, name="MatMul_tt"),
+           [Arg([4, 3]), Arg([5, 4])], lambda a, b: a.T @ b.T, name="MatMul_tt",
+           rank0=_MATRICES, empty=[Arg([4, 0]), Arg([5, 4])]),
     OpSpec("BatchMatMulV2", tf.matmul, [Arg([2, 1, 3, 4]), Arg([3, 4, 5])], np.matmul,
-           rtol=1e-5, atol=1e-5),
+           rtol=1e-5, atol=1e-5, rank0=_MATRICES),
     OpSpec("BatchMatMulV2", lambda a, b: tf.matmul(a, b, adjoint_a=True, adjoint_b=True),
            [Arg([2, 4, 3]), Arg([2, 5, 4])],
            lambda a, b: np.swapaxes(a, -1, -2) @ np.swapaxes(b, -1, -2), name="BatchMatMul_adj",
-           rtol=1e-5, atol=1e-5),
+           rtol=1e-5, atol=1e-5, rank0=_MATRICES, empty=[Arg([0, 4, 3]), Arg([0, 5, 4])]),
     OpSpec("Relu", tf.nn.relu, [A], lambda x: np.maximum(x, 0)),
     OpSpec("Softmax", tf.nn.softmax, [A],
-           lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True), grad2=True),
+           lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True), grad2=True,
+           rank0="TF: logits must have >= 1 dimension"),
 ]
+
+# Reductions of every axis, as TF1 programs write them (``tf.reduce_sum(x)``): on an
+# unknown-rank input the axes are Range(Rank(x)), which the gradient must handle for rank 0.
+_REDUCE_ALL = {"Sum": (tf.reduce_sum, np.sum), "Mean": (tf.reduce_mean, np.mean),
+               "Prod": (tf.reduce_prod, np.prod), "Max": (tf.reduce_max, np.max),
+               "Min": (tf.reduce_min, np.min)}
+SPECS += [OpSpec(t, fn, [Arg([2, 3])], ref, name=f"{t}_all")
+          for t, (fn, ref) in _REDUCE_ALL.items()]
+SPECS += [OpSpec(t, lambda x, fn=fn: fn(x, keepdims=True), [Arg([2, 3])],
+                 lambda x, ref=ref: ref(x, keepdims=True), name=f"{t}_all_keepdims")
+          for t, (fn, ref) in _REDUCE_ALL.items()]
+
 
 # Array basics.
 SPECS += [
     OpSpec("Identity", tf.identity, [A], lambda x: x),
     OpSpec("IdentityN", lambda a, b: tf.identity_n([a, b]), [A, B], lambda a, b: [a, b]),
     OpSpec("PlaceholderWithDefault",
-           lambda x: tf.placeholder_with_default(x, [3, 4]) * 2.0, [A], lambda x: 2 * x),
+           lambda x: tf.placeholder_with_default(x, [3, 4]) * 2.0, [A], lambda x: 2 * x,
+           rank0=_DEFAULT_SHAPE, empty=_DEFAULT_SHAPE),
     OpSpec("StopGradient", tf.stop_gradient, [A], lambda x: x, grad=False),
     OpSpec("Shape", tf.shape, [Arg([2, 3, 4])], lambda x: np.array(x.shape, np.int32),
            grad=False),
@@ -160,31 +187,38 @@ SPECS += [
     OpSpec("Size", tf.size, [A], lambda x: np.array(x.size, np.int32), grad=False),
     OpSpec("Rank", tf.rank, [A], lambda x: np.array(x.ndim, np.int32), grad=False),
     OpSpec("Reshape", lambda x: tf.reshape(x, [2, -1]), [Arg([3, 4])],
-           lambda x: x.reshape(2, -1)),
+           lambda x: x.reshape(2, -1),
+           rank0="TF: a scalar is 1 value, the requested shape [2, -1] requires a multiple "
+                 "of 2"),
     OpSpec("Transpose", lambda x: tf.transpose(x, [2, 0, 1]), [Arg([2, 3, 4])],
-           lambda x: x.transpose(2, 0, 1)),
+           lambda x: x.transpose(2, 0, 1),
+           rank0="TF: the permutation has 3 entries, a scalar's has 0"),
     OpSpec("InvertPermutation", tf.invert_permutation,
            [Arg([4], "int32", value=[2, 0, 3, 1])], lambda p: np.argsort(p).astype(np.int32),
            grad=False),
     OpSpec("ExpandDims", lambda x: tf.expand_dims(x, -1), [A], lambda x: x[..., None]),
-    OpSpec("Squeeze", lambda x: tf.squeeze(x, [1]), [Arg([3, 1, 4])], lambda x: x[:, 0]),
+    OpSpec("Squeeze", lambda x: tf.squeeze(x, [1]), [Arg([3, 1, 4])], lambda x: x[:, 0],
+           rank0="TF: Tried to squeeze dim index 1 for tensor with 0 dimensions"),
     OpSpec("ConcatV2", lambda a, b: tf.concat([a, b], 1), [Arg([2, 3]), Arg([2, 5])],
-           lambda a, b: np.concatenate([a, b], 1)),
+           lambda a, b: np.concatenate([a, b], 1), rank0="TF: axis 1 of scalars",
+           empty=[Arg([0, 3]), Arg([0, 5])]),
     OpSpec("ConcatOffset",
            lambda a, b: apply_op("ConcatOffset", [1, [a, b]]),
            [Arg([3], "int32", value=[2, 3, 4]), Arg([3], "int32", value=[2, 5, 4])],
            lambda a, b: [np.array([0, 0, 0], np.int32), np.array([0, 3, 0], np.int32)],
            grad=False),
     OpSpec("Pack", lambda a, b: tf.stack([a, b], axis=1), [A, A],
-           lambda a, b: np.stack([a, b], 1)),
+           lambda a, b: np.stack([a, b], 1), rank0="TF: axis = 1 not in [-1, 1) for scalars"),
     OpSpec("Unpack", lambda x: tf.unstack(x, axis=1), [Arg([3, 2])],
            lambda x: [x[:, 0], x[:, 1]], check_unknown_shapes=False),
-    OpSpec("Slice", lambda x: tf.slice(x, [1, 0], [2, -1]), [Arg([4, 3])], lambda x: x[1:3, :]),
+    OpSpec("Slice", lambda x: tf.slice(x, [1, 0], [2, -1]), [Arg([4, 3])], lambda x: x[1:3, :],
+           rank0="TF: begin and size have 2 entries, a scalar's have 0", empty=[Arg([4, 0])]),
     OpSpec("Fill", lambda v: tf.fill([2, 3], v), [Arg([])], lambda v: np.full([2, 3], v)),
     OpSpec("ZerosLike", tf.zeros_like, [A], np.zeros_like, grad=False),
     OpSpec("OnesLike", tf.ones_like, [A], np.ones_like, grad=False),
     OpSpec("BroadcastTo", lambda x: apply_op("BroadcastTo", [x, [2, 3, 4]]), [Arg([3, 1])],
-           lambda x: np.broadcast_to(x, [2, 3, 4])),
+           lambda x: np.broadcast_to(x, [2, 3, 4]),
+           empty="TF: the target shape [2, 3, 4] is fixed, and no empty input broadcasts to it"),
     OpSpec("BroadcastArgs", lambda a, b: apply_op("BroadcastArgs", [a, b]),
            [Arg([3], "int32", value=[2, 1, 4]), Arg([2], "int32", value=[3, 1])],
            lambda a, b: np.array([2, 3, 4], np.int32), grad=False),

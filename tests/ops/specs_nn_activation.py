@@ -15,6 +15,12 @@ A = Arg([3, 4])
 WIDE = Arg([3, 4], low=-3.0, high=8.0)        # crosses both Relu6 kinks
 # Soft labels summing to 1 per row: ``backprop`` is d(loss)/d(logits) only then.
 SOFT = [[0.1, 0.2, 0.3, 0.4], [0.7, 0.0, 0.2, 0.1], [0.25, 0.25, 0.25, 0.25]]
+NO_LABELS = np.zeros([0, 4])
+
+# Why rows are exempt from the unknown-rank gradient sweep's rank-0 inputs.
+_LOGITS_1D = "TF: logits must have >= 1 dimension"
+_LOGITS_2D = "TF: logits must be 2-D"
+_BIAS_2D = "TF: Input tensor must be at least 2D"
 
 
 def _np_elu(x):
@@ -61,30 +67,38 @@ SPECS: list[OpSpec] = [
            lambda x: np.where(x > 0, x, np.float32(0.3) * x), name="LeakyRelu_alpha"),
     OpSpec("LeakyReluGrad", _op("LeakyReluGrad", {"alpha": 0.3}), [A, A],
            lambda dy, x: np.where(x > 0, dy, np.float32(0.3) * dy)),
-    OpSpec("LogSoftmax", tf.nn.log_softmax, [A], _np_log_softmax, grad2=True),
+    OpSpec("LogSoftmax", tf.nn.log_softmax, [A], _np_log_softmax, grad2=True,
+           rank0=_LOGITS_1D),
     OpSpec("LogSoftmax", lambda x: tf.nn.log_softmax(x, axis=0), [Arg([3, 4, 2])],
-           lambda x: _np_log_softmax(x, 0), name="LogSoftmax_axis0"),
+           lambda x: _np_log_softmax(x, 0), name="LogSoftmax_axis0", rank0=_LOGITS_1D),
     # TF's rule gives labels no gradient through ``backprop``, so rows differentiating
     # ``backprop`` (or any first-order gradient, for grad2) keep labels fixed.
     OpSpec("SoftmaxCrossEntropyWithLogits", _op("SoftmaxCrossEntropyWithLogits"),
-           [A, Arg([3, 4], value=SOFT)], _np_xent, outputs=[0]),
+           [A, Arg([3, 4], value=SOFT)], _np_xent, outputs=[0], rank0=_LOGITS_2D,
+           empty=[Arg([0, 4]), Arg([0, 4], value=NO_LABELS)]),
     OpSpec("SoftmaxCrossEntropyWithLogits", _op("SoftmaxCrossEntropyWithLogits"),
            [A, Arg([3, 4], value=SOFT, diff=False)], _np_xent, grad2=True,
-           name="SoftmaxCrossEntropyWithLogits_backprop"),
+           name="SoftmaxCrossEntropyWithLogits_backprop", rank0=_LOGITS_2D,
+           empty=[Arg([0, 4]), Arg([0, 4], value=NO_LABELS, diff=False)]),
     OpSpec("SoftmaxCrossEntropyWithLogits", _op("SoftmaxCrossEntropyWithLogits"),
            [A, Arg([1, 4], value=SOFT[:1], diff=False)], _np_xent, grad=False,
            name="SoftmaxCrossEntropyWithLogits_broadcast"),
     OpSpec("SparseSoftmaxCrossEntropyWithLogits", _op("SparseSoftmaxCrossEntropyWithLogits"),
-           [Arg([3, 5]), Arg([3], "int32", 0, 4, diff=False)], _np_sparse_xent, grad2=True),
+           [Arg([3, 5]), Arg([3], "int32", 0, 4, diff=False)], _np_sparse_xent, grad2=True,
+           rank0=_LOGITS_2D, empty=[Arg([0, 5]), Arg([0], "int32", diff=False)]),
     OpSpec("SparseSoftmaxCrossEntropyWithLogits", _op("SparseSoftmaxCrossEntropyWithLogits"),
            [Arg([4, 3]), Arg([4], "int64", 0, 2, diff=False)], _np_sparse_xent,
-           name="SparseSoftmaxCrossEntropyWithLogits_int64"),
-    OpSpec("BiasAdd", tf.nn.bias_add, [Arg([2, 3, 4]), Arg([4])], lambda x, b: x + b),
+           name="SparseSoftmaxCrossEntropyWithLogits_int64", rank0=_LOGITS_2D,
+           empty=[Arg([0, 3]), Arg([0], "int64", diff=False)]),
+    OpSpec("BiasAdd", tf.nn.bias_add, [Arg([2, 3, 4]), Arg([4])], lambda x, b: x + b,
+           rank0=_BIAS_2D),
     OpSpec("BiasAdd", lambda x, b: tf.nn.bias_add(x, b, data_format="NCHW"),
-           [Arg([2, 3, 2]), Arg([3])], lambda x, b: x + b[:, None], name="BiasAdd_NCHW"),
-    OpSpec("BiasAddGrad", _bias_grad("NHWC"), [Arg([2, 3, 4])], lambda x: x.sum((0, 1))),
+           [Arg([2, 3, 2]), Arg([3])], lambda x, b: x + b[:, None], name="BiasAdd_NCHW",
+           rank0=_BIAS_2D),
+    OpSpec("BiasAddGrad", _bias_grad("NHWC"), [Arg([2, 3, 4])], lambda x: x.sum((0, 1)),
+           rank0=_BIAS_2D),
     OpSpec("BiasAddGrad", _bias_grad("NCHW"), [Arg([2, 3, 2, 5])], lambda x: x.sum((0, 2, 3)),
-           name="BiasAddGrad_NCHW"),
+           name="BiasAddGrad_NCHW", rank0=_BIAS_2D),
     OpSpec("L2Loss", tf.nn.l2_loss, [A], lambda x: np.float32((x * x).sum() / 2), grad2=True),
 ]
 

@@ -237,6 +237,20 @@ def np_batch_norm_grad(dy, x, scale, mean, var, eps, fmt="NHWC", training=True):
 
 # -- builders -------------------------------------------------------------------------------
 
+# Why rows are exempt from the unknown-rank gradient sweep's rank-0 inputs; their empty
+# inputs are an empty batch (in every batched input and in a given input size).
+_NEEDS_4D = "TF: windowed ops take 4-D inputs and filters (input must be 4-dimensional)"
+
+
+def _empty_batch(shape: list[int]) -> list[int]:
+    return [0, *shape[1:]]
+
+
+def _sizes(shape: list[int]) -> Arg:
+    """A given (constant) input or filter size."""
+    return Arg([4], "int32", value=shape, diff=False, feed=False)
+
+
 X = [2, 5, 6, 3]
 W = [3, 2, 3, 4]
 SMALL_X = [1, 5, 6, 3]
@@ -260,44 +274,47 @@ def out_shape(cfg, x_nhwc, k_hw, cout) -> list[int]:
 def _conv_rows(name, cfg, batch_shape=X, grad2=False) -> list[OpSpec]:
     xs, kw = conv_args(cfg, batch_shape)
     dys = out_shape(cfg, batch_shape, W[:2], W[3])
-    sizes = Arg([4], "int32", value=xs, diff=False, feed=False)
-    fsizes = Arg([4], "int32", value=W, diff=False, feed=False)
+    no_xs, no_dys = _empty_batch(xs), _empty_batch(dys)
     return [
         OpSpec("Conv2D", lambda x, w: tf.nn.conv2d(x, w, **kw), [Arg(xs), Arg(W)],
-               lambda x, w: np_conv(x, w, cfg), grad2=grad2, name=f"Conv2D_{name}"),
+               lambda x, w: np_conv(x, w, cfg), grad2=grad2, name=f"Conv2D_{name}",
+               rank0=_NEEDS_4D),
         OpSpec("Conv2DBackpropInput",
                lambda s, w, dy: tf.nn.conv2d_backprop_input(s, w, dy, **kw),
-               [sizes, Arg(W), Arg(dys)],
+               [_sizes(xs), Arg(W), Arg(dys)],
                lambda s, w, dy: np_conv_backprop_input(s, w, dy, cfg),
-               name=f"Conv2DBackpropInput_{name}"),
+               name=f"Conv2DBackpropInput_{name}", rank0=_NEEDS_4D,
+               empty=[_sizes(no_xs), Arg(W), Arg(no_dys)]),
         OpSpec("Conv2DBackpropFilter",
                lambda x, s, dy: tf.nn.conv2d_backprop_filter(x, s, dy, **kw),
-               [Arg(xs), fsizes, Arg(dys)],
+               [Arg(xs), _sizes(W), Arg(dys)],
                lambda x, s, dy: np_conv_backprop_filter(x, list(s), dy, cfg),
-               name=f"Conv2DBackpropFilter_{name}"),
+               name=f"Conv2DBackpropFilter_{name}", rank0=_NEEDS_4D,
+               empty=[Arg(no_xs), _sizes(W), Arg(no_dys)]),
     ]
 
 
 def _depthwise_rows(name, cfg, grad2=False) -> list[OpSpec]:
     xs, kw = conv_args(cfg, SMALL_X)
     dys = out_shape(cfg, SMALL_X, DW[:2], DW[2] * DW[3])
-    sizes = Arg([4], "int32", value=xs, diff=False, feed=False)
-    fsizes = Arg([4], "int32", value=DW, diff=False, feed=False)
+    no_xs, no_dys = _empty_batch(xs), _empty_batch(dys)
     return [
         OpSpec("DepthwiseConv2dNative",
                lambda x, w: tf.nn.depthwise_conv2d_native(x, w, **kw), [Arg(xs), Arg(DW)],
                lambda x, w: np_conv(x, w, cfg, depthwise=True), grad2=grad2,
-               name=f"DepthwiseConv2dNative_{name}"),
+               name=f"DepthwiseConv2dNative_{name}", rank0=_NEEDS_4D),
         OpSpec("DepthwiseConv2dNativeBackpropInput",
                lambda s, w, dy: tf.nn.depthwise_conv2d_native_backprop_input(s, w, dy, **kw),
-               [sizes, Arg(DW), Arg(dys)],
+               [_sizes(xs), Arg(DW), Arg(dys)],
                lambda s, w, dy: np_conv_backprop_input(s, w, dy, cfg, depthwise=True),
-               name=f"DepthwiseConv2dNativeBackpropInput_{name}"),
+               name=f"DepthwiseConv2dNativeBackpropInput_{name}", rank0=_NEEDS_4D,
+               empty=[_sizes(no_xs), Arg(DW), Arg(no_dys)]),
         OpSpec("DepthwiseConv2dNativeBackpropFilter",
                lambda x, s, dy: tf.nn.depthwise_conv2d_native_backprop_filter(x, s, dy, **kw),
-               [Arg(xs), fsizes, Arg(dys)],
+               [Arg(xs), _sizes(DW), Arg(dys)],
                lambda x, s, dy: np_conv_backprop_filter(x, list(s), dy, cfg, depthwise=True),
-               name=f"DepthwiseConv2dNativeBackpropFilter_{name}"),
+               name=f"DepthwiseConv2dNativeBackpropFilter_{name}", rank0=_NEEDS_4D,
+               empty=[Arg(no_xs), _sizes(DW), Arg(no_dys)]),
     ]
 
 
@@ -327,22 +344,25 @@ def _pool_rows(name, cfg) -> list[OpSpec]:
 
     def max_pool_grad_grad(x, grad):
         return apply_op("MaxPoolGradGrad", [x, max_pool(x), grad], attrs)
+    no_xs, no_ys = _empty_batch(xs), _empty_batch(ys)
     return [
         OpSpec("MaxPool", max_pool, [Arg(xs)], lambda x: np_max_pool(x, k, s, padding, fmt),
-               name=f"MaxPool_{name}"),
+               name=f"MaxPool_{name}", rank0=_NEEDS_4D),
         OpSpec("MaxPoolGrad", lambda x, dy: apply_op("MaxPoolGrad", [x, max_pool(x), dy], attrs),
                [Arg(xs), Arg(ys)], lambda x, dy: np_max_pool_grad(x, dy, k, s, padding, fmt),
-               name=f"MaxPoolGrad_{name}"),
+               name=f"MaxPoolGrad_{name}", rank0=_NEEDS_4D, empty=[Arg(no_xs), Arg(no_ys)]),
         OpSpec("MaxPoolGradGrad", max_pool_grad_grad, [Arg(xs), Arg(xs)],
                lambda x, gr: np_max_pool_grad_grad(x, gr, k, s, padding, fmt),
-               name=f"MaxPoolGradGrad_{name}"),
+               name=f"MaxPoolGradGrad_{name}", rank0=_NEEDS_4D),
         OpSpec("AvgPool", lambda x: tf.nn.avg_pool(x, attrs["ksize"], attrs["strides"], padding,
                                                     fmt),
-               [Arg(xs)], lambda x: np_avg_pool(x, k, s, padding, fmt), name=f"AvgPool_{name}"),
+               [Arg(xs)], lambda x: np_avg_pool(x, k, s, padding, fmt), name=f"AvgPool_{name}",
+               rank0=_NEEDS_4D),
         OpSpec("AvgPoolGrad", lambda sz, dy: apply_op("AvgPoolGrad", [sz, dy], attrs),
-               [Arg([4], "int32", value=xs, diff=False, feed=False), Arg(ys)],
+               [_sizes(xs), Arg(ys)],
                lambda sz, dy: np_avg_pool_grad(sz, dy, k, s, padding, fmt),
-               name=f"AvgPoolGrad_{name}"),
+               name=f"AvgPoolGrad_{name}", rank0=_NEEDS_4D,
+               empty=[_sizes(no_xs), Arg(no_ys)]),
     ]
 
 
@@ -357,7 +377,7 @@ def _explicit_max_pool_rows() -> list[OpSpec]:
         return tf.nn.max_pool(x, attrs["ksize"], attrs["strides"], tf_padding(pads, "NHWC"))
     return [
         OpSpec("MaxPool", max_pool, [Arg(SMALL_X)], lambda x: np_max_pool(x, k, s, pads),
-               name="MaxPool_explicit"),
+               name="MaxPool_explicit", rank0=_NEEDS_4D),
         OpSpec("MaxPoolGrad", lambda x, dy: apply_op("MaxPoolGrad", [x, max_pool(x), dy], attrs),
                [Arg(SMALL_X), Arg([1, *g.out, 3])],
                lambda x, dy: np_max_pool_grad(x, dy, k, s, pads), grad=False,

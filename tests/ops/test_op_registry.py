@@ -1,5 +1,6 @@
 """Enumerates the op registry: every registered op has a test row (or a stated exemption),
-its OpDef equals TensorFlow's, and each row's kernel, shapes and gradients are checked."""
+its OpDef equals TensorFlow's, and each row's kernel, shapes and gradients are checked,
+the gradients also on unknown-rank placeholders fed rank-0 and empty inputs."""
 from __future__ import annotations
 
 import difflib
@@ -109,12 +110,6 @@ _NO_NCHW_FUSED_CONV = ("TensorFlow's CPU _FusedConv2D implements only NHWC (Unim
                        "before checking the fused args); sessionflow runs NCHW and rejects "
                        "the bad args with InvalidArgumentError")
 BAD_INPUT_XFAIL = {
-    "Split_fed_axis/1/stacked": "sessionflow accepts a non-scalar split_dim "
-                                "(TF: split_dim must be a scalar but has rank 1)",
-    "Split_fed_axis/1/rank5_zeros": "sessionflow accepts a non-scalar split_dim "
-                                    "(TF: split_dim must be a scalar but has rank 5)",
-    "BroadcastGradientArgs/1/stacked": "sessionflow accepts a rank-2 s1 "
-                                       "(TF: In[1] must be a vector.[2,3])",
     **{f"DepthwiseConv2dNative_nchw_dilated/{i}/{c}": _NO_DILATED_DEPTHWISE
        for i in (0, 1) for c in op_spec.CORRUPTIONS},
     **{f"_FusedConv2D_nchw_{fused}/{i}/{c}": _NO_NCHW_FUSED_CONV
@@ -163,3 +158,96 @@ def test_bad_inputs_raise_typed_errors(case, error):
 @pytest.mark.parametrize("case", list(_verdict_params(rejected=False)))
 def test_inputs_tensorflow_accepts_run(case):
     op_spec.check_accepted_input(case)
+
+
+# TensorFlow's verdict on each row's rank-0 and empty inputs (op_spec.unknown_rank_case),
+# from TF 2.21 by tools/tf_oracle/unknown_rank_grads.py: the error class its forward ops or
+# gradients raise, or null where it accepts them.
+TF_UNKNOWN_RANK = os.path.join(_HERE, "..", "data", "tf_unknown_rank_grads",
+                               "tf_2_21_verdicts.json")
+with open(TF_UNKNOWN_RANK, encoding="utf-8") as _f:
+    TF_RANK_VERDICTS = json.load(_f)["verdicts"]
+UNKNOWN_RANK_ORACLE = {f"{s.id}/{v}": (s, v) for s in SPECS for v in op_spec.ORACLE_VARIANTS
+                       if op_spec.has_unknown_rank_case(s, v)}
+# Inputs TensorFlow's CPU kernels cannot run for reasons of their own (no NCHW or dilated
+# kernels), legal elsewhere: sessionflow runs them in the sweep all the same.
+_CPU_NCHW = "TensorFlow's CPU kernels implement no NCHW gradient for this op"
+_CPU_DILATED = "TensorFlow's CPU kernels implement no dilated convolution"
+_CPU_STRIDES = "TensorFlow's CPU depthwise kernels need equal row and column strides"
+TF_CPU_LIMITS = {
+    **{f"{op}_nchw/empty": _CPU_NCHW for op in (
+        "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPool", "MaxPoolGrad",
+        "MaxPoolGradGrad", "AvgPool", "AvgPoolGrad")},
+    **{f"{op}_dilated/empty": _CPU_DILATED for op in (
+        "Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter")},
+    **{f"DepthwiseConv2dNative{op}_explicit/empty": _CPU_STRIDES for op in (
+        "", "BackpropInput", "BackpropFilter")},
+    **{f"DepthwiseConv2dNative{op}_nchw_dilated/empty": _NO_DILATED_DEPTHWISE for op in (
+        "", "BackpropInput", "BackpropFilter")},
+}
+
+
+def test_unknown_rank_verdicts_cover_every_case():
+    missing = sorted(set(UNKNOWN_RANK_ORACLE) - set(TF_RANK_VERDICTS))
+    stale = sorted(set(TF_RANK_VERDICTS) - set(UNKNOWN_RANK_ORACLE))
+    assert not missing, (f"rank-0 / empty cases without TensorFlow's verdict (rerun "
+                         f"tools/tf_oracle/unknown_rank_grads.py): {missing}")
+    assert not stale, f"verdicts for cases that no longer exist: {stale}"
+    assert not set(TF_CPU_LIMITS) - set(UNKNOWN_RANK_ORACLE), "CPU limit for no case"
+
+
+def test_rank0_and_empty_inputs_are_legal_or_exempt():
+    """A row runs on rank-0 / empty inputs TensorFlow accepts; it is exempt (saying why)
+    only from inputs TensorFlow rejects, or contradicting the row's own constants."""
+    rejected = [f"{k}: TF {TF_RANK_VERDICTS[k]['error']}: {TF_RANK_VERDICTS[k]['message']}"
+                for k, (s, v) in UNKNOWN_RANK_ORACLE.items()
+                if not op_spec.is_exempt(s, v) and k not in TF_CPU_LIMITS
+                and TF_RANK_VERDICTS.get(k, {}).get("error")]
+    assert not rejected, ("inputs TensorFlow rejects: give the row rank0= / empty= inputs "
+                          "it accepts, or exempt it with the reason:\n" + "\n".join(rejected))
+    pointless = [f"{s.id}/{v}" for s in SPECS for v in op_spec.ORACLE_VARIANTS
+                 if op_spec.is_exempt(s, v) and op_spec.derived_inputs(s, v) is None]
+    assert not pointless, f"exempt from derived inputs that change nothing: {pointless}"
+
+
+# Sweep cases sessionflow fails (strict xfails: fixed, they fail).
+_RESHAPE_EMPTY_SHAPE = ("Reshape's static shape function infers 0 for the -1 of an empty "
+                        "tensor reshaped to [0, -1, 2] (TF: unknown; the kernel gives 3), so "
+                        "the static gradient graph's UnsortedSegmentSum rejects its data")
+UNKNOWN_RANK_XFAIL = {
+    "GatherV2_axis1/empty": _RESHAPE_EMPTY_SHAPE,
+    "GatherV2_axis_neg/empty": _RESHAPE_EMPTY_SHAPE,
+}
+UNKNOWN_RANK_CASES = [
+    pytest.param(s, v, id=f"{s.id}/{v}",
+                 marks=[pytest.mark.xfail(strict=True, reason=UNKNOWN_RANK_XFAIL[f"{s.id}/{v}"])]
+                 if f"{s.id}/{v}" in UNKNOWN_RANK_XFAIL else [])
+    for s in SPECS if s.grad and s.check_unknown_shapes for v in op_spec.VARIANTS
+    if op_spec.variant_inputs(s, v) is not None]
+
+
+@pytest.mark.parametrize("spec, variant", UNKNOWN_RANK_CASES)
+def test_gradient_on_unknown_rank(spec, variant):
+    op_spec.check_unknown_rank_gradient(spec, variant)
+
+
+# Exempt cases TensorFlow rejects that sessionflow does not reject the same way (strict
+# xfails: fixed, they fail).
+UNKNOWN_RANK_REJECT_XFAIL = {
+    f"DepthwiseConv2dNative{op}_nchw_dilated/rank0": _NO_DILATED_DEPTHWISE
+    for op in ("", "BackpropInput", "BackpropFilter")}
+
+
+def _rejected_params():
+    for key, (spec, variant) in UNKNOWN_RANK_ORACLE.items():
+        error = TF_RANK_VERDICTS.get(key, {}).get("error")
+        if not op_spec.is_exempt(spec, variant) or not error:
+            continue
+        marks = ([pytest.mark.xfail(strict=True, reason=UNKNOWN_RANK_REJECT_XFAIL[key])]
+                 if key in UNKNOWN_RANK_REJECT_XFAIL else [])
+        yield pytest.param(spec, variant, error, id=key, marks=marks)
+
+
+@pytest.mark.parametrize("spec, variant, error", list(_rejected_params()))
+def test_rank0_and_empty_inputs_tensorflow_rejects_raise(spec, variant, error):
+    op_spec.check_unknown_rank_rejected(spec, variant, error)

@@ -19,7 +19,9 @@ tests/data/tf_bad_inputs/tf_<major>_<minor>_verdicts.json: case id -> ``error``,
 ``tf.errors`` class TensorFlow raised (null where it accepts the input: no bad input after
 all), and ``message``, the kernel's message (for reading; the test checks the class).
 Cases run in a child process that is restarted after a TensorFlow CHECK failure, which
-costs only the case that failed (recorded as ``"crash"``).
+costs only the case that failed (recorded as ``"crash"``). A case that names ``xs`` (as
+unknown_rank_grads.py writes them) also builds and runs TensorFlow's gradients of its
+fetches with respect to those placeholders.
 """
 from __future__ import annotations
 
@@ -51,45 +53,67 @@ def _message(exc: BaseException | None) -> str | None:
     return lines[0][:300] if lines else ""
 
 
-def write(directory: str) -> None:
+def specs() -> list:
+    """The op table's rows, as tests/ops/test_op_registry.py finds them."""
     sys.path.insert(0, ROOT)
-    import numpy as np
-
     import importlib
     import pkgutil
 
+    specs_dir = os.path.join(ROOT, "tests", "ops")
+    return [s for info in pkgutil.iter_modules([specs_dir]) if info.name.startswith("specs_")
+            for s in importlib.import_module(f"tests.ops.{info.name}").SPECS]
+
+
+def save_case(directory: str, n: int, graph, feed: dict, fetches: list,
+              xs: list | None = None) -> dict:
+    """Saves case ``n`` (``<n>.pb``, ``<n>.npz``) and runs it in sessionflow; returns its
+    entry for cases.json. ``xs``: placeholders to differentiate the fetches by (in both
+    frameworks)."""
+    import numpy as np
+
     import sessionflow as tf
+
+    with open(os.path.join(directory, f"{n}.pb"), "wb") as f:
+        f.write(graph.as_graph_def().SerializeToString())
+    np.savez(os.path.join(directory, f"{n}.npz"),
+             **{f"feed:{k}": v for k, v in enumerate(feed.values())})
+    try:
+        run = list(fetches)
+        if xs:
+            with graph.as_default():
+                run += [tf.convert_to_tensor(g) for g in tf.gradients(fetches, xs)
+                        if g is not None]      # (IndexedSlices densified)
+        with tf.Session(graph=graph) as sess:
+            sess.run(run, feed)
+        exc = None
+    except Exception as e:          # noqa: BLE001  (recorded, not judged here)
+        exc = e
+    entry = {"feeds": [p.name for p in feed], "fetches": [t.name for t in fetches]}
+    if xs:
+        entry["xs"] = [x.name for x in xs]
+    return {**entry, "sessionflow": _outcome(exc, tf.errors.OpError),
+            "sessionflow_message": _message(exc)}
+
+
+def write_cases(directory: str, cases: list) -> None:
+    with open(os.path.join(directory, "cases.json"), "w", encoding="utf-8") as f:
+        json.dump(cases, f, indent=1)
+    print(f"wrote {len(cases)} cases to {directory}", file=sys.stderr)
+
+
+def write(directory: str) -> None:
+    rows = specs()                      # (puts the repository on sys.path for tests.ops)
     from tests.ops import op_spec
 
-    specs_dir = os.path.join(ROOT, "tests", "ops")   # the rows, as test_op_registry finds them
-    specs = [s for info in pkgutil.iter_modules([specs_dir]) if info.name.startswith("specs_")
-             for s in importlib.import_module(f"tests.ops.{info.name}").SPECS]
     os.makedirs(directory, exist_ok=True)
     cases = []
-    for spec in specs:
+    for spec in rows:
         if not spec.check_unknown_shapes or spec.op_type in op_spec.OURS_ONLY:
             continue
         for case in op_spec.bad_inputs(spec):
             graph, outs, feed = case.build()
-            n = len(cases)
-            with open(os.path.join(directory, f"{n}.pb"), "wb") as f:
-                f.write(graph.as_graph_def().SerializeToString())
-            names = [p.name for p in feed]
-            np.savez(os.path.join(directory, f"{n}.npz"),
-                     **{f"feed:{k}": v for k, v in enumerate(feed.values())})
-            fetches = [t.name for t in outs]
-            try:
-                with tf.Session(graph=graph) as sess:
-                    sess.run(outs, feed)
-                exc = None
-            except Exception as e:          # noqa: BLE001  (recorded, not judged here)
-                exc = e
-            cases.append({"id": case.id, "feeds": names, "fetches": fetches,
-                          "sessionflow": _outcome(exc, tf.errors.OpError),
-                          "sessionflow_message": _message(exc)})
-    with open(os.path.join(directory, "cases.json"), "w", encoding="utf-8") as f:
-        json.dump(cases, f, indent=1)
-    print(f"wrote {len(cases)} cases to {directory}", file=sys.stderr)
+            cases.append({"id": case.id, **save_case(directory, len(cases), graph, feed, outs)})
+    write_cases(directory, cases)
 
 
 def run_from(directory: str, start: int) -> None:
@@ -118,8 +142,13 @@ def run_from(directory: str, start: int) -> None:
             graph = tf.Graph()
             with graph.as_default():
                 tf.import_graph_def(graph_def, name="")
+                fetches = list(case["fetches"])
+                if case.get("xs"):      # also TensorFlow's gradients of the fetches
+                    grads = tf.gradients([graph.get_tensor_by_name(n) for n in fetches],
+                                         [graph.get_tensor_by_name(n) for n in case["xs"]])
+                    fetches += [g for g in grads if g is not None]
             with tf.Session(graph=graph, config=config) as sess:
-                sess.run(case["fetches"], feed)
+                sess.run(fetches, feed)
             exc = None
         except Exception as e:              # noqa: BLE001
             exc = e
@@ -127,7 +156,9 @@ def run_from(directory: str, start: int) -> None:
                           "message": _message(exc)}), flush=True)
 
 
-def record(directory: str) -> None:
+def record(directory: str, out_dir: str = OUT_DIR) -> None:
+    """Runs the cases ``write`` saved in ``directory`` in TensorFlow and writes its verdicts
+    to ``out_dir``/tf_<major>_<minor>_verdicts.json."""
     import tensorflow as tf
 
     cases = json.load(open(os.path.join(directory, "cases.json"), encoding="utf-8"))
@@ -153,8 +184,8 @@ def record(directory: str) -> None:
                           f"({got['message']}); sessionflow {case['sessionflow']} "
                           f"({case['sessionflow_message']})")
     major, minor = tf.__version__.split(".")[:2]
-    os.makedirs(OUT_DIR, exist_ok=True)
-    out = os.path.join(OUT_DIR, f"tf_{major}_{minor}_verdicts.json")
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, f"tf_{major}_{minor}_verdicts.json")
     rows = ",\n".join(f"  {json.dumps(k)}: {json.dumps(verdicts[k])}" for k in sorted(verdicts))
     with open(out, "w", encoding="utf-8") as f:     # one case a line
         f.write(f'{{"tensorflow_version": {json.dumps(tf.__version__)},\n "verdicts": {{\n'
