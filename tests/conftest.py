@@ -5,6 +5,9 @@ Helpers are plain functions, imported where used: ``from tests.conftest import r
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
+import os
 
 import pytest
 
@@ -45,3 +48,22 @@ def winner_routings(monkeypatch) -> list:
         return orig(*args, **kwargs)
     monkeypatch.setattr(nn_kernels_pool, "max_pool_grad_from_winners", spy)
     return calls
+
+
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def oracle_tool(name: str):
+    """tools/tf_oracle/<name>.py as a module: the program builders and comparisons that
+    recorded TensorFlow's answers, replayed on sessionflow by the tests."""
+    spec = importlib.util.spec_from_file_location(
+        f"tf_oracle_{name}", os.path.join(_ROOT, "tools", "tf_oracle", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tf1_core_data(filename: str) -> dict:
+    """A JSON file of TensorFlow's recorded answers under tests/data/tf1_core/."""
+    with open(os.path.join(_ROOT, "tests", "data", "tf1_core", filename), encoding="utf-8") as f:
+        return json.load(f)

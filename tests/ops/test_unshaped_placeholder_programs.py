@@ -9,23 +9,15 @@ arithmetic, which must be empty, not an integer division by zero.
 """
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
 
 import numpy as np
 import pytest
 
 import sessionflow as tf
+from tests.conftest import oracle_tool, tf1_core_data
 
-_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-_spec = importlib.util.spec_from_file_location(
-    "core_programs_oracle", os.path.join(_ROOT, "tools", "tf_oracle", "core_programs.py"))
-oracle = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(oracle)
-with open(os.path.join(_ROOT, "tests", "data", "tf1_core", "expected.json"),
-          encoding="utf-8") as _f:
-    EXPECTED = json.load(_f)["results"]
+oracle = oracle_tool("core_programs")
+EXPECTED = tf1_core_data("expected.json")["results"]
 
 # float32 SGD over 68 steps: a summation order differing from TensorFlow's kernels would
 # accumulate some float32 ulps (today the numbers agree exactly).

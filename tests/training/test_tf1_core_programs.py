@@ -8,22 +8,14 @@ every value, gradient, trained variable and static shape must match the record.
 """
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
 
 import pytest
 
 import sessionflow as tf
+from tests.conftest import oracle_tool, tf1_core_data
 
-_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-_spec = importlib.util.spec_from_file_location(
-    "core_programs", os.path.join(_ROOT, "tools", "tf_oracle", "core_programs.py"))
-programs = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(programs)
-with open(os.path.join(_ROOT, "tests", "data", "tf1_core", "expected.json"),
-          encoding="utf-8") as _f:
-    EXPECTED = json.load(_f)["results"]
+programs = oracle_tool("core_programs")
+EXPECTED = tf1_core_data("expected.json")["results"]
 
 _SECOND_ORDER = "second-order gradients through tf.while_loop are not implemented"
 _RANK0 = "the static shape of an all-axes reduction of an unknown-rank input (TF: scalar)"
