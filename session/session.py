@@ -1,7 +1,7 @@
 """``Session``: runs the part of a graph that fetches need, with plans cached per signature.
 
 ``run(fetches, feed_dict)`` resolves nested fetches, validates feeds against the fed
-tensors' dtypes and static shapes, then runs a ``Plan`` cached by (graph version,
+tensors' dtypes and static shapes, then runs a plan cached by (graph version,
 fetches, feeds). Runs are thread-safe: each has its own value slots, and a plan is built
 once even when threads race for it.
 """
@@ -18,9 +18,10 @@ from ..proto.config_pb2 import (  # noqa: F401  (EXPORTS)
 from ..graph import dtypes, errors
 from ..graph.core import Operation, Tensor
 from ..graph.graph import _default_session_stack, get_default_graph
+from ..ops.framework.kernel_binding import KernelContext
 from ..ops.runtime import parallel
 from . import fetches as fetches_lib
-from .executor.plan import KernelContext, Plan
+from .executor import make_plan
 from ..ops.runtime.heap import keep_freed_buffers
 from .resources import ResourceMgr
 from .executor.threading_tuner import ThreadingTuner
@@ -109,7 +110,7 @@ class _RunSignature:
 
     __slots__ = ("plan", "mapper", "feed_checks", "fetch_is_op", "threading")
 
-    def __init__(self, plan: Plan, mapper, feed_checks: list, fetch_elements: list):
+    def __init__(self, plan, mapper, feed_checks: list, fetch_elements: list):
         self.plan = plan
         self.threading = ThreadingTuner()
         self.mapper = mapper
@@ -140,7 +141,8 @@ class BaseSession:
         self._signatures: dict = {}
         self._lock = threading.Lock()
         self._resource_mgr = ResourceMgr()
-        self._ctx = KernelContext(resource_mgr=self._resource_mgr, session=self)
+        self._ctx = KernelContext(resource_mgr=self._resource_mgr, session=self,
+                                  plan_factory=make_plan)
         self._default_controllers: list = []
         self._default_timeout_ms = getattr(config, "operation_timeout_in_ms", 0) or 0
 
@@ -226,7 +228,7 @@ class BaseSession:
             raise errors.InvalidArgumentError(None, None, "The same tensor is fed twice.")
         fetch_tensors = [e for e in elements if isinstance(e, Tensor)]
         targets = [e for e in elements if isinstance(e, Operation)]
-        plan = Plan(graph, feed_tensors, fetch_tensors, targets, self._ctx)
+        plan = make_plan(graph, feed_tensors, fetch_tensors, targets, self._ctx)
         checks = [_FeedCheck(t) for t in feed_tensors]
         return _RunSignature(plan, mapper, checks, elements)
 
