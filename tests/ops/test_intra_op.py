@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+import threadpoolctl
 
 import sessionflow as sf
 from sessionflow.graph.op_builder import apply_op
@@ -121,16 +122,33 @@ def test_split_matmul_equals_numpy(sa, sb, monkeypatch, tiny_chunks):
     monkeypatch.setattr(blas, "run_parts",
                         lambda parts: splits.append(len(parts)) or parallel.run_parts(parts))
     a, b = RNG.standard_normal(sa), RNG.standard_normal(sb)
-    before = blas._openblas[1]()
+    before = _blas_threads()
     with blas.single_threaded_blas:
-        assert blas._openblas[1]() == 1
+        assert _blas_threads() == [1] * len(before)
         got = blas.matmul(a, b)
         out = np.empty_like(got)
         assert blas.matmul(a, b, out=out) is out
-    assert blas._openblas[1]() == before             # restored after the run
+    assert _blas_threads() == before                 # restored after the run
     assert splits == [2, 2]                          # both products really were split
     np.testing.assert_allclose(got, np.matmul(a, b), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(out, got)
+
+
+def _blas_threads() -> list[int]:
+    return [lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+            if lib["user_api"] == "blas"]
+
+
+def test_single_threaded_blas_is_reentrant_and_restores_once():
+    if not blas.controls_blas():
+        pytest.skip("numpy's BLAS is not controllable here")
+    before = _blas_threads()
+    with blas.single_threaded_blas:
+        with blas.single_threaded_blas:                 # a concurrent or nested run
+            assert blas.single_threaded_blas.holders == 2
+        assert _blas_threads() == [1] * len(before)     # still held by the outer run
+    assert blas.single_threaded_blas.holders == 0
+    assert _blas_threads() == before
 
 
 def test_matmul_outside_runs_is_numpy():
@@ -154,7 +172,7 @@ def test_tuner_keeps_the_faster_mode(monkeypatch, pool_faster):
     monkeypatch.setattr(threading_tuner.time, "perf_counter", lambda: clock[0])
 
     def step():
-        pool = blas._active_runs > 0
+        pool = blas.single_threaded_blas.holders > 0
         clock[0] += 0.010 if pool == pool_faster else 0.020
         return []
     runs = 0
