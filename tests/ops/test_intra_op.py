@@ -19,6 +19,7 @@ from sessionflow.ops.nn import nn_conv_ops, nn_ops
 from sessionflow.ops.math import reduction_ops
 from sessionflow.ops.nn.kernels import conv as K
 from sessionflow.ops.nn.kernels import pool as P
+from sessionflow.ops.runtime import config as runtime_config
 from sessionflow.ops.runtime import heap
 from sessionflow.session.executor import threading_tuner
 
@@ -215,14 +216,18 @@ def test_session_results_agree_in_both_modes():
 def test_keep_freed_buffers_is_applied_once_on_glibc(monkeypatch):
     if heap._glibc() is None:
         pytest.skip("not glibc")
-    assert heap.keep_freed_buffers() is True
-    assert heap.keep_freed_buffers() is True
+    defaults = runtime_config.RuntimeConfig()
+    assert heap.keep_freed_buffers(defaults.mmap_threshold, defaults.trim_threshold) is True
+    assert heap.keep_freed_buffers(defaults.mmap_threshold, defaults.trim_threshold) is True
 
 
 def test_keep_freed_buffers_opt_out(monkeypatch):
     monkeypatch.setattr(heap, "_applied", None)
     monkeypatch.setenv("SESSIONFLOW_KEEP_FREED_BUFFERS", "0")
-    assert heap.keep_freed_buffers() is False
+    config = runtime_config.RuntimeConfig.from_environment()
+    assert config.keep_freed_buffers is False
+    runtime_config.apply(config)
+    assert heap._applied is None                        # the thresholds were left alone
 
 
 # -- fast kernel paths -------------------------------------------------------------------
@@ -372,16 +377,6 @@ def test_max_pool_winners_need_the_same_input_and_attrs():
     yv = P.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
     np.testing.assert_array_equal(got, P.max_pool_grad(ov, yv, np.ones_like(yv), [1, 2, 2, 1],
                                                        [1, 2, 2, 1], "VALID"))
-
-
-def test_config_intra_op_parallelism_threads_sizes_the_pool():
-    try:
-        with sf.Session(graph=sf.Graph(), config=sf.ConfigProto(intra_op_parallelism_threads=1)):
-            assert parallel.num_threads() == 1
-        sf.Session(graph=sf.Graph(), config=sf.ConfigProto()).close()     # 0: unchanged
-        assert parallel.num_threads() == 1
-    finally:
-        parallel.set_num_threads(0)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
