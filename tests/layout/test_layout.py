@@ -13,8 +13,7 @@ MAX_LINES = 800
 # Modules over the limit today, each to be split along its seams (the list only shrinks).
 OVERSIZE_ALLOWED: set[str] = {
     "sessionflow.ops.array.array_ops", "sessionflow.ops.array.indexing_ops",
-    "sessionflow.ops.io.tensor_bundle", "sessionflow.ops.nn.kernels.conv",
-    "sessionflow.ops.nn.nn_conv_ops"}
+    "sessionflow.ops.nn.kernels.conv", "sessionflow.ops.nn.nn_conv_ops"}
 # Import cycles at module level today (each a sorted tuple of modules; the list only shrinks).
 CYCLES_ALLOWED: set[tuple[str, ...]] = {
     ("sessionflow.ops.framework.grad_util", "sessionflow.ops.math.math_ops",
