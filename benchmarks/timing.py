@@ -1,8 +1,8 @@
 """Shared benchmark helpers: best-of-N timing and a side-by-side ratio table.
 
-Importing this applies sessionflow's process-wide heap setting (``session/heap.py``) up
-front, so every column (hand-written numpy, sessionflow, TensorFlow) runs with the same
-allocator, whichever is measured first.
+Importing this applies sessionflow's process-wide runtime settings (``ops/runtime/config.py``:
+the heap thresholds of ``ops/runtime/heap.py``) up front, so every column (hand-written
+numpy, sessionflow, TensorFlow) runs with the same allocator, whichever is measured first.
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 import timeit
 from typing import Callable
 
-from sessionflow.ops.runtime.heap import keep_freed_buffers
+from sessionflow.ops.runtime import config as runtime_config
 
-keep_freed_buffers()
+runtime_config.apply(runtime_config.current())
 
 
 def best_us(fn: Callable[[], object], number: int = 500, repeat: int = 7,

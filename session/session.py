@@ -1,12 +1,13 @@
 """``Session``: runs the part of a graph that fetches need, with plans cached per signature.
 
 ``run(fetches, feed_dict)`` resolves nested fetches, validates feeds against the fed
-tensors' dtypes and static shapes, then runs a ``Plan`` cached by (graph version,
+tensors' dtypes and static shapes, then runs a plan cached by (graph version,
 fetches, feeds). Runs are thread-safe: each has its own value slots, and a plan is built
 once even when threads race for it.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Any, Callable, Sequence
@@ -18,10 +19,11 @@ from ..proto.config_pb2 import (  # noqa: F401  (EXPORTS)
 from ..graph import dtypes, errors
 from ..graph.core import Operation, Tensor
 from ..graph.graph import _default_session_stack, get_default_graph
+from ..ops.framework.kernel_binding import KernelContext
+from ..ops.runtime import config as runtime_config
 from ..ops.runtime import parallel
 from . import fetches as fetches_lib
-from .executor.plan import KernelContext, Plan
-from ..ops.runtime.heap import keep_freed_buffers
+from .executor import make_plan
 from .resources import ResourceMgr
 from .executor.threading_tuner import ThreadingTuner
 
@@ -109,9 +111,10 @@ class _RunSignature:
 
     __slots__ = ("plan", "mapper", "feed_checks", "fetch_is_op", "threading")
 
-    def __init__(self, plan: Plan, mapper, feed_checks: list, fetch_elements: list):
+    def __init__(self, plan, mapper, feed_checks: list, fetch_elements: list,
+                 blas_threading: str):
         self.plan = plan
-        self.threading = ThreadingTuner()
+        self.threading = ThreadingTuner(blas_threading)
         self.mapper = mapper
         self.feed_checks = feed_checks
         self.fetch_is_op = [isinstance(e, Operation) for e in fetch_elements]
@@ -129,10 +132,9 @@ class BaseSession:
             raise errors.UnimplementedError(
                 None, None, f"Session target {target!r}: remote (grpc://) sessions are not "
                             "implemented yet; use the in-process target \"\".")
-        keep_freed_buffers()
-        threads = getattr(config, "intra_op_parallelism_threads", 0) or 0
-        if threads > 0:                  # process-wide, as TF's default global pool
-            parallel.set_num_threads(threads)
+        self._runtime = runtime_config.current().for_session(config)
+        pool = runtime_config.apply(self._runtime)
+        self._own_pool = pool if self._runtime.per_session_pools else None
         self._graph = graph
         self._target = target
         self._config = config
@@ -140,7 +142,8 @@ class BaseSession:
         self._signatures: dict = {}
         self._lock = threading.Lock()
         self._resource_mgr = ResourceMgr()
-        self._ctx = KernelContext(resource_mgr=self._resource_mgr, session=self)
+        self._ctx = KernelContext(resource_mgr=self._resource_mgr, session=self,
+                                  plan_factory=make_plan)
         self._default_controllers: list = []
         self._default_timeout_ms = getattr(config, "operation_timeout_in_ms", 0) or 0
 
@@ -178,12 +181,17 @@ class BaseSession:
         trace = options is not None and options.trace_level and run_metadata is not None
         timeout_ms = options.timeout_in_ms if options is not None else 0
         if not trace and timeout_ms <= 0 and self._default_timeout_ms <= 0:
-            results = sig.threading.run(lambda: sig.plan.run(checked))
+            run = functools.partial(sig.plan.run, checked)
         else:
             timeout_ms = timeout_ms if timeout_ms > 0 else self._default_timeout_ms
             deadline = time.time() + timeout_ms / 1000.0 if timeout_ms > 0 else None
-            results = sig.threading.run(lambda: sig.plan.run_instrumented(
-                checked, run_metadata.step_stats if trace else None, deadline))
+            run = functools.partial(sig.plan.run_instrumented, checked,
+                                    run_metadata.step_stats if trace else None, deadline)
+        if self._own_pool is None:
+            results = sig.threading.run(run)
+        else:
+            with parallel.using_pool(self._own_pool):
+                results = sig.threading.run(run)
         out, it = [], iter(results)
         for is_op in sig.fetch_is_op:
             if is_op:
@@ -226,9 +234,9 @@ class BaseSession:
             raise errors.InvalidArgumentError(None, None, "The same tensor is fed twice.")
         fetch_tensors = [e for e in elements if isinstance(e, Tensor)]
         targets = [e for e in elements if isinstance(e, Operation)]
-        plan = Plan(graph, feed_tensors, fetch_tensors, targets, self._ctx)
+        plan = make_plan(graph, feed_tensors, fetch_tensors, targets, self._ctx)
         checks = [_FeedCheck(t) for t in feed_tensors]
-        return _RunSignature(plan, mapper, checks, elements)
+        return _RunSignature(plan, mapper, checks, elements, self._runtime.blas_threading)
 
     def _feed_tensor(self, key: Any) -> Tensor:
         try:
@@ -262,6 +270,8 @@ class BaseSession:
             self._closed = True
             self._signatures.clear()
             self._resource_mgr.clear()
+            if self._own_pool is not None:
+                self._own_pool.shutdown()
 
     def as_default(self):
         return _default_session_stack.get_controller(self)

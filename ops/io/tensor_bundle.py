@@ -5,10 +5,10 @@ A bundle at ``prefix`` is two kinds of file:
 - ``<prefix>.data-0000k-of-0000n``: tensor bytes, little-endian, back to back in the order
   they were added. A string tensor is its varint64 lengths, the masked CRC-32C of those
   lengths taken as uint32 LE, then the bytes of every element.
-- ``<prefix>.index``: a LevelDB-format SSTable (no compression, 256 KiB blocks, restart
-  interval 16; index block restart interval 1, TF's ``table::TableBuilder``) mapping ``""``
-  to a ``BundleHeaderProto`` and each tensor name, in bytewise order, to a
-  ``BundleEntryProto`` (dtype, shape, shard, offset, size, masked CRC-32C of the bytes).
+- ``<prefix>.index``: a LevelDB-format SSTable (``sstable``: TF's ``table::TableBuilder``,
+  256 KiB blocks) mapping ``""`` to a ``BundleHeaderProto`` and each tensor name, in
+  bytewise order, to a ``BundleEntryProto`` (dtype, shape, shard, offset, size, masked
+  CRC-32C of the bytes).
 
 Saving is atomic per file: everything is written to ``*.tempstate<random>`` files beside
 the targets, then ``os.replace``d, data first and index last, so a failure while saving
@@ -32,23 +32,15 @@ from ...graph import dtypes, errors
 from ...graph.serialization.tensor_util import _bfloat16_bits
 from ...proto import tensor_bundle_pb2
 from .crc32c import crc32c, mask, unmask
+from .sstable import BLOCK_SIZE, Corrupt, TableWriter, get_varint, table_entries, varint
 
 _HEADER_KEY = b""
 # ``EncodeTensorNameSlice`` keys begin with OrderedCode's encoding of 0: one NUL byte.
 _SLICE_KEY_START = b"\x00"
-_BLOCK_SIZE = 262144
-_RESTART_INTERVAL = 16
-_TABLE_MAGIC = 0xDB4775248B80FB57
-_FOOTER_BYTES = 48
-_HANDLES_BYTES = 40  # Two BlockHandles of at most 10 + 10 varint bytes each.
-_TRAILER_BYTES = 5
-_NO_COMPRESSION = 0
-_SNAPPY_COMPRESSION = 1
 # kTensorBundleVersion, kTensorBundleMinProducer (tensor_bundle.h).
 _BUNDLE_VERSION = 1
 _BUNDLE_MIN_PRODUCER = 0
 _U32 = struct.Struct("<I")
-_U64 = struct.Struct("<Q")
 _NON_NUMERIC = (dtypes.resource, dtypes.variant)
 
 _Entry = tensor_bundle_pb2.BundleEntryProto
@@ -65,229 +57,12 @@ def data_filename(prefix: str, shard_id: int, num_shards: int) -> str:
     return f"{prefix}.data-{shard_id:05d}-of-{num_shards:05d}"
 
 
-class _Corrupt(Exception):
-    """A malformed index; turned into ``DataLossError`` naming the file."""
-
-
 def _data_loss(path: str, what: str) -> errors.DataLossError:
     return errors.DataLossError(None, None, f"Corrupted checkpoint file {path}: {what}")
 
 
 def _not_found(path: str) -> errors.NotFoundError:
     return errors.NotFoundError(None, None, f"{path}; No such file or directory")
-
-
-# --------------------------------------------------------------------------- varints
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _get_varint(buf: bytes, pos: int, limit: int, max_bytes: int = 10) -> tuple[int, int]:
-    """Decodes a varint at ``pos`` that must end before ``limit``; returns (value, end)."""
-    value = 0
-    for i in range(max_bytes):
-        if pos >= limit:
-            raise _Corrupt(f"varint runs past its bounds at byte {pos}")
-        byte = buf[pos]
-        pos += 1
-        value |= (byte & 0x7F) << (7 * i)
-        if byte < 0x80:
-            return value, pos
-    raise _Corrupt(f"varint longer than {max_bytes} bytes at byte {pos - max_bytes}")
-
-
-# ------------------------------------------------------------------- SSTable writing
-
-
-def _shortest_separator(start: bytes, limit: bytes) -> bytes:
-    """LevelDB's bytewise ``FindShortestSeparator``: a short key in [start, limit)."""
-    common = 0
-    while common < min(len(start), len(limit)) and start[common] == limit[common]:
-        common += 1
-    if common >= min(len(start), len(limit)):
-        return start
-    byte = start[common]
-    if byte < 0xFF and byte + 1 < limit[common]:
-        return start[:common] + bytes([byte + 1])
-    return start
-
-
-def _short_successor(key: bytes) -> bytes:
-    """LevelDB's bytewise ``FindShortSuccessor``: a short key >= ``key``."""
-    for i, byte in enumerate(key):
-        if byte != 0xFF:
-            return key[:i] + bytes([byte + 1])
-    return key
-
-
-class _BlockBuilder:
-    """A LevelDB block: prefix-compressed entries, restart offsets, restart count."""
-
-    def __init__(self, restart_interval: int):
-        self._interval = restart_interval
-        self._buffer = bytearray()
-        self._restarts = [0]
-        self._counter = 0
-        self._last_key = b""
-
-    def add(self, key: bytes, value: bytes) -> None:
-        shared = 0
-        if self._counter < self._interval:
-            limit = min(len(key), len(self._last_key))
-            while shared < limit and key[shared] == self._last_key[shared]:
-                shared += 1
-        else:
-            self._restarts.append(len(self._buffer))
-            self._counter = 0
-        self._buffer += _varint(shared) + _varint(len(key) - shared) + _varint(len(value))
-        self._buffer += key[shared:]
-        self._buffer += value
-        self._last_key = key
-        self._counter += 1
-
-    def empty(self) -> bool:
-        return not self._buffer
-
-    def size_estimate(self) -> int:
-        return len(self._buffer) + 4 * len(self._restarts) + 4
-
-    def finish(self) -> bytes:
-        restarts = struct.pack(f"<{len(self._restarts)}I", *self._restarts)
-        return bytes(self._buffer) + restarts + _U32.pack(len(self._restarts))
-
-
-class _TableWriter:
-    """TF's ``table::TableBuilder`` without compression, writing to a binary stream."""
-
-    def __init__(self, stream, block_size: int):
-        self._stream = stream
-        self._block_size = block_size
-        self._offset = 0
-        self._data = _BlockBuilder(_RESTART_INTERVAL)
-        self._index = _BlockBuilder(1)
-        self._last_key = b""
-        self._pending_handle: tuple[int, int] | None = None
-
-    def add(self, key: bytes, value: bytes) -> None:
-        if self._pending_handle is not None:
-            self._add_index_entry(_shortest_separator(self._last_key, key))
-        self._last_key = key
-        self._data.add(key, value)
-        if self._data.size_estimate() >= self._block_size:
-            self._flush()
-
-    def finish(self) -> None:
-        self._flush()
-        meta_handle = self._write_block(_BlockBuilder(_RESTART_INTERVAL))
-        if self._pending_handle is not None:
-            self._add_index_entry(_short_successor(self._last_key))
-        index_handle = self._write_block(self._index)
-        handles = _encode_handle(meta_handle) + _encode_handle(index_handle)
-        self._stream.write(handles.ljust(_HANDLES_BYTES, b"\0") + _U64.pack(_TABLE_MAGIC))
-
-    def _add_index_entry(self, key: bytes) -> None:
-        self._index.add(key, _encode_handle(self._pending_handle))
-        self._pending_handle = None
-
-    def _flush(self) -> None:
-        if self._data.empty():
-            return
-        self._pending_handle = self._write_block(self._data)
-        self._data = _BlockBuilder(_RESTART_INTERVAL)
-
-    def _write_block(self, block: _BlockBuilder) -> tuple[int, int]:
-        contents = block.finish()
-        kind = bytes([_NO_COMPRESSION])
-        trailer = kind + _U32.pack(mask(crc32c(kind, crc32c(contents))))
-        self._stream.write(contents + trailer)
-        handle = (self._offset, len(contents))
-        self._offset += len(contents) + _TRAILER_BYTES
-        return handle
-
-
-def _encode_handle(handle: tuple[int, int]) -> bytes:
-    return _varint(handle[0]) + _varint(handle[1])
-
-
-# ------------------------------------------------------------------- SSTable reading
-
-
-def _decode_handle(buf: bytes, pos: int, limit: int) -> tuple[tuple[int, int], int]:
-    offset, pos = _get_varint(buf, pos, limit)
-    size, pos = _get_varint(buf, pos, limit)
-    return (offset, size), pos
-
-
-def _read_block(buf: bytes, handle: tuple[int, int], end: int, what: str) -> bytes:
-    """The contents of the block at ``handle``, its trailer checked, inside ``buf[:end]``."""
-    offset, size = handle
-    if offset + size + _TRAILER_BYTES > end:
-        raise _Corrupt(f"{what} block at offset {offset} with {size} bytes runs past the "
-                       f"{end} bytes of table data")
-    contents = buf[offset:offset + size]
-    kind = buf[offset + size]
-    (stored,) = _U32.unpack_from(buf, offset + size + 1)
-    if unmask(stored) != crc32c(bytes([kind]), crc32c(contents)):
-        raise _Corrupt(f"{what} block at offset {offset}: block checksum mismatch")
-    if kind == _SNAPPY_COMPRESSION:
-        raise _Corrupt(f"{what} block at offset {offset} is Snappy-compressed, which "
-                       "tensor bundles never use and this reader does not support")
-    if kind != _NO_COMPRESSION:
-        raise _Corrupt(f"{what} block at offset {offset} has unknown block type {kind}")
-    return contents
-
-
-def _block_entries(block: bytes, what: str) -> list[tuple[bytes, bytes]]:
-    """Every (key, value) of a block, undoing the shared-prefix compression."""
-    if len(block) < 4:
-        raise _Corrupt(f"{what} block of {len(block)} bytes is too short")
-    (num_restarts,) = _U32.unpack_from(block, len(block) - 4)
-    if num_restarts > (len(block) - 4) // 4:
-        raise _Corrupt(f"{what} block claims {num_restarts} restart points in "
-                       f"{len(block)} bytes")
-    limit = len(block) - 4 - 4 * num_restarts
-    entries = []
-    key = b""
-    pos = 0
-    while pos < limit:
-        shared, pos = _get_varint(block, pos, limit, 5)
-        non_shared, pos = _get_varint(block, pos, limit, 5)
-        value_len, pos = _get_varint(block, pos, limit, 5)
-        if shared > len(key) or pos + non_shared + value_len > limit:
-            raise _Corrupt(f"{what} block has a bad entry at byte {pos}")
-        key = key[:shared] + block[pos:pos + non_shared]
-        pos += non_shared
-        entries.append((key, block[pos:pos + value_len]))
-        pos += value_len
-    return entries
-
-
-def _table_entries(buf: bytes) -> list[tuple[bytes, bytes]]:
-    """Every (key, value) of an SSTable held in ``buf``, keys checked to be ascending."""
-    if len(buf) < _FOOTER_BYTES:
-        raise _Corrupt(f"file is too short ({len(buf)} bytes) to be an sstable")
-    end = len(buf) - _FOOTER_BYTES
-    (magic,) = _U64.unpack_from(buf, end + _HANDLES_BYTES)
-    if magic != _TABLE_MAGIC:
-        raise _Corrupt(f"not an sstable (bad magic number {magic:#018x})")
-    meta_handle, pos = _decode_handle(buf, end, end + _HANDLES_BYTES)
-    index_handle, _ = _decode_handle(buf, pos, end + _HANDLES_BYTES)
-    _read_block(buf, meta_handle, end, "metaindex")
-    entries = []
-    for _, value in _block_entries(_read_block(buf, index_handle, end, "index"), "index"):
-        handle, _ = _decode_handle(value, 0, len(value))
-        entries += _block_entries(_read_block(buf, handle, end, "data"), "data")
-    for (before, _), (after, _) in zip(entries, entries[1:]):
-        if before >= after:
-            raise _Corrupt(f"keys out of order: {before!r} then {after!r}")
-    return entries
 
 
 # ------------------------------------------------------------------ tensor encoding
@@ -341,7 +116,7 @@ def _encode_strings(array: np.ndarray) -> tuple[list[bytes], int]:
     length_checksum = _U32.pack(mask(crc))
     data = b"".join(elements)
     crc = crc32c(data, crc32c(length_checksum, crc))
-    return [b"".join(_varint(n) for n in lengths), length_checksum, data], crc
+    return [b"".join(varint(n) for n in lengths), length_checksum, data], crc
 
 
 def _encode(dtype: dtypes.DType, array: np.ndarray) -> tuple[list[Any], int]:
@@ -379,7 +154,7 @@ def _write_index(path: str, header: _Header, entries: Iterable[tuple[bytes, _Ent
                  block_size: int) -> None:
     """Writes an index table (header first, then ``entries`` in sorted order) to ``path``."""
     with open(path, "wb") as stream:
-        table = _TableWriter(stream, block_size)
+        table = TableWriter(stream, block_size)
         table.add(_HEADER_KEY, header.SerializeToString())
         for key, entry in entries:
             table.add(key, entry.SerializeToString())
@@ -397,7 +172,7 @@ def _new_header(num_shards: int) -> _Header:
 class BundleWriter:
     """Writes one single-shard bundle at ``prefix``; tensors stream to disk as added."""
 
-    def __init__(self, prefix: str | os.PathLike, *, block_size: int = _BLOCK_SIZE):
+    def __init__(self, prefix: str | os.PathLike, *, block_size: int = BLOCK_SIZE):
         self._prefix = os.fspath(prefix)
         self._block_size = block_size
         directory = os.path.dirname(self._prefix)
@@ -537,8 +312,8 @@ def _load_index(prefix: str) -> tuple[_Header, list[tuple[bytes, _Entry]]]:
     """The validated header and the (key, entry) pairs of the bundle's index."""
     path = index_filename(prefix)
     try:
-        items = _table_entries(_read_file(path))
-    except _Corrupt as exc:
+        items = table_entries(_read_file(path))
+    except Corrupt as exc:
         raise _data_loss(path, str(exc)) from None
     if not items or items[0][0] != _HEADER_KEY:
         raise _data_loss(path, "the header entry (empty key) is missing")
@@ -569,15 +344,15 @@ def _decode_strings(raw: bytes, count: int) -> tuple[np.ndarray, int]:
     lengths = []
     pos = 0
     for _ in range(count):
-        length, pos = _get_varint(raw, pos, len(raw) - 4)
+        length, pos = get_varint(raw, pos, len(raw) - 4)
         lengths.append(length)
     if pos + 4 + sum(lengths) != len(raw):
-        raise _Corrupt(f"string lengths add up to {pos + 4 + sum(lengths)} bytes, "
+        raise Corrupt(f"string lengths add up to {pos + 4 + sum(lengths)} bytes, "
                        f"entry size is {len(raw)}")
     crc = _length_crc(lengths)
     (stored,) = _U32.unpack_from(raw, pos)
     if unmask(stored) != crc:
-        raise _Corrupt("the length checksum does not match")
+        raise Corrupt("the length checksum does not match")
     out = np.empty(count, dtype=object)
     start = pos + 4
     for i, length in enumerate(lengths):
@@ -625,7 +400,7 @@ class BundleReader:
                 value, crc = _decode_strings(bytes(raw), _num_elements(entry))
             else:
                 value, crc = _decode_numeric(raw, dtype, self._big_endian)
-        except _Corrupt as exc:
+        except Corrupt as exc:
             raise _data_loss(path, f"tensor {name}: {exc}") from None
         if crc != unmask(entry.crc32c):
             raise _data_loss(path, f"tensor {name} ({entry.size} bytes at offset "
@@ -664,12 +439,12 @@ class BundleReader:
         with stream:
             file_size = os.fstat(stream.fileno()).st_size
             if entry.offset + entry.size > file_size:
-                raise _Corrupt(f"{entry.size} bytes at offset {entry.offset} run past the "
+                raise Corrupt(f"{entry.size} bytes at offset {entry.offset} run past the "
                                f"end of the {file_size}-byte file")
             stream.seek(entry.offset)
             raw = bytearray(entry.size)
             if stream.readinto(raw) != entry.size:
-                raise _Corrupt(f"short read of {entry.size} bytes at offset {entry.offset}")
+                raise Corrupt(f"short read of {entry.size} bytes at offset {entry.offset}")
         return raw
 
 
@@ -682,12 +457,12 @@ def _check_size(entry: _Entry, dtype: dtypes.DType) -> None:
     count = _num_elements(entry)
     if dtype is dtypes.string:
         if count + 4 > entry.size:
-            raise _Corrupt(f"{entry.size} bytes cannot hold {count} strings")
+            raise Corrupt(f"{entry.size} bytes cannot hold {count} strings")
         return
     expected = count * _stored_dtype(dtype).itemsize
     if expected != entry.size:
         shape = [d.size for d in entry.shape.dim]
-        raise _Corrupt(f"stored size {entry.size} but shape {shape} of {dtype.name} needs "
+        raise Corrupt(f"stored size {entry.size} but shape {shape} of {dtype.name} needs "
                        f"{expected} bytes")
 
 
@@ -728,7 +503,7 @@ def _merge_entry(merged: dict[bytes, _Entry], key: bytes, entry: _Entry, prefix:
 
 def merge_bundles(prefixes: Iterable[str], output_prefix: str, *,
                   allow_missing_files: bool = False,
-                  block_size: int = _BLOCK_SIZE) -> None:
+                  block_size: int = BLOCK_SIZE) -> None:
     """``MergeV2Checkpoints``: one bundle at ``output_prefix`` from several bundles.
 
     The data files are renamed (not copied) to the output's shard names, numbered in

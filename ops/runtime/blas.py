@@ -4,20 +4,21 @@ OpenBLAS's worker threads busy-wait for ~0.1 s after every threaded call, so in 
 step (a GEMM every few milliseconds) they never sleep and starve the intra-op pool's
 threads, which then cannot speed up the memory-bound kernels between GEMMs.  TensorFlow
 owns its cores with one pool; so can we: during a run in "pool mode" (chosen per plan by
-``session.threading_tuner``), numpy's OpenBLAS is set to one thread
-(``single_threaded_blas``, restored afterwards, so user code outside a run keeps its BLAS
-threads), ``matmul`` splits each large product into one slice per pool thread (along the
-batch, the rows, the columns or, for long thin products, the inner dimension with the
-partial products summed) and kernels with several products per call split their batch
-once (``split_batch``, ``sum_over_batch``).  When the BLAS library cannot be controlled
-(not OpenBLAS, or not found) products are left to BLAS's own threads.
+``session.executor.threading_tuner``), numpy's BLAS is set to one thread
+(``single_threaded_blas``, through threadpoolctl, so OpenBLAS, MKL and BLIS alike on any
+platform; restored afterwards, so user code outside a run keeps its BLAS threads),
+``matmul`` splits each large product into one slice per pool thread (along the batch, the
+rows, the columns or, for long thin products, the inner dimension with the partial
+products summed) and kernels with several products per call split their batch once
+(``split_batch``, ``sum_over_batch``).  When no BLAS library can be controlled, products
+are left to BLAS's own threads.
 """
 from __future__ import annotations
 
-import ctypes
 import threading
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .parallel import for_each_chunk, in_pool_thread, num_threads, run_parts
 
@@ -26,79 +27,54 @@ _SPLIT_MIN_MACS = 1 << 20
 # A split slice keeps at least this many rows/columns (BLAS kernels work in panels).
 _SPLIT_MIN_EXTENT = 32
 
-_SETTER_NAMES = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                 "openblas_set_num_threads64_", "openblas_set_num_threads")
-_GETTER_NAMES = tuple(n.replace("set_", "get_") for n in _SETTER_NAMES)
+
+class _SingleThreadedBlas:
+    """Holds numpy's BLAS to one thread while any run is inside (re-entrant across
+    threads; ``holders`` counts them).  The BLAS libraries are called on the first entry
+    and the last exit only, so nested and concurrent runs cost a counter update."""
+
+    def __init__(self):
+        self.holders = 0
+        self._lock = threading.Lock()
+        self._blas = None              # threadpoolctl's controller of the BLAS libraries
+        self._looked_up = False
+        self._limit = None             # what restores their thread counts
+
+    def controls(self) -> bool:
+        """Whether a BLAS library was found whose threads can be set (looked up once)."""
+        with self._lock:
+            return self._controller() is not None
+
+    def _controller(self):
+        if not self._looked_up:
+            blas = ThreadpoolController().select(user_api="blas")
+            self._blas, self._looked_up = (blas if blas.info() else None), True
+        return self._blas
+
+    def __enter__(self) -> None:
+        with self._lock:
+            blas = self._controller()
+            if blas is not None:
+                if self.holders == 0:
+                    self._limit = blas.limit(limits=1)
+                self.holders += 1
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            if self._blas is not None:
+                self.holders -= 1
+                if self.holders == 0:
+                    self._limit.restore_original_limits()
+                    self._limit = None
 
 
-def _find_openblas():
-    """(set_num_threads, get_num_threads) of the OpenBLAS numpy loaded, or None."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps
-                     if "openblas" in line.lower() and ".so" in line}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for set_name, get_name in zip(_SETTER_NAMES, _GETTER_NAMES):
-            if hasattr(lib, set_name) and hasattr(lib, get_name):
-                setter, getter = getattr(lib, set_name), getattr(lib, get_name)
-                setter.argtypes, setter.restype = [ctypes.c_int], None
-                getter.argtypes, getter.restype = [], ctypes.c_int
-                return setter, getter
-    return None
-
-
-_lock = threading.Lock()
-_openblas = None
-_looked_up = False
-_active_runs = 0
-_saved_threads = 1
-
-
-def _control():
-    global _openblas, _looked_up
-    if not _looked_up:
-        np.ones((2, 2)) @ np.ones((2, 2))      # make sure numpy's BLAS is loaded
-        _openblas, _looked_up = _find_openblas(), True
-    return _openblas
+single_threaded_blas = _SingleThreadedBlas()
 
 
 def controls_blas() -> bool:
     """Whether numpy's BLAS threads can be held to one during runs (then ``matmul`` splits
     products over the pool)."""
-    with _lock:
-        return _control() is not None
-
-
-class _SingleThreadedBlas:
-    """Holds numpy's OpenBLAS to one thread while any run is inside (re-entrant across
-    threads); restores the previous count when the last one leaves."""
-
-    def __enter__(self) -> None:
-        global _active_runs, _saved_threads
-        with _lock:
-            control = _control()
-            if control is not None:
-                if _active_runs == 0:
-                    _saved_threads = control[1]()
-                    control[0](1)
-                _active_runs += 1
-
-    def __exit__(self, *exc) -> None:
-        global _active_runs
-        with _lock:
-            if _openblas is not None:
-                _active_runs -= 1
-                if _active_runs == 0:
-                    _openblas[0](_saved_threads)
-
-
-single_threaded_blas = _SingleThreadedBlas()
+    return single_threaded_blas.controls()
 
 
 def batch_ranges(n: int) -> list[tuple[int, int]]:
@@ -106,7 +82,7 @@ def batch_ranges(n: int) -> list[tuple[int, int]]:
     run in that mode, outside pool threads, at least two rows per thread), else whole:
     kernels with several GEMMs per call (the DFT convolutions) then split once by batch."""
     threads = num_threads()
-    if _active_runs == 0 or threads == 1 or n < 2 * threads or in_pool_thread():
+    if single_threaded_blas.holders == 0 or threads == 1 or n < 2 * threads or in_pool_thread():
         return [(0, n)]
     return _bounds(n, threads)
 
@@ -165,8 +141,9 @@ def _bounds(extent: int, parts: int) -> list[tuple[int, int]]:
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``np.matmul(a, b, out=out)``, split over the intra-op pool when large and BLAS is
     held to one thread (``single_threaded_blas``)."""
-    if (_active_runs == 0 or a.ndim < 2 or b.ndim < 2 or a.size * b.shape[-1] < _SPLIT_MIN_MACS
-            or a.dtype != b.dtype or a.dtype.kind not in "fc" or num_threads() == 1):
+    if (single_threaded_blas.holders == 0 or a.ndim < 2 or b.ndim < 2
+            or a.size * b.shape[-1] < _SPLIT_MIN_MACS or a.dtype != b.dtype
+            or a.dtype.kind not in "fc" or num_threads() == 1):
         return np.matmul(a, b, out=out)
     threads = num_threads()
     m, k = a.shape[-2:]

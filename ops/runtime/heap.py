@@ -4,26 +4,20 @@ glibc serves every allocation above its mmap threshold (128 KiB at start) with a
 ``mmap`` and returns it with ``munmap`` when freed, so each step of a conv net pays a page
 fault per 4 KiB of every activation, gradient and scratch buffer: on the tutorial CNN that
 is a third of the step.  TensorFlow avoids this with its own (BFC) allocator; numpy uses
-``malloc``, so the Session raises glibc's mmap and trim thresholds once per process and
-freed buffers are recycled from the heap instead.  Opt out with the environment variable
-``SESSIONFLOW_KEEP_FREED_BUFFERS=0``.  Other C libraries are left as they are.
+``malloc``, so the first Session raises glibc's mmap and trim thresholds (their values and
+the opt-out are settings of ``ops.runtime.config``) and freed buffers are recycled from the
+heap instead.  Other C libraries are left as they are.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 import sys
 import threading
 
 # mallopt parameters (glibc's malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-
-# Buffers up to this size come from the heap; freed heap memory up to the trim threshold
-# stays mapped for reuse.  (glibc caps the mmap threshold at 32 MiB on 64-bit builds.)
-MMAP_THRESHOLD = 32 << 20
-TRIM_THRESHOLD = 1 << 30
 
 _lock = threading.Lock()
 _applied: bool | None = None
@@ -43,15 +37,15 @@ def _glibc():
     return libc
 
 
-def keep_freed_buffers() -> bool:
-    """Applies the thresholds once per process; True when glibc accepted them."""
+def keep_freed_buffers(mmap_threshold: int, trim_threshold: int) -> bool:
+    """Sets glibc's mmap threshold (buffers up to it come from the heap) and trim threshold
+    (freed heap memory up to it stays mapped), once per process: later calls change
+    nothing.  True when glibc accepted them."""
     global _applied
     with _lock:
         if _applied is None:
-            _applied = False
-            libc = None if os.environ.get("SESSIONFLOW_KEEP_FREED_BUFFERS") == "0" \
-                else _glibc()
-            if libc is not None:
-                _applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and \
-                    bool(libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+            libc = _glibc()
+            _applied = libc is not None and \
+                bool(libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold)) and \
+                bool(libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold))
         return _applied

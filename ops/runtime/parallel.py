@@ -2,16 +2,19 @@
 
 A kernel that makes several elementwise passes over a large array (pooling, optimizer
 updates, big elementwise ops) runs them on cache-sized chunks, so each pass after the
-first reads from cache instead of memory, and hands the chunks to a process-wide thread
-pool (numpy releases the GIL inside its loops).  In runs where the pool owns the cores
-(``ops.blas``), GEMMs and convolutions are split over it too.
-``ConfigProto.intra_op_parallelism_threads`` sets the pool size (0 = one thread per
-available core), as in TensorFlow.
+first reads from cache instead of memory, and hands the chunks to the intra-op pool
+(numpy releases the GIL inside its loops).  In runs where the pool owns the cores
+(``ops.runtime.blas``), GEMMs and convolutions are split over it too.  There is one pool
+per process, sized by its first user (``process_pool``: the first Session, from
+``ConfigProto.intra_op_parallelism_threads``, 0 = one thread per available core), as in
+TensorFlow; a session with a pool of its own (``ops.runtime.config``) makes it current on
+its thread for the length of each run (``using_pool``).
 """
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -21,58 +24,131 @@ import numpy as np
 # the per-core L2 cache.
 CHUNK_BYTES = 1 << 20
 
-_lock = threading.Lock()
-_in_worker = threading.local()
-_pool: ThreadPoolExecutor | None = None
-_num_threads = 0
-
 
 def available_cores() -> int:
+    """The cores this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:       # not Linux
         return max(1, os.cpu_count() or 1)
 
 
+def pool_size(requested: int) -> int:
+    """The threads a pool asked for ``requested`` threads gets (0 or less: one per core)."""
+    return int(requested) if requested and requested > 0 else available_cores()
+
+
+class IntraOpPool:
+    """A fixed number of intra-op threads (0 or less: one per available core), started
+    on first use."""
+
+    def __init__(self, size: int):
+        self.size = pool_size(size)
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        _all_pools.add(self)
+
+    def executor(self) -> ThreadPoolExecutor:
+        """The threads, started on the first call."""
+        executor = self._executor
+        if executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(
+                        self.size, thread_name_prefix="sessionflow-intra-op",
+                        initializer=_mark_worker)
+                executor = self._executor
+        return executor
+
+    def shutdown(self) -> None:
+        """Lets the threads end once their work is done; a later use starts new ones."""
+        with self._lock:
+            old, self._executor = self._executor, None
+        if old is not None:
+            old.shutdown(wait=False)
+
+    def _forget_threads(self) -> None:
+        """In a forked child, which has none of the parent's threads."""
+        self._executor = None
+
+
+class _ThreadState(threading.local):
+    active = False                      # running a part of a split
+    pool: IntraOpPool | None = None     # a session's own pool, during its runs
+
+
+_thread = _ThreadState()
+_all_pools: weakref.WeakSet = weakref.WeakSet()
+_process_lock = threading.Lock()
+_process_pool: IntraOpPool | None = None
+# Set (for good) when a session first runs on a pool of its own; until then kernels skip
+# the thread-local lookup.
+_pools_per_thread = False
+
+
+def process_pool(size: int = 0) -> IntraOpPool:
+    """The process-wide pool.  The first call creates it with ``size`` threads (0 or less:
+    one per available core); later calls get that pool whatever they ask for."""
+    global _process_pool
+    with _process_lock:
+        if _process_pool is None:
+            _process_pool = IntraOpPool(size)
+        return _process_pool
+
+
 def set_num_threads(n: int) -> None:
-    """Sets the pool size; 0 or less means one thread per available core."""
-    global _pool, _num_threads
-    n = int(n) if n and n > 0 else available_cores()
-    with _lock:
-        if n != _num_threads:
-            old, _pool, _num_threads = _pool, None, n
-            if old is not None:
-                old.shutdown(wait=False)
+    """Replaces the process-wide pool by one of ``n`` threads (0 or less: one per core).
+    For programs and tests that own the process; sessions never resize the pool."""
+    global _process_pool
+    with _process_lock:
+        old = _process_pool
+        if old is not None and old.size == pool_size(n):
+            return
+        _process_pool = IntraOpPool(n)
+    if old is not None:
+        old.shutdown()
+
+
+def _current_pool() -> IntraOpPool:
+    if _pools_per_thread and _thread.pool is not None:
+        return _thread.pool
+    return _process_pool or process_pool()
 
 
 def num_threads() -> int:
-    if not _num_threads:
-        set_num_threads(0)
-    return _num_threads
+    """The size of the pool this thread's kernels split their work over."""
+    return _current_pool().size
 
 
-def _get_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max(_num_threads, 1),
-                                       thread_name_prefix="sessionflow-intra-op",
-                                       initializer=_mark_worker)
-        return _pool
+class using_pool:
+    """Makes ``pool`` the one this thread's kernels use while the block runs (a session
+    with a pool of its own, during a run; one instance per use)."""
+
+    __slots__ = ("_pool", "_outer")
+
+    def __init__(self, pool: IntraOpPool):
+        self._pool = pool
+
+    def __enter__(self) -> None:
+        global _pools_per_thread
+        _pools_per_thread = True
+        self._outer, _thread.pool = _thread.pool, self._pool
+
+    def __exit__(self, *exc) -> None:
+        _thread.pool = self._outer
 
 
 def _mark_worker() -> None:
-    _in_worker.active = True
+    _thread.active = True
 
 
-def _forget_pool_in_child() -> None:
-    """A forked child has none of the parent's pool threads: start a fresh pool on demand."""
-    global _pool
-    _pool = None
+def _forget_threads_in_child() -> None:
+    for pool in list(_all_pools):
+        pool._forget_threads()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_in_child)
+    os.register_at_fork(after_in_child=_forget_threads_in_child)
 
 
 class _BlasOwnsCores:
@@ -81,13 +157,14 @@ class _BlasOwnsCores:
 
     def __init__(self):
         self.holders = 0
+        self._lock = threading.Lock()
 
     def __enter__(self) -> None:
-        with _lock:
+        with self._lock:
             self.holders += 1
 
     def __exit__(self, *exc) -> None:
-        with _lock:
+        with self._lock:
             self.holders -= 1
 
 
@@ -97,7 +174,7 @@ blas_owns_cores = _BlasOwnsCores()
 def in_pool_thread() -> bool:
     """Whether this thread is running a part of a split (a pool thread, or the caller
     while it runs its own part)."""
-    return getattr(_in_worker, "active", False)
+    return _thread.active
 
 
 def rows_per_chunk(row_bytes: int) -> int:
@@ -113,14 +190,14 @@ def run_parts(parts: list) -> None:
         for fn, lo, hi in parts:
             fn(lo, hi)
         return
-    pool = _get_pool()
-    futures = [pool.submit(fn, lo, hi) for fn, lo, hi in parts[1:]]
-    _in_worker.active = True
+    executor = _current_pool().executor()
+    futures = [executor.submit(fn, lo, hi) for fn, lo, hi in parts[1:]]
+    _thread.active = True
     try:
         fn, lo, hi = parts[0]
         fn(lo, hi)
     finally:
-        _in_worker.active = False
+        _thread.active = False
         for future in futures:
             future.result()
 

@@ -29,7 +29,9 @@ import numpy as np
 from ...graph import errors
 from ...graph.core import Operation, Tensor
 from ...ops.control_flow.control_flow_v1_ops import CONTROL_FLOW_V1_TYPES
-from . import plan as _ex
+from ...ops.framework.kernel_binding import KernelContext, bind_kernel, op_error
+from ...ops.state import state_ops
+from .plan import signature_ops
 
 DEAD = object()  # the dead-tensor marker (a value that must never reach a kernel)
 
@@ -111,11 +113,13 @@ class _Pending:
 class DataflowPlan:
     """A compiled (feeds, fetches, targets) signature run by the dataflow interpreter."""
 
-    def __init__(self, feed_tensors: Sequence[Tensor], fetch_tensors: Sequence[Tensor],
-                 fetch_ops: Sequence[Operation], fed: set, ctx: Any):
+    def __init__(self, graph, feed_tensors: Sequence[Tensor], fetch_tensors: Sequence[Tensor],
+                 target_ops: Sequence[Operation], ctx: KernelContext):
+        self.graph = graph
         self.feed_tensors = list(feed_tensors)
         self.fetch_tensors = list(fetch_tensors)
-        ops = _needed(fetch_ops, fed)
+        fed = set(feed_tensors)
+        ops = _needed(signature_ops(fetch_tensors, target_ops, fed), fed)
         nodes = {op: _Node(op, i) for i, op in enumerate(ops)}
         self.nodes = list(nodes.values())
         self._enter_counts: collections.Counter = collections.Counter()
@@ -133,7 +137,7 @@ class DataflowPlan:
                 _check_root_frame(nodes[t._op], t, frames)
                 nodes[t._op].fetch_ports.append((t._value_index, i))
 
-    def _wire(self, node: _Node, nodes: dict, feed_pos: dict, ctx: Any) -> None:
+    def _wire(self, node: _Node, nodes: dict, feed_pos: dict, ctx: KernelContext) -> None:
         """Counts the node's fan-in and registers it as a consumer of its inputs' producers."""
         op = node.op
         for pos, t in enumerate(op._inputs):
@@ -152,7 +156,7 @@ class DataflowPlan:
         if node.kind == "Enter":
             self._enter_counts[_frame_name(op)] += 1
         if node.kind is None:
-            node.kernel = _ex.bind_kernel(op, ctx)
+            node.kernel = bind_kernel(op, ctx)
 
     # -- running --------------------------------------------------------------------------
     def run(self, feed_values: Sequence) -> list:
@@ -312,7 +316,7 @@ class _Run:
             try:
                 outputs = self._compute(node, inputs)
             except Exception as e:
-                raise _ex.op_error(node.op, e, inputs) from e
+                raise op_error(node.op, e, inputs) from e
             self._record(node, start)
         self._propagate(node, frame, it, dead, outputs)
 
@@ -444,7 +448,7 @@ class _Run:
                                  f"never computed in the root frame (a tensor inside a while "
                                  f"loop, or malformed control flow)")
             if t._dtype.is_ref_dtype:
-                value = _ex.state_ops.deref(value)
+                value = state_ops.deref(value)
             out[i] = value
         return out
 

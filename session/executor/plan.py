@@ -1,23 +1,23 @@
-"""Execution plans: prune, fold, order and slot a graph once; run it as one tight loop.
+"""Static plans: prune, fold, order and slot a graph once; run it as one tight loop.
 
-A ``Plan`` is built per (graph version, feeds, fetches, targets). Building prunes to what
-the fetches need (stopping at fed tensors), folds stateless ops whose inputs are all
+A ``StaticPlan`` is built per (graph version, feeds, fetches, targets). Building prunes to
+what the fetches need (stopping at fed tensors), folds stateless ops whose inputs are all
 constant, merges duplicate stateless ops (CSE), orders the rest topologically, binds
 each op's kernel, and records each slot's last use so large values are freed early.
-Running is a plain loop over prepared step closures.
+Running is a plain loop over prepared step closures.  (``make_plan`` chooses between this
+and the dataflow executor.)
 """
 from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ...graph import errors, op_registry
 from ...graph.core import Operation, Tensor
-from ...graph.op_builder import is_list_output
+from ...ops.framework.kernel_binding import KernelContext, bind_kernel, op_error
 from ...ops.state import state_ops
 from .remapper import FusedNode, remap
 
@@ -28,50 +28,10 @@ _FREE_THRESHOLD_BYTES = 1 << 16
 _FOLD_MAX_ELEMENTS = 1 << 20
 
 
-class KernelContext:
-    """What kernels may bind at plan time: the session's resources and seeds, and the ops
-    of the plan being built (``plan_ops``: kernels may specialise on their consumers in
-    the same plan, as MaxPool keeps its winners for a MaxPoolGrad)."""
-
-    def __init__(self, resource_mgr: Any = None, session: Any = None):
-        self.resource_mgr = resource_mgr
-        self.session = session
-        self.plan_ops: frozenset = frozenset()
-
-    @contextmanager
-    def building(self, ops: Sequence[Operation]) -> Iterator[None]:
-        """Sets ``plan_ops`` while a plan binds its kernels (nested plans restore it)."""
-        outer, self.plan_ops = self.plan_ops, frozenset(ops)
-        try:
-            yield
-        finally:
-            self.plan_ops = outer
-
-    def sub_plan(self, graph, feeds: Sequence[Tensor], fetches: Sequence[Tensor],
-                 targets: Sequence[Operation] = ()) -> "Plan":
-        """A plan over a function body graph sharing this context (control-flow kernels)."""
-        return Plan(graph, feeds, fetches, targets, self)
-
-
-def op_error(op: Operation, exc: BaseException, input_values: Sequence | None = None):
-    """Wraps a kernel failure in TF's error class, naming the op, type, shapes, origin
-    (for a fused step: its name and type; the error's ``op`` is the chain's first op)."""
-    shapes = ""
-    if input_values is not None:
-        shapes = ", ".join(str(list(np.shape(v))) if v is not None else "?"
-                           for v in input_values)
-    where = f"\n\t [[node {op.name} ({op.type}, input shapes: [{shapes}]) defined at " \
-            f"{op.where()} ]]"
-    graph_op = op.chain[0] if isinstance(op, FusedNode) else op
-    if isinstance(exc, errors.OpError):
-        msg = exc.message if f"node {op.name} " in exc.message else exc.message + where
-        return type(exc)(None, graph_op, msg)
-    if isinstance(exc, (ValueError, TypeError, IndexError)):
-        detail = str(exc)
-    else:
-        detail = f"{type(exc).__name__}: {exc}"
-    return errors.InvalidArgumentError(None, graph_op, f"{op.type} op '{op.name}' failed: "
-                                                       f"{detail}{where}")
+def signature_ops(fetch_tensors: Sequence[Tensor], target_ops: Sequence[Operation],
+                  fed: set) -> list[Operation]:
+    """The ops a signature must run: the producers of unfed fetches, then the targets."""
+    return [t._op for t in fetch_tensors if t not in fed] + list(target_ops)
 
 
 def prune(fetch_ops: Sequence[Operation], fed: set) -> list[Operation]:
@@ -132,8 +92,9 @@ def _cse_key(op: Operation, input_keys: tuple) -> tuple | None:
     return (op._type, input_keys, tuple(c._name for c in op._control_inputs), tuple(attrs))
 
 
-class Plan:
-    """A compiled (feeds, fetches, targets) signature of one graph version."""
+class StaticPlan:
+    """A compiled (feeds, fetches, targets) signature of one graph version, run as a
+    fixed list of steps."""
 
     def __init__(self, graph, feed_tensors: Sequence[Tensor], fetch_tensors: Sequence[Tensor],
                  target_ops: Sequence[Operation], ctx: KernelContext):
@@ -141,14 +102,7 @@ class Plan:
         self.feed_tensors = list(feed_tensors)
         self.fetch_tensors = list(fetch_tensors)
         fed = set(feed_tensors)
-        fetch_ops = [t._op for t in fetch_tensors if t not in fed] + list(target_ops)
-        from . import dataflow as dataflow_executor
-        if dataflow_executor.uses_control_flow_v1(fetch_ops, fed):  # decided once, per plan
-            dataflow = dataflow_executor.DataflowPlan(feed_tensors, fetch_tensors, fetch_ops,
-                                                      fed, ctx)
-            self.run, self.run_instrumented = dataflow.run, dataflow.run_instrumented
-            return
-        ops = prune(fetch_ops, fed)
+        ops = prune(signature_ops(fetch_tensors, target_ops, fed), fed)
         with ctx.building(ops):
             self._build(remap(ops, fed, fetch_tensors), fed, ctx)
 
@@ -256,7 +210,7 @@ class Plan:
                 step(vals)
         except Exception as e:
             op, ins = self._step_ops[step]
-            raise op_error(op, e, [vals[s] for s in ins]) from e
+            raise _step_error(op, e, [vals[s] for s in ins]) from e
         return self._outputs(vals)
 
     def run_instrumented(self, feed_values: Sequence, step_stats=None,
@@ -279,7 +233,7 @@ class Plan:
             try:
                 step(vals)
             except Exception as e:
-                raise op_error(op, e, [vals[s] for s in ins]) from e
+                raise _step_error(op, e, [vals[s] for s in ins]) from e
             end = time.time()
             if node_stats is not None:
                 micros = int((end - start) * 1e6)
@@ -301,55 +255,9 @@ class Plan:
         return out
 
 
-def bind_kernel(op: Operation, ctx: KernelContext) -> Callable:
-    """The op's kernel bound to its attrs, with ref inputs dereferenced and a one-element
-    list output unwrapped (both executors bind kernels this way)."""
-    factory = op_registry.KERNELS.get(op._type)
-    if factory is None:
-        raise errors.NotFoundError(
-            None, op, f"No registered kernel for op type '{op._type}' (node {op.name}, "
-                      f"defined at {op.where()}).")
-    try:
-        kernel = factory(op, ctx)
-    except errors.OpError as e:
-        raise op_error(op, e) from None
-    ref_positions = _deref_positions(op)
-    if ref_positions:
-        kernel = _dereferencing(kernel, ref_positions)
-    if len(op._outputs) == 1 and is_list_output(op._op_def):
-        kernel = _first_of(kernel)  # list-typed outputs come back as sequences
-    return kernel
-
-
-def _deref_positions(op: Operation) -> tuple:
-    """Inputs that receive a ``*_ref`` tensor through a non-ref argument (auto-deref)."""
-    if not any(t._dtype.is_ref_dtype for t in op._inputs):
-        return ()
-    flags = []
-    for arg in op._op_def.input_arg:
-        if arg.number_attr:
-            flags.extend([arg.is_ref] * op._attrs[arg.number_attr])
-        elif arg.type_list_attr:
-            flags.extend([arg.is_ref] * len(op._attrs[arg.type_list_attr]))
-        else:
-            flags.append(arg.is_ref)
-    return tuple(i for i, (t, is_ref) in enumerate(zip(op._inputs, flags))
-                 if t._dtype.is_ref_dtype and not is_ref)
-
-
-def _first_of(kernel: Callable) -> Callable:
-    def first(*args):
-        return kernel(*args)[0]
-    return first
-
-
-def _dereferencing(kernel: Callable, positions: tuple) -> Callable:
-    def deref_kernel(*args):
-        args = list(args)
-        for i in positions:
-            args[i] = state_ops.deref(args[i])
-        return kernel(*args)
-    return deref_kernel
+def _step_error(op: Any, exc: BaseException, input_values: list) -> errors.OpError:
+    """``op_error`` for a step; a fused step's error carries the chain's first op."""
+    return op_error(op, exc, input_values, op.chain[0] if isinstance(op, FusedNode) else op)
 
 
 def _read_only(value: Any) -> Any:

@@ -5,7 +5,8 @@ its spinning workers hand off in microseconds (the intra-op pool then stays idle
 threads would only contend with them).  Plans with many memory-bound kernels
 between their products (a conv net) run fastest with BLAS held to one thread and the
 intra-op pool splitting both the products and those kernels (``ops.blas``).  A plan's
-first runs time a block of runs in each mode; the faster mode is kept from then on.
+first runs time a block of runs in each mode; the faster mode is kept from then on
+(unless ``RuntimeConfig.blas_threading`` fixes the mode).
 The modes' results differ by rounding only (a product split along its inner dimension
 adds partial products).
 """
@@ -28,11 +29,12 @@ class ThreadingTuner:
 
     __slots__ = ("_native", "_pool", "_runs", "pool_mode")
 
-    def __init__(self):
+    def __init__(self, blas_threading: str = "auto"):
         self._native: list[float] = []
         self._pool: list[float] = []
         self._runs = 0
-        self.pool_mode: bool | None = None if controls_blas() else False
+        fixed = {"auto": None, "blas": False, "pool": True}[blas_threading]
+        self.pool_mode: bool | None = fixed if controls_blas() else False
 
     def run(self, fn: Callable[[], list]) -> list:
         mode = self.pool_mode

@@ -11,8 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ("graph", "ops", "session", "sessionflow", "tools")
 MAX_LINES = 800
 # Modules over the limit today, each to be split along its seams (the list only shrinks).
-OVERSIZE_ALLOWED: set[str] = {
-    "sessionflow.ops.io.tensor_bundle"}
+OVERSIZE_ALLOWED: set[str] = set()
 # Import cycles at module level today (each a sorted tuple of modules; the list only shrinks).
 CYCLES_ALLOWED: set[tuple[str, ...]] = set()
 

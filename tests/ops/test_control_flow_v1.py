@@ -9,7 +9,8 @@ import sessionflow as tf
 from sessionflow.graph import errors
 from sessionflow.graph.serialization.graph_io import update_input
 from sessionflow.graph.op_builder import apply_op
-from sessionflow.session.executor.plan import KernelContext, Plan
+from sessionflow.ops.framework.kernel_binding import KernelContext
+from sessionflow.session.executor import DataflowPlan, StaticPlan, make_plan
 
 from tests.conftest import run as _run
 from .specs_control_flow_v1 import stack_round_trip, v1_cond, v1_while, while_ref
@@ -225,12 +226,12 @@ def test_plain_plans_keep_the_static_step_list():
     with tf.Graph().as_default() as g:
         x = tf.placeholder(tf.float32, [2])
         y = x * 2.0
-        plan = Plan(g, [x], [y], [], KernelContext())
-        assert "run" not in vars(plan) and plan.steps
+        plan = make_plan(g, [x], [y], [], KernelContext())
+        assert isinstance(plan, StaticPlan) and plan.steps
         trips = tf.placeholder(tf.int32, [])
         i, _ = v1_while(trips, x)
-        plan = Plan(g, [trips, x], [i], [], KernelContext())
-        assert "run" in vars(plan)
+        plan = make_plan(g, [trips, x], [i], [], KernelContext())
+        assert isinstance(plan, DataflowPlan)
         assert plan.run([np.int32(2), np.zeros(2, np.float32)])[0] == 2
 
 

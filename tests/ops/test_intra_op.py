@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+import threadpoolctl
 
 import sessionflow as sf
 from sessionflow.graph.op_builder import apply_op
@@ -18,6 +19,7 @@ from sessionflow.ops.nn import fused_ops as nn_ops, pool_ops as nn_conv_ops
 from sessionflow.ops.math import reduction_ops
 from sessionflow.ops.nn.kernels import conv as K
 from sessionflow.ops.nn.kernels import pool as P
+from sessionflow.ops.runtime import config as runtime_config
 from sessionflow.ops.runtime import heap
 from sessionflow.session.executor import threading_tuner
 
@@ -121,16 +123,33 @@ def test_split_matmul_equals_numpy(sa, sb, monkeypatch, tiny_chunks):
     monkeypatch.setattr(blas, "run_parts",
                         lambda parts: splits.append(len(parts)) or parallel.run_parts(parts))
     a, b = RNG.standard_normal(sa), RNG.standard_normal(sb)
-    before = blas._openblas[1]()
+    before = _blas_threads()
     with blas.single_threaded_blas:
-        assert blas._openblas[1]() == 1
+        assert _blas_threads() == [1] * len(before)
         got = blas.matmul(a, b)
         out = np.empty_like(got)
         assert blas.matmul(a, b, out=out) is out
-    assert blas._openblas[1]() == before             # restored after the run
+    assert _blas_threads() == before                 # restored after the run
     assert splits == [2, 2]                          # both products really were split
     np.testing.assert_allclose(got, np.matmul(a, b), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(out, got)
+
+
+def _blas_threads() -> list[int]:
+    return [lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+            if lib["user_api"] == "blas"]
+
+
+def test_single_threaded_blas_is_reentrant_and_restores_once():
+    if not blas.controls_blas():
+        pytest.skip("numpy's BLAS is not controllable here")
+    before = _blas_threads()
+    with blas.single_threaded_blas:
+        with blas.single_threaded_blas:                 # a concurrent or nested run
+            assert blas.single_threaded_blas.holders == 2
+        assert _blas_threads() == [1] * len(before)     # still held by the outer run
+    assert blas.single_threaded_blas.holders == 0
+    assert _blas_threads() == before
 
 
 def test_matmul_outside_runs_is_numpy():
@@ -154,7 +173,7 @@ def test_tuner_keeps_the_faster_mode(monkeypatch, pool_faster):
     monkeypatch.setattr(threading_tuner.time, "perf_counter", lambda: clock[0])
 
     def step():
-        pool = blas._active_runs > 0
+        pool = blas.single_threaded_blas.holders > 0
         clock[0] += 0.010 if pool == pool_faster else 0.020
         return []
     runs = 0
@@ -197,14 +216,18 @@ def test_session_results_agree_in_both_modes():
 def test_keep_freed_buffers_is_applied_once_on_glibc(monkeypatch):
     if heap._glibc() is None:
         pytest.skip("not glibc")
-    assert heap.keep_freed_buffers() is True
-    assert heap.keep_freed_buffers() is True
+    defaults = runtime_config.RuntimeConfig()
+    assert heap.keep_freed_buffers(defaults.mmap_threshold, defaults.trim_threshold) is True
+    assert heap.keep_freed_buffers(defaults.mmap_threshold, defaults.trim_threshold) is True
 
 
 def test_keep_freed_buffers_opt_out(monkeypatch):
     monkeypatch.setattr(heap, "_applied", None)
     monkeypatch.setenv("SESSIONFLOW_KEEP_FREED_BUFFERS", "0")
-    assert heap.keep_freed_buffers() is False
+    config = runtime_config.RuntimeConfig.from_environment()
+    assert config.keep_freed_buffers is False
+    runtime_config.apply(config)
+    assert heap._applied is None                        # the thresholds were left alone
 
 
 # -- fast kernel paths -------------------------------------------------------------------
@@ -354,16 +377,6 @@ def test_max_pool_winners_need_the_same_input_and_attrs():
     yv = P.max_pool(xv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
     np.testing.assert_array_equal(got, P.max_pool_grad(ov, yv, np.ones_like(yv), [1, 2, 2, 1],
                                                        [1, 2, 2, 1], "VALID"))
-
-
-def test_config_intra_op_parallelism_threads_sizes_the_pool():
-    try:
-        with sf.Session(graph=sf.Graph(), config=sf.ConfigProto(intra_op_parallelism_threads=1)):
-            assert parallel.num_threads() == 1
-        sf.Session(graph=sf.Graph(), config=sf.ConfigProto()).close()     # 0: unchanged
-        assert parallel.num_threads() == 1
-    finally:
-        parallel.set_num_threads(0)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

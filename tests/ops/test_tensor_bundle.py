@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from sessionflow.graph import dtypes, errors
+from sessionflow.ops.io import sstable
 from sessionflow.ops.io import tensor_bundle as tb
 from sessionflow.ops.io.crc32c import crc32c, mask
 from sessionflow.ops.io.tensor_bundle import BundleReader, BundleWriter, merge_bundles
@@ -159,13 +160,13 @@ def _index_blocks(prefix):
     """(key, entry count, restart count) of each data block of a bundle's index."""
     buf = Path(tb.index_filename(str(prefix))).read_bytes()
     end = len(buf) - 48
-    _, pos = tb._decode_handle(buf, end, end + 40)
-    index_handle, _ = tb._decode_handle(buf, pos, end + 40)
+    _, pos = sstable._decode_handle(buf, end, end + 40)
+    index_handle, _ = sstable._decode_handle(buf, pos, end + 40)
     blocks = []
-    for key, value in tb._block_entries(tb._read_block(buf, index_handle, end, "i"), "i"):
-        block = tb._read_block(buf, tb._decode_handle(value, 0, len(value))[0], end, "d")
+    for key, value in sstable._block_entries(sstable._read_block(buf, index_handle, end, "i"), "i"):
+        block = sstable._read_block(buf, sstable._decode_handle(value, 0, len(value))[0], end, "d")
         restarts = struct.unpack_from("<I", block, len(block) - 4)[0]
-        blocks.append((key, len(tb._block_entries(block, "d")), restarts))
+        blocks.append((key, len(sstable._block_entries(block, "d")), restarts))
     return blocks
 
 
@@ -310,8 +311,8 @@ def test_footer_handle_beyond_file(saved):
 
     def forge(data):
         end = len(data) - 48
-        meta, _ = tb._decode_handle(bytes(data), end, end + 40)
-        footer = tb._encode_handle(meta) + tb._encode_handle((1 << 40, 100))
+        meta, _ = sstable._decode_handle(bytes(data), end, end + 40)
+        footer = sstable._encode_handle(meta) + sstable._encode_handle((1 << 40, 100))
         return data[:-48] + footer.ljust(40, b"\0") + data[-8:]
     _edit(tb.index_filename(prefix), forge)
     with pytest.raises(errors.DataLossError, match="runs past"):
@@ -364,7 +365,7 @@ def test_version_and_missing_header(saved):
     with pytest.raises(errors.InvalidArgumentError, match="min consumer version 2"):
         BundleReader(prefix)
     with open(tb.index_filename(prefix), "wb") as stream:
-        table = tb._TableWriter(stream, 1024)
+        table = sstable.TableWriter(stream, 1024)
         table.add(b"a", b"")
         table.finish()
     with pytest.raises(errors.DataLossError, match="header entry"):
@@ -396,10 +397,10 @@ def test_fuzzed_indexes_only_raise_typed_errors(saved):
     prefix, _ = saved
     original = Path(tb.index_filename(prefix)).read_bytes()
     end = len(original) - 48
-    _, pos = tb._decode_handle(original, end, end + 40)
-    index_handle, _ = tb._decode_handle(original, pos, end + 40)
-    first = tb._block_entries(tb._read_block(original, index_handle, end, "i"), "i")[0][1]
-    (offset, size), _ = tb._decode_handle(first, 0, len(first))
+    _, pos = sstable._decode_handle(original, end, end + 40)
+    index_handle, _ = sstable._decode_handle(original, pos, end + 40)
+    first = sstable._block_entries(sstable._read_block(original, index_handle, end, "i"), "i")[0][1]
+    (offset, size), _ = sstable._decode_handle(first, 0, len(first))
     rng = np.random.default_rng(5)
     outcomes = set()
     for _ in range(300):

@@ -138,12 +138,12 @@ def test_fetched_constant_is_a_private_copy(graph):
 
 def test_plan_cached_per_signature_and_rebuilt_after_graph_change(graph, monkeypatch):
     builds = []
-    original = executor.Plan.__init__
+    original = executor.StaticPlan.__init__
 
     def counting(self, *args, **kwargs):
         builds.append(1)
         original(self, *args, **kwargs)
-    monkeypatch.setattr(executor.Plan, "__init__", counting)
+    monkeypatch.setattr(executor.StaticPlan, "__init__", counting)
     x = tf.placeholder(tf.float32, [])
     y = x + 1.0
     with tf.Session() as sess:
@@ -157,14 +157,14 @@ def test_plan_cached_per_signature_and_rebuilt_after_graph_change(graph, monkeyp
 
 def test_concurrent_runs_are_correct_and_build_one_plan(graph, monkeypatch):
     builds = []
-    original = executor.Plan.__init__
+    original = executor.StaticPlan.__init__
     lock = threading.Lock()
 
     def counting(self, *args, **kwargs):
         with lock:
             builds.append(1)
         original(self, *args, **kwargs)
-    monkeypatch.setattr(executor.Plan, "__init__", counting)
+    monkeypatch.setattr(executor.StaticPlan, "__init__", counting)
     x = tf.placeholder(tf.float32, [64])
     y = tf.reduce_sum(tf.tanh(x) * 2.0)
     sess = tf.Session()
