@@ -11,7 +11,7 @@ from ...graph.autodiff.gradients_impl import gradients
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import Dimension, TensorShape
 from ..framework import raw_ops, shape_fns
-from .kernel_binding import declare_bound
+from .kernel_attrs import declare_bound
 from .kernels import norm as norm_kernels
 
 EXPORTS: dict[str, list[str]] = {"nn": ["fused_batch_norm"]}

@@ -3,7 +3,7 @@ helper ops, each differentiable again as in ``nn_grad.py``), and the ``tf.nn`` c
 with TF1 signatures.
 
 Kernels are ``kernels/conv``'s numpy functions bound to the op's attrs
-(``kernel_binding``); the depthwise backprops' OpDefs come from ``ops_nn_extra.pbtxt``.
+(``kernel_attrs``); the depthwise backprops' OpDefs come from ``ops_nn_extra.pbtxt``.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
 from ..framework import raw_ops, shape_fns
 from ..framework.deprecation import deprecated_argument_lookup
-from .kernel_binding import attrs_for, declare_bound, output_shape_fn, sizes_input_shape
+from .kernel_attrs import attrs_for, declare_bound, output_shape_fn, sizes_input_shape
 from .kernels import conv as conv_kernels, geometry
 
 EXPORTS: dict[str, list[str]] = {

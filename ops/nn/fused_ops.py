@@ -21,7 +21,7 @@ from ...graph.tensor_shape import TensorShape
 from ..framework.declare import declare
 from ..runtime.parallel import for_each_chunk, rows_per_chunk
 from .activation_ops import activation_in_place, relu_grad
-from .kernel_binding import kernel_factory
+from .kernel_attrs import kernel_factory
 from .kernels import conv as conv_kernels, pool as pool_kernels
 from .pool_ops import kept_winners
 from .shape_checks import merge_dim, with_rank

@@ -2,7 +2,7 @@
 and the ``tf.nn`` pooling constructors with TF1 signatures.
 
 Kernels are ``kernels/pool``'s numpy functions bound to the op's attrs
-(``kernel_binding``). A MaxPool whose MaxPoolGrad runs in the same plan keeps where each
+(``kernel_attrs``). A MaxPool whose MaxPoolGrad runs in the same plan keeps where each
 window's gradient goes, so the gradient kernel need not scan the input again.
 MaxPoolGradGrad's OpDef comes from ``ops_nn_extra.pbtxt``.
 """
@@ -19,7 +19,7 @@ from ..framework import raw_ops
 from ..framework.declare import declare
 from ..framework.deprecation import deprecated_argument_lookup
 from .conv_ops import convert_padding, get_sequence, shape_input
-from .kernel_binding import (attrs_for, declare_bound, dims_or_none, kernel_factory, keywords,
+from .kernel_attrs import (attrs_for, declare_bound, dims_or_none, kernel_factory, keywords,
                              output_shape_fn, pick_attrs, sizes_input_shape)
 from .kernels import geometry, pool as pool_kernels
 
