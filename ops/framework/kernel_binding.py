@@ -7,6 +7,7 @@ which ``sub_plan`` (control-flow kernels running function bodies) calls.
 """
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
@@ -16,6 +17,12 @@ from ...graph import errors, op_registry
 from ...graph.core import Operation, Tensor
 from ...graph.op_builder import is_list_output
 from ..state import state_ops
+
+# numpy's floating-point RuntimeWarnings (overflow, divide by zero, invalid value) raised in
+# the library's kernels stay silent, as TensorFlow's kernels produce inf/nan without a word
+# (tf.debugging.check_numerics is how a program asks). Filtering by module costs nothing
+# per call, unlike an errstate around each kernel, and leaves the program's numpy alone.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sessionflow\.ops\.")
 
 # plan_factory(graph, feeds, fetches, targets, ctx) -> a plan with ``run(feed_values)``.
 PlanFactory = Callable[[Any, Sequence[Tensor], Sequence[Tensor], Sequence[Operation],
