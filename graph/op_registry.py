@@ -17,7 +17,7 @@ KERNELS: dict[str, Callable] = {}     # op type -> factory(op, ctx) -> fn(*input
 GRADIENTS: dict[str, Callable | None] = {}  # op type -> fn(op, *grads), None = not differentiable
 STATEFUL: set[str] = set()
 CONSTANT_VALUES: dict[str, Callable] = {}   # op type -> fn(op) -> static value of output 0
-PARTIAL_SHAPES: dict[str, Callable] = {}    # op type -> fn(op) -> TensorShape it describes
+PARTIAL_VALUES: dict[str, Callable] = {}    # op type -> fn(op) -> known elements of output 0
 NEVER_FOLD: set[str] = set()   # stateless op types the executor must still run every step
 HANDLE_DATA: dict[str, Callable] = {}  # op type -> fn(op) -> per output (dtype, shape) or None
 

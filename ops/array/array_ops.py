@@ -19,8 +19,8 @@ from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape, unknown_shape
 from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
-from ..framework.shape_fns import (UNKNOWN, constant_value, input_values, normalize_axis,
-                                   shape_from_tensor)
+from ..framework.shape_fns import (UNKNOWN, DimOf, constant_value, element_value,
+                                   input_values, normalize_axis, partial_value)
 
 # -- Const / Placeholder / Identity --------------------------------------------------------
 
@@ -65,12 +65,16 @@ def _value_of_input(op):
     return constant_value(op.inputs[0])
 
 
+def _partial_value_of_input(op):
+    return partial_value(op.inputs[0])
+
+
 declare("Identity", shape=shape_fns.unchanged, kernel=_identity, grad=lambda op, g: [g],
-        constant_value=_value_of_input)
+        constant_value=_value_of_input, partial_value=_partial_value_of_input)
 declare("IdentityN", shape=lambda op: [t.shape for t in op.inputs],
         kernel=lambda *xs: xs, grad=lambda op, *gs: list(gs))
 declare("StopGradient", shape=shape_fns.unchanged, kernel=_identity, not_differentiable=True,
-        constant_value=_value_of_input)
+        constant_value=_value_of_input, partial_value=_partial_value_of_input)
 
 
 def _prevent_gradient_grad(op, grad):
@@ -134,8 +138,14 @@ def _shape_value(op):
     return np.array(shape.as_list(), dtype=op.attrs["out_type"].np_dtype)
 
 
+def _shape_elements(op):
+    """``tf.shape(x)``'s entries are x's dims: known ones are ints, all are ``DimOf(x, i)``."""
+    x = op.inputs[0]
+    return None if x.shape.rank is None else [DimOf(x, i) for i in range(x.shape.rank)]
+
+
 declare("Shape", shape=_shape_shape, make_kernel=_shape_kernel, not_differentiable=True,
-        constant_value=_shape_value, partial_shape=lambda op: op.inputs[0].shape)
+        constant_value=_shape_value, partial_value=_shape_elements)
 
 
 def _shape_n_kernel(op, ctx):
@@ -187,22 +197,48 @@ def rank(input, name: str | None = None) -> Tensor:
 # -- Reshape / Transpose / ExpandDims / Squeeze ------------------------------------------
 
 def _reshape_shape(op):
-    x, target = op.inputs[0].shape, shape_from_tensor(op.inputs[1])
-    if target.rank is None:
+    target = partial_value(op.inputs[1])
+    if not isinstance(target, list):
         return [UNKNOWN]
-    dims = target.dims
-    n = x.num_elements()
-    unknown = [i for i, d in enumerate(dims) if d is None]
-    if n is not None and len(unknown) == 1 and constant_value(op.inputs[1]) is not None:
-        known = int(np.prod([d for d in dims if d is not None]))
-        if known and n % known:
-            raise ValueError(f"Cannot reshape a tensor with {n} elements to shape "
-                             f"{[-1 if d is None else d for d in dims]}")
-        dims[unknown[0]] = n // known if known else 0
-    elif n is not None and not unknown and int(np.prod(dims)) != n:
-        raise ValueError(f"Cannot reshape a tensor with {n} elements to shape {dims} "
-                         f"({int(np.prod(dims))} elements)")
-    return [TensorShape(dims)]
+    return [TensorShape(_reshaped_dims(op.inputs[0], target))]
+
+
+def _reshaped_dims(x: Tensor, target: list) -> list:
+    """TF's Reshape inference: the dims the target's elements give, the one unknown output
+    dim inferred from the element counts when every other dim is known.
+
+    An element that is ``tf.shape(x)[i]`` of an unknown dim of ``x`` is the same dim on
+    both sides (TF's dimension handles), so the pair cancels: ``tf.reshape(x,
+    [tf.shape(x)[0], -1])`` of x [None, 2, 3] is [None, 6].
+    """
+    dims = [None if element_value(e) is None or element_value(e) < 0 else element_value(e)
+            for e in target]
+    if x.shape.rank is None:
+        return dims
+    in_unknown = [i for i, d in enumerate(x.shape.dims) if d is None]
+    out_unknown, cancelled = [], False
+    for i, e in enumerate(target):
+        if dims[i] is not None:
+            continue
+        if isinstance(e, DimOf) and e.is_dim_of(x) and e.index in in_unknown:
+            in_unknown.remove(e.index)
+            cancelled = True
+        else:
+            out_unknown.append(i)
+    if in_unknown or len(out_unknown) > 1:
+        return dims
+    n = math.prod(d for d in x.shape.dims if d is not None)
+    known = math.prod(d for d in dims if d is not None)
+    if not out_unknown:
+        if known != n and not cancelled:
+            raise ValueError(f"Cannot reshape a tensor with {n} elements to shape {dims} "
+                             f"({known} elements)")
+    elif known > 0 and n % known == 0:
+        dims[out_unknown[0]] = n // known
+    elif known > 0 and not cancelled:
+        raise ValueError(f"Cannot reshape a tensor with {n} elements to shape "
+                         f"{[-1 if d is None else d for d in dims]}")
+    return dims
 
 
 def _reshape_kernel(x, shape):
@@ -475,18 +511,19 @@ def _concat_value(op):
     return None if values is None else np.concatenate(values[:-1], axis=int(values[-1]))
 
 
-def _concat_partial_shape(op):
-    result = TensorShape([])
+def _concat_elements(op):
+    """The elements of a concatenation of int vectors (shape pieces joined)."""
+    result = []
     for x in op.inputs[:-1]:
-        part = shape_from_tensor(x)
-        if part.rank is None:
+        part = partial_value(x)
+        if not isinstance(part, list):
             return None
-        result = result.concatenate(part)
+        result += part
     return result
 
 
 declare("ConcatV2", shape=_concat_shape, kernel=_concat_kernel, grad=_concat_grad,
-        constant_value=_concat_value, partial_shape=_concat_partial_shape)
+        constant_value=_concat_value, partial_value=_concat_elements)
 
 
 def _concat_offset_kernel(axis, *shapes):
@@ -533,17 +570,16 @@ def _pack_value(op):
     return None if values is None else np.stack(values, axis=op.attrs["axis"])
 
 
-def _pack_partial_shape(op):
-    dims = []
-    for x in op.inputs:
-        v = constant_value(x)
-        dims.append(None if v is None or int(v) < 0 else int(v))
-    return TensorShape(dims)
+def _pack_elements(op):
+    """A Pack of int scalars holds each scalar's element (``tf.stack([tf.shape(x)[0], 4])``)."""
+    if any(x.shape.rank != 0 for x in op.inputs):
+        return None
+    return [partial_value(x) for x in op.inputs]
 
 
 declare("Pack", shape=_pack_shape, make_kernel=_pack_kernel,
         grad=lambda op, g: unstack(g, num=op.attrs["N"], axis=op.attrs["axis"]),
-        constant_value=_pack_value, partial_shape=_pack_partial_shape)
+        constant_value=_pack_value, partial_value=_pack_elements)
 
 
 def _unpack_shape(op):
@@ -595,19 +631,22 @@ def unstack(value, num: int | None = None, axis: int = 0, name: str = "unstack")
 
 
 def _slice_shape(op):
+    """Each output dim is its known size, or for size -1 the input dim less a known begin."""
     x = op.inputs[0].shape
-    begin, size_ = constant_value(op.inputs[1]), constant_value(op.inputs[2])
+    begin, size_ = partial_value(op.inputs[1]), partial_value(op.inputs[2])
     n = _rank_hint(x, op.inputs[1])
-    if size_ is None:
+    if not isinstance(size_, list):
         return [unknown_shape(n)]
+    if not isinstance(begin, list):
+        begin = [None] * len(size_)
     dims = []
-    for i, s in enumerate(np.ravel(size_)):
-        s = int(s)
-        if s == -1:
-            xd = x.dims[i] if x.rank is not None else None
-            dims.append(None if xd is None or begin is None else xd - int(np.ravel(begin)[i]))
-        else:
+    for i, (b, s) in enumerate(zip(begin, size_)):
+        b, s = element_value(b), element_value(s)
+        if s is not None and s >= 0:
             dims.append(s)
+            continue
+        xd = x.dims[i] if x.rank is not None else None
+        dims.append(None if s is None or xd is None or b is None else xd - b)
     return [TensorShape(dims)]
 
 

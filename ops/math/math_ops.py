@@ -452,8 +452,15 @@ def _cast_value(op):
     return None if v is None else np.asarray(v).astype(op.attrs["DstT"].np_dtype)
 
 
+def _cast_elements(op):
+    """An int-to-int cast keeps a shape vector's elements (``tf.cast(tf.shape(x), tf.int64)``)."""
+    if not (op.attrs["DstT"].is_integer and op.inputs[0].dtype.is_integer):
+        return None
+    return shape_fns.partial_value(op.inputs[0])
+
+
 declare("Cast", shape=shape_fns.unchanged, make_kernel=_cast_kernel, grad=_CastGrad,
-        constant_value=_cast_value)
+        constant_value=_cast_value, partial_value=_cast_elements)
 
 
 def cast(x, dtype, name: str | None = None) -> Tensor:

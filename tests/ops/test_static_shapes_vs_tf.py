@@ -31,22 +31,7 @@ with open(os.path.join(_ROOT, "tests", "data", "tf1_core", "static_shapes.json")
           encoding="utf-8") as _f:
     CASES = json.load(_f)["cases"]
 
-_ZEROS_LIST = "tf.zeros/tf.ones read a shape list holding tensors with numpy"
-_KNOWN_DIM = "tf.shape(x)[i] of a statically known dim is not read as that int in a Pack"
 XFAIL = {
-    "slice/size_list_dim": "Slice's shape function ignores a partially known size",
-    "zeros/list_dim": _ZEROS_LIST,
-    "ones/list_dim_int32": _ZEROS_LIST,
-    "shape_arg/reshape_pack_-1_dim1": _KNOWN_DIM,
-    "shape_arg/reshape_pack_both_dims": _KNOWN_DIM,
-    "shape_arg/ones_pack_dim1": _KNOWN_DIM,
-    "slice/size_pack": "Slice ignores the known entries of a partially-known size tensor",
-    "reduce_max/unknown_rank_all": "reducing all axes of an unknown-rank input is not scalar",
-    "reduce_sum/unknown_rank_all": "reducing all axes of an unknown-rank input is not scalar",
-    "reduce_mean/unknown_rank_all": "reducing all axes of an unknown-rank input is not scalar",
-    "argmax/axis_placeholder": "ArgMax with an unknown axis gives unknown rank (TF: rank-1)",
-    "broadcast_to/shape_placeholder": "BroadcastTo does not use the input's dims where the "
-                                      "target shape's values are unknown",
     "cumprod/axis0": "tf.cumprod is not implemented",
     "where_v2/indices": "tf.where_v2(condition) without x and y is not supported",
 }
