@@ -397,15 +397,26 @@ declare("Where", shape=lambda op: [TensorShape([None, op.inputs[0].shape.rank])]
         kernel=lambda x: np.argwhere(x).astype(np.int64), not_differentiable=True)
 
 
-def where(condition, x=None, y=None, name: str | None = None) -> Tensor:
-    """TF1 ``tf.where``: the coordinates of true elements (Where) without x and y, else
-    Select (``tf.where_v2`` broadcasts instead)."""
+def _where_select(select, condition, x, y, name: str | None) -> Tensor:
+    """Where (the coordinates of true elements) without x and y, else ``select``."""
     if x is None and y is None:
         condition = convert_to_tensor(condition, preferred_dtype=dtypes.bool_)
         return apply_op("Where", [condition], name=name)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
-    return math_ops.select(condition, x, y, name=name)
+    return select(condition, x, y, name=name)
 
 
-EXPORTS = {"": ["boolean_mask", "newaxis", "strided_slice", "where"]}
+def where(condition, x=None, y=None, name: str | None = None) -> Tensor:
+    """TF1 ``tf.where``: the coordinates of true elements (Where) without x and y, else
+    Select (a vector condition picks rows)."""
+    return _where_select(math_ops.select, condition, x, y, name)
+
+
+def where_v2(condition, x=None, y=None, name: str | None = None) -> Tensor:
+    """``tf.where_v2``: the coordinates of true elements (Where) without x and y, else
+    SelectV2 (condition, x and y broadcast together)."""
+    return _where_select(math_ops.select_v2, condition, x, y, name)
+
+
+EXPORTS = {"": ["boolean_mask", "newaxis", "strided_slice", "where", "where_v2"]}

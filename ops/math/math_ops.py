@@ -18,9 +18,11 @@ from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops
 from ..framework import grad_util, raw_ops, shape_fns
-from ..framework.declare import declare
+from ..framework.declare import declare, load_op_defs
 from ..framework.grad_util import constant_like
 from ..runtime.parallel import elementwise
+
+load_op_defs("ops_math_extra.pbtxt")  # TensorFlow's OpDefs for Cumprod, TruncateDiv/Mod
 
 # -- kernels that need more than a bare ufunc ----------------------------------------------
 
@@ -60,6 +62,20 @@ def _floor_mod(x, y):
     if np.asarray(x).dtype.kind in "iu":
         _check_int_divisor(y)
     return np.mod(x, y)
+
+
+def _truncate_quotient(x, y):
+    """TruncateDiv: ``x / y`` rounded toward zero, for integers and floats alike."""
+    if np.asarray(x).dtype.kind in "iu":
+        return _truncate_div(x, y)
+    return np.trunc(np.true_divide(x, y))
+
+
+def _truncate_mod(x, y):
+    """TruncateMod: C's remainder (the sign of ``x``), for integers and floats alike."""
+    if np.asarray(x).dtype.kind in "iu":
+        _check_int_divisor(y)
+    return np.fmod(x, y)
 
 
 def _div_no_nan(x, y):
@@ -360,6 +376,8 @@ def div(x, y, name: str | None = None):
 div_no_nan = _binary("DivNoNan", _quiet(_div_no_nan), _DivNoNanGrad)
 floordiv = _binary("FloorDiv", _quiet(_floor_div), shape_arithmetic=True)
 floormod = _binary("FloorMod", _quiet(_floor_mod), _FloorModGrad)
+truncatediv = _binary("TruncateDiv", _quiet(_truncate_quotient))
+truncatemod = _binary("TruncateMod", _quiet(_truncate_mod))
 maximum = _binary("Maximum", np.maximum, lambda op, g: _MaximumMinimumGrad(op, g, greater_equal),
                   shape_arithmetic=True)
 minimum = _binary("Minimum", np.minimum, lambda op, g: _MaximumMinimumGrad(op, g, less_equal),
@@ -639,7 +657,6 @@ mod = floormod
 sub = subtract
 mul = multiply
 neg = negative
-where_v2 = select_v2
 
 _ELEMENTWISE = [
     "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf",
@@ -648,10 +665,10 @@ _ELEMENTWISE = [
     "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply",
     "negative", "not_equal", "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul",
     "sigmoid", "sign", "sin", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
-    "truediv"]
+    "truediv", "truncatediv", "truncatemod"]
 EXPORTS = {
     "": _ELEMENTWISE + ["cast", "div", "mul", "neg", "select", "select_v2", "sub", "to_float",
-                        "to_int32", "to_int64", "where_v2"],
+                        "to_int32", "to_int64"],
     "math": _ELEMENTWISE + ["softplus", "softsign"],
     "nn": ["sigmoid", "softplus", "softsign", "tanh"],
 }

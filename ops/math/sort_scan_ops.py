@@ -1,4 +1,5 @@
-"""Order and scan ops: TopKV2/InTopKV2 (TF's tie rules), Cumsum (exclusive/reverse), ReverseV2.
+"""Order and scan ops: TopKV2/InTopKV2 (TF's tie rules), Cumsum/Cumprod (exclusive/reverse),
+ReverseV2.
 
 Semantics and gradients follow TF's kernels and ``nn_grad.py``/``math_grad.py``/
 ``array_grad.py``.
@@ -154,26 +155,35 @@ def in_top_k(predictions, targets, k, name: str | None = None) -> Tensor:
         return apply_op("InTopKV2", [predictions, targets, k], name=name)
 
 
-# -- Cumsum / ReverseV2 ---------------------------------------------------------------------
+# -- Cumsum / Cumprod / ReverseV2 -----------------------------------------------------------
 
-def _cumsum_kernel(op, ctx):
-    exclusive, reverse = op.attrs["exclusive"], op.attrs["reverse"]
+def _scan_kernel(scan, identity: int):
+    """A TF scan kernel over numpy's ``scan`` (cumsum, cumprod): ``exclusive`` starts from
+    ``identity``, ``reverse`` scans from the end."""
+    def make(op, ctx):
+        exclusive, reverse = op.attrs["exclusive"], op.attrs["reverse"]
 
-    def kernel(x, axis):
-        if np.ndim(axis):
-            raise errors.invalid_argument(
-                f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
-        axis, rank = int(axis), np.ndim(x)
-        if not -rank <= axis < rank:
-            raise errors.invalid_argument(
-                f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got {axis}")
-        x = np.flip(x, axis) if reverse else x
-        out = np.cumsum(x, axis=axis, dtype=x.dtype)
-        if exclusive and x.shape[axis]:
-            out = np.roll(out, 1, axis=axis)        # the sums of the elements before each
-            np.moveaxis(out, axis, 0)[0] = 0
-        return np.flip(out, axis) if reverse else out
-    return kernel
+        def kernel(x, axis):
+            if np.ndim(axis):
+                raise errors.invalid_argument(
+                    f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
+            axis, rank = int(axis), np.ndim(x)
+            if not -rank <= axis < rank:
+                raise errors.invalid_argument(
+                    f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got "
+                    f"{axis}")
+            x = np.flip(x, axis) if reverse else x
+            out = scan(x, axis=axis, dtype=x.dtype)
+            if exclusive and x.shape[axis]:
+                out = np.roll(out, 1, axis=axis)    # the scan of the elements before each
+                np.moveaxis(out, axis, 0)[0] = identity
+            return np.flip(out, axis) if reverse else out
+        return kernel
+    return make
+
+
+def _scan_attrs(exclusive: bool, reverse: bool) -> dict:
+    return {"exclusive": exclusive, "reverse": reverse}
 
 
 def _CumsumGrad(op, grad):
@@ -181,15 +191,33 @@ def _CumsumGrad(op, grad):
                    reverse=not op.attrs["reverse"]), None]
 
 
-declare("Cumsum", shape=shape_fns.unchanged, make_kernel=_cumsum_kernel, grad=_CumsumGrad)
+def _CumprodGrad(op, grad):
+    """TF's rule: the reverse cumsum of ``cumprod(x) * grad``, divided by x (0 where x is)."""
+    x, axis = op.inputs
+    exclusive, reverse = op.attrs["exclusive"], op.attrs["reverse"]
+    prod = cumprod(x, axis, exclusive=exclusive, reverse=reverse)
+    out = cumsum(math_ops.multiply(prod, grad), axis, exclusive=exclusive, reverse=not reverse)
+    return [math_ops.div_no_nan(out, x), None]
+
+
+declare("Cumsum", shape=shape_fns.unchanged, make_kernel=_scan_kernel(np.cumsum, 0),
+        grad=_CumsumGrad)
+declare("Cumprod", shape=shape_fns.unchanged, make_kernel=_scan_kernel(np.cumprod, 1),
+        grad=_CumprodGrad)
 
 
 def cumsum(x, axis=0, exclusive: bool = False, reverse: bool = False,
            name: str | None = None) -> Tensor:
     """``tf.cumsum``: running sums along ``axis``; ``exclusive`` starts from 0 and
     ``reverse`` sums from the end."""
-    return apply_op("Cumsum", [x, axis], {"exclusive": exclusive, "reverse": reverse},
-                    name=name)
+    return apply_op("Cumsum", [x, axis], _scan_attrs(exclusive, reverse), name=name)
+
+
+def cumprod(x, axis=0, exclusive: bool = False, reverse: bool = False,
+            name: str | None = None) -> Tensor:
+    """``tf.math.cumprod``: running products along ``axis``; ``exclusive`` starts from 1
+    and ``reverse`` multiplies from the end."""
+    return apply_op("Cumprod", [x, axis], _scan_attrs(exclusive, reverse), name=name)
 
 
 def _reverse_kernel(x, axis):
@@ -219,7 +247,7 @@ reverse_v2 = reverse
 
 
 EXPORTS: dict[str, list[str]] = {
-    "": ["cumsum", "reverse", "reverse_v2"],
+    "": ["cumprod", "cumsum", "reverse", "reverse_v2"],
     "nn": ["top_k", "in_top_k"],
-    "math": ["top_k", "in_top_k", "cumsum"],
+    "math": ["top_k", "in_top_k", "cumprod", "cumsum"],
 }

@@ -31,10 +31,7 @@ with open(os.path.join(_ROOT, "tests", "data", "tf1_core", "static_shapes.json")
           encoding="utf-8") as _f:
     CASES = json.load(_f)["cases"]
 
-XFAIL = {
-    "cumprod/axis0": "tf.cumprod is not implemented",
-    "where_v2/indices": "tf.where_v2(condition) without x and y is not supported",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _params():
