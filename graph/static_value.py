@@ -2,38 +2,19 @@
 
 Each op type may declare how its output 0 follows from statically known inputs
 (``op_registry.CONSTANT_VALUES``) and, for the small int scalars and vectors that describe
-shapes, which of its elements are known (``op_registry.PARTIAL_VALUES``): an int, a
-``DimOf`` (entry i of ``tf.shape(x)``, TF's dimension handle: known when x's static dim
-is) or None. This is how Reshape, Fill and the like get exact static shapes, as TF's
-shape inference evaluates small integer subgraphs and tracks ``tf.shape(x)[i]``.
+shapes, which of its elements are known (``op_registry.PARTIAL_VALUES``: an int or None
+each, so ``tf.shape(x)[1]`` is 4 when x is [None, 4]). This is how Reshape, Fill and the
+like get exact static shapes, as TF's shape inference evaluates small integer subgraphs.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Union
+from typing import Any
 
 import numpy as np
 
 from . import op_registry
 from .core import Tensor
 from .tensor_shape import TensorShape
-
-
-class DimOf(NamedTuple):
-    """Entry ``index`` of ``tf.shape(tensor)``: the same dimension as the tensor's own."""
-
-    tensor: Tensor
-    index: int
-
-    @property
-    def value(self) -> int | None:
-        """The dim when the tensor's static shape knows it, else None."""
-        return self.tensor.shape[self.index]
-
-    def is_dim_of(self, t: Tensor) -> bool:
-        return self.tensor is t
-
-
-Element = Union[int, DimOf, None]
 
 
 def constant_value(t: Any) -> Any:
@@ -50,9 +31,8 @@ def constant_value(t: Any) -> Any:
 def partial_value(t: Tensor) -> Any:
     """A small int scalar's element, or an int vector's list of elements, as far as known.
 
-    Elements are ints, ``DimOf`` or None (unknown). A vector whose length is unknown (or
-    that is no small int vector) gives None; one of known length but unknown values
-    gives a list of None.
+    Elements are ints or None (unknown). A vector whose length is unknown (or that is no
+    small int vector) gives None; one of known length but unknown values a list of None.
     """
     value = constant_value(t)
     if value is not None:
@@ -67,24 +47,14 @@ def partial_value(t: Tensor) -> Any:
     return result
 
 
-def element_value(element: Element) -> int | None:
-    """The int an element stands for when statically known."""
-    return element.value if isinstance(element, DimOf) else element
-
-
 def shape_from_tensor(t: Tensor) -> TensorShape:
     """The shape a 1-D int tensor describes, as far as statically known (-1 → unknown)."""
     elements = partial_value(t)
     if elements is None:
         return TensorShape(None)
-    if not isinstance(elements, list):      # a scalar describes a vector of that length
+    if not isinstance(elements, list):      # a scalar reads as a one-dim shape
         elements = [elements]
-    return TensorShape([_dim(e) for e in elements])
-
-
-def _dim(element: Element) -> int | None:
-    value = element_value(element)
-    return None if value is None or value < 0 else value
+    return TensorShape([None if e is None or e < 0 else e for e in elements])
 
 
 def input_values(op) -> list | None:

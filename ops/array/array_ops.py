@@ -19,8 +19,8 @@ from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape, unknown_shape
 from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
-from ..framework.shape_fns import (UNKNOWN, DimOf, constant_value, element_value,
-                                   input_values, normalize_axis, partial_value)
+from ..framework.shape_fns import (UNKNOWN, constant_value, input_values, normalize_axis,
+                                   partial_value)
 
 # -- Const / Placeholder / Identity --------------------------------------------------------
 
@@ -139,9 +139,8 @@ def _shape_value(op):
 
 
 def _shape_elements(op):
-    """``tf.shape(x)``'s entries are x's dims: known ones are ints, all are ``DimOf(x, i)``."""
-    x = op.inputs[0]
-    return None if x.shape.rank is None else [DimOf(x, i) for i in range(x.shape.rank)]
+    """``tf.shape(x)``'s entries are x's static dims (None where unknown)."""
+    return op.inputs[0].shape.dims
 
 
 declare("Shape", shape=_shape_shape, make_kernel=_shape_kernel, not_differentiable=True,
@@ -200,44 +199,26 @@ def _reshape_shape(op):
     target = partial_value(op.inputs[1])
     if not isinstance(target, list):
         return [UNKNOWN]
-    return [TensorShape(_reshaped_dims(op.inputs[0], target))]
+    return [TensorShape(_reshaped_dims(op.inputs[0].shape, target))]
 
 
-def _reshaped_dims(x: Tensor, target: list) -> list:
-    """TF's Reshape inference: the dims the target's elements give, the one unknown output
-    dim inferred from the element counts when every other dim is known.
-
-    An element that is ``tf.shape(x)[i]`` of an unknown dim of ``x`` is the same dim on
-    both sides (TF's dimension handles), so the pair cancels: ``tf.reshape(x,
-    [tf.shape(x)[0], -1])`` of x [None, 2, 3] is [None, 6].
-    """
-    dims = [None if element_value(e) is None or element_value(e) < 0 else element_value(e)
-            for e in target]
-    if x.shape.rank is None:
+def _reshaped_dims(x: TensorShape, target: list) -> list:
+    """TF's Reshape inference: the target's known elements (-1 and values not known
+    statically are unknown dims), the one unknown inferred when x is fully known."""
+    dims = [None if d is None or d < 0 else d for d in target]
+    n = x.num_elements()
+    if n is None:
         return dims
-    in_unknown = [i for i, d in enumerate(x.shape.dims) if d is None]
-    out_unknown, cancelled = [], False
-    for i, e in enumerate(target):
-        if dims[i] is not None:
-            continue
-        if isinstance(e, DimOf) and e.is_dim_of(x) and e.index in in_unknown:
-            in_unknown.remove(e.index)
-            cancelled = True
-        else:
-            out_unknown.append(i)
-    if in_unknown or len(out_unknown) > 1:
-        return dims
-    n = math.prod(d for d in x.shape.dims if d is not None)
+    unknown = [i for i, d in enumerate(dims) if d is None]
     known = math.prod(d for d in dims if d is not None)
-    if not out_unknown:
-        if known != n and not cancelled:
-            raise ValueError(f"Cannot reshape a tensor with {n} elements to shape {dims} "
-                             f"({known} elements)")
-    elif known > 0 and n % known == 0:
-        dims[out_unknown[0]] = n // known
-    elif known > 0 and not cancelled:
-        raise ValueError(f"Cannot reshape a tensor with {n} elements to shape "
-                         f"{[-1 if d is None else d for d in dims]}")
+    if not unknown and known != n:
+        raise ValueError(f"Cannot reshape a tensor with {n} elements to shape {dims} "
+                         f"({known} elements)")
+    if len(unknown) == 1 and known > 0:
+        if n % known:
+            raise ValueError(f"Cannot reshape a tensor with {n} elements to shape "
+                             f"{[-1 if d is None else d for d in dims]}")
+        dims[unknown[0]] = n // known
     return dims
 
 
@@ -641,7 +622,6 @@ def _slice_shape(op):
         begin = [None] * len(size_)
     dims = []
     for i, (b, s) in enumerate(zip(begin, size_)):
-        b, s = element_value(b), element_value(s)
         if s is not None and s >= 0:
             dims.append(s)
             continue

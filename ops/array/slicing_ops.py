@@ -22,8 +22,7 @@ from . import array_ops, fill_ops
 from .gather_ops import gather
 from ..framework.declare import declare
 from ..framework.grad_util import stack_mixed
-from ..framework.shape_fns import (UNKNOWN, constant_value, element_value, partial_value,
-                                   shape_from_tensor)
+from ..framework.shape_fns import UNKNOWN, constant_value, partial_value, shape_from_tensor
 from ..math import math_ops, reduction_ops
 
 newaxis = None
@@ -239,12 +238,9 @@ def _strided_slice_value(op) -> Any:
     value = constant_value(op.inputs[0])
     if value is None:
         sliced = _strided_slice_elements(op)
-        elements = sliced if isinstance(sliced, list) else [sliced]
-        values = [element_value(e) for e in elements]
-        if sliced is None or any(v is None for v in values):
+        if sliced is None or None in (sliced if isinstance(sliced, list) else [sliced]):
             return None
-        dtype = op.inputs[0].dtype.base_dtype.np_dtype
-        return np.array(values if isinstance(sliced, list) else values[0], dtype=dtype)
+        return np.array(sliced, dtype=op.inputs[0].dtype.base_dtype.np_dtype)
     found = _static_index(op, list(np.shape(value)))
     return None if found is None else np.asarray(value)[found[0]].reshape(found[1])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...graph.static_value import (  # noqa: F401  (the families' shape functions use them)
-    DimOf, constant_value, element_value, input_values, partial_value, shape_from_tensor)
+    constant_value, input_values, partial_value, shape_from_tensor)
 from ...graph.tensor_shape import TensorShape, unknown_shape
 
 UNKNOWN = TensorShape(None)
