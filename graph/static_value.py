@@ -17,15 +17,25 @@ from .core import Tensor
 from .tensor_shape import TensorShape
 
 
+def _by_rule(rules: dict, t: Tensor) -> Any:
+    """What ``t``'s op's rule says of ``t``: a rule gives output 0's (a single-output op) or
+    a list with one entry per output."""
+    rule = rules.get(t.op.type)
+    if rule is None:
+        return None
+    result = rule(t.op)
+    if len(t.op.outputs) == 1 or result is None:
+        return result
+    return result[t.value_index]
+
+
 def constant_value(t: Any) -> Any:
     """The value of ``t`` if it is statically known (small int graphs), else None."""
     if not isinstance(t, Tensor):
         return None
-    op = t.op
-    if op.type == "Const":
-        return op.attrs["value"]
-    rule = op_registry.CONSTANT_VALUES.get(op.type)
-    return None if rule is None else rule(op)
+    if t.op.type == "Const":
+        return t.op.attrs["value"]
+    return _by_rule(op_registry.CONSTANT_VALUES, t)
 
 
 def partial_value(t: Tensor) -> Any:
@@ -40,8 +50,7 @@ def partial_value(t: Tensor) -> Any:
         if value.dtype.kind not in "iu" or value.ndim > 1:
             return None
         return int(value) if value.ndim == 0 else [int(v) for v in value]
-    rule = op_registry.PARTIAL_VALUES.get(t.op.type)
-    result = None if rule is None else rule(t.op)
+    result = _by_rule(op_registry.PARTIAL_VALUES, t)
     if result is None and t.shape.rank == 1 and t.shape[0] is not None:
         return [None] * t.shape[0]
     return result
@@ -58,6 +67,11 @@ def shape_from_tensor(t: Tensor) -> TensorShape:
 
 
 def input_values(op) -> list | None:
-    """The static values of all of ``op``'s inputs, or None if any is unknown."""
-    values = [constant_value(x) for x in op.inputs]
-    return None if any(v is None for v in values) else values
+    """The static values of all of ``op``'s inputs, or None (at the first unknown one)."""
+    values = []
+    for x in op.inputs:
+        value = constant_value(x)
+        if value is None:
+            return None
+        values.append(value)
+    return values

@@ -15,6 +15,7 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
+from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape, unknown_shape
 from ..framework import raw_ops, shape_fns
@@ -131,11 +132,15 @@ def _shape_kernel(op, ctx):
     return lambda x: np.array(np.shape(x), dtype=out)
 
 
-def _shape_value(op):
-    shape = op.inputs[0].shape
-    if not shape.is_fully_defined():
+def _static_shape(x: Tensor, out_type) -> np.ndarray | None:
+    """x's shape as a ``out_type`` vector when fully known."""
+    if not x.shape.is_fully_defined():
         return None
-    return np.array(shape.as_list(), dtype=op.attrs["out_type"].np_dtype)
+    return np.array(x.shape.as_list(), dtype=out_type.np_dtype)
+
+
+def _shape_value(op):
+    return _static_shape(op.inputs[0], op.attrs["out_type"])
 
 
 def _shape_elements(op):
@@ -153,7 +158,9 @@ def _shape_n_kernel(op, ctx):
 
 
 declare("ShapeN", shape=lambda op: [TensorShape([t.shape.rank]) for t in op.inputs],
-        make_kernel=_shape_n_kernel, not_differentiable=True)
+        make_kernel=_shape_n_kernel, not_differentiable=True,
+        constant_value=lambda op: [_static_shape(t, op.attrs["out_type"]) for t in op.inputs],
+        partial_value=lambda op: [t.shape.dims for t in op.inputs])
 
 
 def _size_kernel(op, ctx):
@@ -208,6 +215,7 @@ def _reshaped_dims(x: TensorShape, target: list) -> list:
     dims = [None if d is None or d < 0 else d for d in target]
     n = x.num_elements()
     if n is None:
+        _check_divisible(x, dims)
         return dims
     unknown = [i for i, d in enumerate(dims) if d is None]
     known = math.prod(d for d in dims if d is not None)
@@ -220,6 +228,16 @@ def _reshaped_dims(x: TensorShape, target: list) -> list:
                              f"{[-1 if d is None else d for d in dims]}")
         dims[unknown[0]] = n // known
     return dims
+
+
+def _check_divisible(x: TensorShape, dims: list) -> None:
+    """A fully known target must hold a whole number of x's known part when x has exactly
+    one unknown dim (TF infers that dim, so it fails here)."""
+    if x.rank is None or x.dims.count(None) != 1 or None in dims:
+        return
+    known, total = math.prod(d for d in x.dims if d is not None), math.prod(dims)
+    if known and total % known:
+        raise ValueError(f"Dimension size must be evenly divisible by {known} but is {total}")
 
 
 def _reshape_kernel(x, shape):
@@ -239,7 +257,30 @@ def _reshape_grad(op, grad):
     return [reshape(grad, shape_of(op.inputs[0])), None]
 
 
-declare("Reshape", shape=_reshape_shape, kernel=_reshape_kernel, grad=_reshape_grad)
+def _single_element(elements) -> Any:
+    """A partial value's element as a length-1 list's (a scalar's element as is)."""
+    if not isinstance(elements, list):
+        return elements
+    return elements[0] if len(elements) == 1 else _NO_ELEMENT
+
+
+_NO_ELEMENT = object()
+
+
+def _reshape_elements(op):
+    """Reshaping a small int vector or scalar to a vector or scalar keeps its elements
+    (``tf.reshape(tf.shape(x)[1] * 2, [1])``)."""
+    elements, target = partial_value(op.inputs[0]), constant_value(op.inputs[1])
+    if elements is None or target is None or np.size(target) > 1:
+        return None
+    if np.size(target) == 0:
+        element = _single_element(elements)
+        return None if element is _NO_ELEMENT else element
+    return elements if isinstance(elements, list) else [elements]
+
+
+declare("Reshape", shape=_reshape_shape, kernel=_reshape_kernel, grad=_reshape_grad,
+        constant_value=shape_fns.kernel_value, partial_value=_reshape_elements)
 
 
 def shape_of(x: Tensor):
@@ -322,6 +363,25 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
     return apply_op("Transpose", [a, perm], name=name)
 
 
+def matrix_transpose(a, name: str = "matrix_transpose", conjugate: bool = False) -> Tensor:
+    """``tf.linalg.matrix_transpose``: the last two dimensions swapped (rank >= 2)."""
+    with name_scope(name, values=[a]):
+        a = convert_to_tensor(a, name="a")
+        ndims = a.shape.rank
+        if ndims is not None:
+            if ndims < 2:
+                raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  "
+                                 f"Received `a` = {a} with shape: {a.shape}")
+            perm = list(range(ndims - 2)) + [ndims - 1, ndims - 2]
+        else:
+            a_rank = rank(a)
+            perm = concat([raw_ops.Range(start=constant(0, dtype=dtypes.int32),
+                                         limit=raw_ops.Sub(x=a_rank, y=2),
+                                         delta=constant(1, dtype=dtypes.int32)),
+                           stack([raw_ops.Sub(x=a_rank, y=1), raw_ops.Sub(x=a_rank, y=2)])], 0)
+        return transpose(a, perm=perm, conjugate=conjugate)
+
+
 def _invert_permutation_kernel(x):
     x = np.asarray(x)
     if sorted(x.tolist()) != list(range(x.size)):
@@ -362,8 +422,17 @@ def _expand_dims_kernel(x, axis):
     return np.expand_dims(x, axis)
 
 
+def _expand_dims_elements(op):
+    """A scalar expanded to a vector keeps its element (``tf.expand_dims(tf.shape(x)[1], 0)``)."""
+    if op.inputs[0].shape.rank != 0:
+        return None
+    element = partial_value(op.inputs[0])
+    return [element]
+
+
 declare("ExpandDims", shape=_expand_dims_shape, kernel=_expand_dims_kernel,
-        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0])), None])
+        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0])), None],
+        constant_value=shape_fns.kernel_value, partial_value=_expand_dims_elements)
 
 
 def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:
@@ -410,8 +479,17 @@ def _squeeze_kernel(op, ctx):
     return kernel
 
 
+def _squeeze_elements(op):
+    """A length-1 int vector squeezed to a scalar keeps its element."""
+    if op.outputs[0].shape.rank != 0:
+        return None
+    element = _single_element(partial_value(op.inputs[0]))
+    return None if element is _NO_ELEMENT else element
+
+
 declare("Squeeze", shape=_squeeze_shape, make_kernel=_squeeze_kernel,
-        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0]))])
+        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0]))],
+        constant_value=shape_fns.kernel_value, partial_value=_squeeze_elements)
 
 
 def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Tensor:
@@ -593,7 +671,16 @@ def _unpack_grad(op, *grads):
     return [stack(filled, axis=op.attrs["axis"])]
 
 
-declare("Unpack", shape=_unpack_shape, make_kernel=_unpack_kernel, grad=_unpack_grad)
+def _unpack_elements(op):
+    """Unstacking an int vector gives each element (``b, h, w, c = tf.unstack(tf.shape(x))``)."""
+    elements = partial_value(op.inputs[0])
+    if not isinstance(elements, list) or len(elements) != op.attrs["num"]:
+        return None
+    return elements
+
+
+declare("Unpack", shape=_unpack_shape, make_kernel=_unpack_kernel, grad=_unpack_grad,
+        constant_value=shape_fns.kernel_value, partial_value=_unpack_elements)
 
 
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
@@ -670,7 +757,11 @@ def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001
     return apply_op("Slice", [input_, begin, size], name=name)
 
 
-EXPORTS = {"": [
-    "concat", "expand_dims", "identity", "identity_n", "invert_permutation", "no_op",
-    "placeholder", "placeholder_with_default", "rank", "reshape", "shape", "shape_n", "size",
-    "slice", "squeeze", "stack", "stop_gradient", "transpose", "unstack"]}
+EXPORTS = {
+    "": ["concat", "expand_dims", "identity", "identity_n", "invert_permutation",
+         "matrix_transpose", "no_op", "placeholder", "placeholder_with_default", "rank",
+         "reshape", "shape", "shape_n", "size", "slice", "squeeze", "stack", "stop_gradient",
+         "transpose", "unstack"],
+    "math": ["invert_permutation"],
+    "manip": ["reshape"],
+}

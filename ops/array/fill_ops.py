@@ -21,9 +21,6 @@ from ..framework.declare import declare
 from ..framework.shape_fns import constant_value, shape_from_tensor
 from . import array_ops
 
-# Static values are materialised for shape inference only up to this many elements.
-_SMALL_VALUE_ELEMENTS = 1000
-
 # -- Fill / zeros / ones ------------------------------------------------------------------
 
 
@@ -39,7 +36,7 @@ def _fill_kernel(dims, value):
 
 def _fill_value(op):
     dims, value = constant_value(op.inputs[0]), constant_value(op.inputs[1])
-    if dims is None or value is None or np.prod(dims) > _SMALL_VALUE_ELEMENTS:
+    if dims is None or value is None or np.prod(dims) > shape_fns.SMALL_VALUE_ELEMENTS:
         return None
     return np.full(dims, value)
 
@@ -57,7 +54,7 @@ def _zeros_like(x):
 def _filled_like_value(fill):
     def value(op):
         x = op.inputs[0]
-        if not x.shape.is_fully_defined() or x.shape.num_elements() > _SMALL_VALUE_ELEMENTS:
+        if not x.shape.is_fully_defined() or x.shape.num_elements() > shape_fns.SMALL_VALUE_ELEMENTS:
             return None
         return fill(x.shape.as_list(), dtype=x.dtype.base_dtype.np_dtype)
     return value
@@ -230,4 +227,36 @@ def broadcast_static_shape(shape_x, shape_y) -> TensorShape:
     return shape_fns.broadcast_shapes(as_shape(shape_x), as_shape(shape_y))
 
 
-EXPORTS = {"": ["broadcast_to", "fill", "ones", "ones_like", "zeros", "zeros_like"]}
+# -- meshgrid ------------------------------------------------------------------------------
+
+def meshgrid(*args, **kwargs) -> list:
+    """``tf.meshgrid(*args, indexing="xy", name="meshgrid")``: N-D coordinate grids of the
+    1-D ``args`` (``xy``: the first two axes swapped, as numpy's)."""
+    indexing = kwargs.pop("indexing", "xy")
+    name = kwargs.pop("name", "meshgrid")
+    if kwargs:
+        raise TypeError(f"'{next(iter(kwargs))}' is an invalid keyword argument for this "
+                        "function")
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got "
+                         f"'{indexing}'")
+    with name_scope(name, "meshgrid", args):
+        ndim = len(args)
+        if not ndim:
+            return []
+        ones_shape = (1,) * ndim
+        output = [array_ops.reshape(array_ops.stack(x) if isinstance(x, (list, tuple)) else x,
+                                    ones_shape[:i] + (-1,) + ones_shape[i + 1:])
+                  for i, x in enumerate(args)]
+        shapes = [array_ops.size(x) for x in args]
+        dtype = convert_to_tensor(args[0]).dtype.base_dtype
+        if indexing == "xy" and ndim > 1:
+            output[0] = array_ops.reshape(output[0], (1, -1) + (1,) * (ndim - 2))
+            output[1] = array_ops.reshape(output[1], (-1, 1) + (1,) * (ndim - 2))
+            shapes[0], shapes[1] = shapes[1], shapes[0]
+        grid_ones = ones(shapes, dtype)
+        return [x * grid_ones for x in output]
+
+
+EXPORTS = {"": ["broadcast_dynamic_shape", "broadcast_static_shape", "broadcast_to", "fill",
+                "meshgrid", "ones", "ones_like", "zeros", "zeros_like"]}

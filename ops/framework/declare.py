@@ -37,7 +37,8 @@ def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | N
     bound to the op's attrs (called once per plan, so attr parsing stays off the hot path).
     ``constant_value(op)`` gives output 0's value when it is known statically (or None),
     and ``partial_value(op)`` the elements of a small int output (a scalar's, or a vector's
-    list) as far as known (ints, None where unknown); shape inference uses both.
+    list) as far as known (ints, None where unknown); for an op with several outputs both
+    give a list with one entry per output. Shape inference uses both.
     ``never_fold`` keeps a stateless op out of constant folding because running it has a
     meaning of its own (feeds, asserts, printing).
     ``handle_data(op)`` gives, per output, the (dtype, shape) of the value a resource

@@ -9,12 +9,36 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...graph import errors, op_registry
 from ...graph.static_value import (  # noqa: F401  (the families' shape functions use them)
     constant_value, input_values, partial_value, shape_from_tensor)
 from ...graph.tensor_shape import TensorShape, unknown_shape
 
 UNKNOWN = TensorShape(None)
 SCALAR = TensorShape([])
+# Static values are computed from known inputs of at most this many elements each.
+SMALL_VALUE_ELEMENTS = 1000
+
+
+def _small(shape: TensorShape) -> bool:
+    n = shape.num_elements()
+    return n is not None and n <= SMALL_VALUE_ELEMENTS
+
+
+def kernel_value(op):
+    """The op's outputs computed by its own kernel from its statically known inputs, as TF's
+    shape inference evaluates small constant subgraphs; None unless every output has a
+    small known shape and every input a small known value, or when the kernel rejects
+    them. A ``constant_value=`` rule for pure ops."""
+    if any(not _small(t.shape) for t in op.outputs):    # checked first: no recursion
+        return None
+    values = input_values(op)
+    if values is None or any(np.size(v) > SMALL_VALUE_ELEMENTS for v in values):
+        return None
+    try:
+        return op_registry.KERNELS[op.type](op, None)(*values)
+    except (errors.OpError, ArithmeticError, ValueError, TypeError, IndexError):
+        return None
 
 
 def unchanged(op) -> list[TensorShape]:

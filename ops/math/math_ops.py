@@ -14,7 +14,6 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
-from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops
 from ..framework import grad_util, raw_ops, shape_fns
@@ -145,25 +144,15 @@ def _unary(op_type: str, kernel, grad=None):
     return fn
 
 
-def _integer_value(kernel):
-    """Static value of an integer binary op (shape arithmetic such as ``tf.shape(x)[0] * 2``)."""
-    def value(op):
-        values = shape_fns.input_values(op)
-        if values is None or np.asarray(values[0]).dtype.kind not in "iu":
-            return None
-        return kernel(*values)
-    return value
-
-
 def _declare_binary(op_type: str, kernel, grad=None, shape_arithmetic: bool = False,
                     chunked: bool = True) -> None:
     """Declares the broadcasting binary op ``op_type`` with numpy ``kernel`` and gradient rule
-    ``grad(op, dz) -> [dx, dy]`` (None: not differentiable). ``shape_arithmetic``: integer
-    inputs known statically give a static value; ``chunked=False``: the kernel always runs
-    whole instead of in chunks on the intra-op pool."""
+    ``grad(op, dz) -> [dx, dy]`` (None: not differentiable). ``shape_arithmetic``: inputs
+    known statically give a static value (``tf.shape(x)[1] // 2``); ``chunked=False``: the
+    kernel always runs whole instead of in chunks on the intra-op pool."""
     facts = {"grad": grad} if grad is not None else {"not_differentiable": True}
     if shape_arithmetic:
-        facts["constant_value"] = _integer_value(kernel)
+        facts["constant_value"] = shape_fns.kernel_value
     if chunked:
         facts["make_kernel"] = elementwise(kernel)
     else:
@@ -364,8 +353,8 @@ add_v1 = _binary("Add", np.add, _AddGrad, shape_arithmetic=True)
 add = _binary("AddV2", np.add, _AddGrad, shape_arithmetic=True)
 subtract = _binary("Sub", np.subtract, _SubGrad, shape_arithmetic=True)
 multiply = _binary("Mul", np.multiply, _MulGrad, shape_arithmetic=True)
-realdiv = _binary("RealDiv", _quiet(_truncate_div), _RealDivGrad)
-_declare_binary("Div", _quiet(_truncate_div), _RealDivGrad)
+realdiv = _binary("RealDiv", _quiet(_truncate_div), _RealDivGrad, shape_arithmetic=True)
+_declare_binary("Div", _quiet(_truncate_div), _RealDivGrad, shape_arithmetic=True)
 
 
 def div(x, y, name: str | None = None):
@@ -375,9 +364,9 @@ def div(x, y, name: str | None = None):
 
 div_no_nan = _binary("DivNoNan", _quiet(_div_no_nan), _DivNoNanGrad)
 floordiv = _binary("FloorDiv", _quiet(_floor_div), shape_arithmetic=True)
-floormod = _binary("FloorMod", _quiet(_floor_mod), _FloorModGrad)
-truncatediv = _binary("TruncateDiv", _quiet(_truncate_quotient))
-truncatemod = _binary("TruncateMod", _quiet(_truncate_mod))
+floormod = _binary("FloorMod", _quiet(_floor_mod), _FloorModGrad, shape_arithmetic=True)
+truncatediv = _binary("TruncateDiv", _quiet(_truncate_quotient), shape_arithmetic=True)
+truncatemod = _binary("TruncateMod", _quiet(_truncate_mod), shape_arithmetic=True)
 maximum = _binary("Maximum", np.maximum, lambda op, g: _MaximumMinimumGrad(op, g, greater_equal),
                   shape_arithmetic=True)
 minimum = _binary("Minimum", np.minimum, lambda op, g: _MaximumMinimumGrad(op, g, less_equal),
@@ -493,18 +482,6 @@ def cast(x, dtype, name: str | None = None) -> Tensor:
     return apply_op("Cast", [x], {"DstT": dtype, "Truncate": False}, name=name)
 
 
-def to_float(x, name: str = "ToFloat"):
-    return cast(x, dtypes.float32, name=name)
-
-
-def to_int32(x, name: str = "ToInt32"):
-    return cast(x, dtypes.int32, name=name)
-
-
-def to_int64(x, name: str = "ToInt64"):
-    return cast(x, dtypes.int64, name=name)
-
-
 def _select_shape(op):
     c, x, y = (t.shape for t in op.inputs)
     shape = x.merge_with(y)
@@ -597,18 +574,8 @@ divide = truediv
 
 
 def logical_xor(x, y, name: str = "LogicalXor"):
+    """``tf.math.logical_xor``: ``(x or y) and not (x and y)``."""
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
-
-
-def scalar_mul(scalar, x, name: str | None = None):
-    return multiply(scalar, x, name=name)
-
-
-def log_sigmoid(x, name: str | None = None) -> Tensor:
-    """``tf.math.log_sigmoid``: -softplus(-x), stable for large |x|."""
-    with name_scope(name, "LogSigmoid", [x]) as scope:
-        x = convert_to_tensor(x, name="x")
-        return negative(softplus(-x), name=scope)
 
 
 # -- operator overloading ----------------------------------------------------------------
@@ -654,21 +621,21 @@ Tensor._override_operator("__invert__", lambda self: logical_not(self))
 
 
 mod = floormod
+floor_div = floordiv        # TF1's generated FloorDiv wrapper, same signature
+divide_no_nan = div_no_nan
 sub = subtract
 mul = multiply
 neg = negative
 
 _ELEMENTWISE = [
-    "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf",
-    "exp", "expm1", "floor", "floordiv", "floormod", "greater", "greater_equal", "is_finite",
-    "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "log_sigmoid", "logical_and",
-    "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply",
-    "negative", "not_equal", "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul",
-    "sigmoid", "sign", "sin", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
-    "truediv", "truncatediv", "truncatemod"]
+    "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf", "exp",
+    "expm1", "floor", "floordiv", "floormod", "greater", "greater_equal", "is_finite", "is_inf",
+    "is_nan", "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "maximum", "minimum", "mod", "multiply", "negative", "not_equal", "pow",
+    "realdiv", "reciprocal", "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt", "square",
+    "squared_difference", "subtract", "tan", "tanh", "truediv", "truncatediv", "truncatemod"]
 EXPORTS = {
-    "": _ELEMENTWISE + ["cast", "div", "mul", "neg", "select", "select_v2", "sub", "to_float",
-                        "to_int32", "to_int64"],
-    "math": _ELEMENTWISE + ["softplus", "softsign"],
+    "": _ELEMENTWISE + ["cast", "div", "floor_div", "mul", "neg", "select", "select_v2", "sub"],
+    "math": _ELEMENTWISE + ["divide_no_nan", "softplus", "softsign"],
     "nn": ["sigmoid", "softplus", "softsign", "tanh"],
 }

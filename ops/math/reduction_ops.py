@@ -215,7 +215,8 @@ def _axis_arg(axis, reduction_indices):
 def _reduction(op_type: str, make_kernel, grad):
     """Declares the reduction op ``op_type`` and returns ``tf.reduce_<op>`` (TF1 signature:
     ``keep_dims`` and ``keepdims``, ``reduction_indices`` and ``axis``; no axis: all)."""
-    declare(op_type, shape=shape_fns.reduction, make_kernel=make_kernel, grad=grad)
+    declare(op_type, shape=shape_fns.reduction, make_kernel=make_kernel, grad=grad,
+            constant_value=shape_fns.kernel_value)
 
     def fn(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
            keep_dims=None):

@@ -12,8 +12,8 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
-from ...graph.graph import get_default_graph
-from ...graph.op_builder import apply_op, constant
+from ...graph.graph import get_default_graph, name_scope
+from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
 from . import math_ops, reduction_ops
 from ..framework import grad_util, raw_ops, shape_fns
@@ -155,6 +155,84 @@ def in_top_k(predictions, targets, k, name: str | None = None) -> Tensor:
         return apply_op("InTopKV2", [predictions, targets, k], name=name)
 
 
+def arg_max(input, dimension, output_type=dtypes.int64, name: str | None = None) -> Tensor:  # noqa: A002
+    """TF1's ``tf.arg_max``: the generated ArgMax wrapper (``dimension`` required)."""
+    return apply_op("ArgMax", [input, dimension], {"output_type": output_type}, name=name)
+
+
+def arg_min(input, dimension, output_type=dtypes.int64, name: str | None = None) -> Tensor:  # noqa: A002
+    """TF1's ``tf.arg_min``: the generated ArgMin wrapper (``dimension`` required)."""
+    return apply_op("ArgMin", [input, dimension], {"output_type": output_type}, name=name)
+
+
+# -- sort / argsort (TF's sort_ops.py: TopKV2 over the last axis) -----------------------------
+
+def _last_axis_perm(values: Tensor, axis: int):
+    """The permutation swapping ``axis`` with the last axis (None when it is the last)."""
+    ndims = values.shape.rank
+    if axis == -1 or (ndims is not None and axis + 1 == ndims):
+        return None
+    if ndims is not None:
+        axis += ndims if axis < 0 else 0
+        return np.r_[np.arange(axis), [ndims - 1], np.arange(axis + 1, ndims - 1),
+                     [axis]].astype(np.int32)
+    rank = raw_ops.Rank(input=values)
+    last = math_ops.subtract(rank, 1)
+    axis = math_ops.add(axis, rank) if axis < 0 else constant(axis, dtype=dtypes.int32)
+    dims = raw_ops.Range(start=constant(0, dtype=dtypes.int32), limit=rank,
+                         delta=constant(1, dtype=dtypes.int32))
+    return math_ops.select_v2(math_ops.equal(dims, axis), last,
+                              math_ops.select_v2(math_ops.equal(dims, last), axis, dims))
+
+
+def _descending(values: Tensor, axis: int, return_argsort: bool) -> Tensor:
+    perm = _last_axis_perm(values, axis)
+    if perm is not None:
+        values = raw_ops.Transpose(x=values, perm=perm)
+    k = raw_ops.Shape(input=values)[-1]
+    result = top_k(values, k)[1 if return_argsort else 0]
+    return result if perm is None else raw_ops.Transpose(x=result, perm=perm)
+
+
+def _sort_or_argsort(values, axis, direction: str, return_argsort: bool) -> Tensor:
+    """TF's ``_sort_or_argsort``: descending is a full top_k; ascending sorts the values
+    negated (integers as -x - 1, unsigned as max - x) and undoes it."""
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(f"Argument `direction` should be one of ASCENDING, DESCENDING. "
+                         f"Received: direction={direction}")
+    axis_value = constant_value(convert_to_tensor(axis, name="axis"))
+    if axis_value is None or np.ndim(axis_value):
+        raise ValueError(f"Argument `axis` must be a constant scalar. Received: axis={axis}.")
+    axis = int(axis_value)
+    values = convert_to_tensor(values, name="values")
+    if direction == "DESCENDING":
+        return _descending(values, axis, return_argsort)
+    dtype = values.dtype.base_dtype
+    if dtype.is_unsigned:
+        offset = constant(dtype.np_dtype.type(np.iinfo(dtype.np_dtype).max), dtype=dtype)
+        flip = lambda t: math_ops.subtract(offset, t)  # noqa: E731
+    elif dtype.is_integer:
+        flip = lambda t: math_ops.subtract(math_ops.negative(t), constant(1, dtype=dtype))  # noqa: E731
+    else:
+        flip = math_ops.negative
+    result = _descending(flip(values), axis, return_argsort)
+    return result if return_argsort else flip(result)
+
+
+def sort(values, axis=-1, direction: str = "ASCENDING", name: str | None = None) -> Tensor:
+    """``tf.sort``: ``values`` sorted along ``axis`` (a constant)."""
+    with name_scope(name, "sort"):
+        return _sort_or_argsort(values, axis, direction, return_argsort=False)
+
+
+def argsort(values, axis=-1, direction: str = "ASCENDING", stable: bool = False,
+            name: str | None = None) -> Tensor:
+    """``tf.argsort``: the indices that sort ``values`` along ``axis`` (ties keep their
+    order, as top_k's do, so ``stable`` holds either way)."""
+    with name_scope(name, "argsort"):
+        return _sort_or_argsort(values, axis, direction, return_argsort=True)
+
+
 # -- Cumsum / Cumprod / ReverseV2 -----------------------------------------------------------
 
 def _scan_kernel(scan, identity: int):
@@ -247,7 +325,9 @@ reverse_v2 = reverse
 
 
 EXPORTS: dict[str, list[str]] = {
-    "": ["cumprod", "cumsum", "reverse", "reverse_v2"],
+    "": ["arg_max", "arg_min", "argsort", "cumprod", "cumsum", "reverse", "reverse_v2",
+         "sort"],
+    "manip": ["reverse"],
     "nn": ["top_k", "in_top_k"],
     "math": ["top_k", "in_top_k", "cumprod", "cumsum"],
 }
