@@ -75,3 +75,19 @@ def input_values(op) -> list | None:
             return None
         values.append(value)
     return values
+
+
+def get_static_value(tensor: Any, partial: bool = False) -> Any:
+    """``tf.get_static_value``: ``tensor``'s value when statically known (a non-tensor as it
+    is), else None; with ``partial`` an int vector of partly known elements is an object
+    array with None where unknown."""
+    if not isinstance(tensor, Tensor):
+        return tensor
+    value = constant_value(tensor)
+    if value is not None or not partial:
+        return value
+    elements = partial_value(tensor)
+    return None if not isinstance(elements, list) else np.array(elements, dtype=object)
+
+
+EXPORTS = {"": ["get_static_value"]}

@@ -54,7 +54,8 @@ def _zeros_like(x):
 def _filled_like_value(fill):
     def value(op):
         x = op.inputs[0]
-        if not x.shape.is_fully_defined() or x.shape.num_elements() > shape_fns.SMALL_VALUE_ELEMENTS:
+        n = x.shape.num_elements()
+        if n is None or n > shape_fns.SMALL_VALUE_ELEMENTS:
             return None
         return fill(x.shape.as_list(), dtype=x.dtype.base_dtype.np_dtype)
     return value

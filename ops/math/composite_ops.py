@@ -1,8 +1,9 @@
 """TF's Python-level math functions composed of existing ops (no op types of their own): the
 cast family (``tf.to_float`` ... ``tf.to_complex128``, ``tf.saturate_cast``),
 ``tf.accumulate_n``, ``tf.math.polyval``, ``reciprocal_no_nan``, ``zero_fraction``,
-``tf.nn.swish``/``silu``, ``scalar_mul`` and ``log_sigmoid``, built as
-TF's ``math_ops.py``/``nn_impl.py`` build them.
+``tf.nn.swish``/``silu``, ``scalar_mul``, ``log_sigmoid``, ``confusion_matrix`` and
+``histogram_fixed_width_bins``, built as TF's ``math_ops.py``/``nn_impl.py``/
+``confusion_matrix.py``/``histogram_ops.py`` build them.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from ...graph.core import Tensor
 from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import as_shape, unknown_shape
-from ..array import array_ops, fill_ops
-from . import math_ops, reduction_ops
+from ..array import array_ops, fill_ops, gather_ops
+from ..debug import check_ops, logging_ops
+from . import clip_ops, math_ops, reduction_ops
 
 
 def _cast_to(dtype: dtypes.DType, default_name: str) -> Callable:
@@ -166,11 +168,80 @@ def log_sigmoid(x, name: str | None = None) -> Tensor:
         return math_ops.negative(math_ops.softplus(-x), name=scope)
 
 
+def _remove_squeezable_dimensions(labels: Tensor, predictions: Tensor) -> tuple:
+    """Squeezes a trailing 1 off whichever of labels/predictions has one more dimension
+    (static ranks; TF decides at run time when they are unknown)."""
+    lr, pr = labels.shape.rank, predictions.shape.rank
+    if lr is None or pr is None:
+        return labels, predictions
+    if pr - lr == 1 and predictions.shape[-1] in (None, 1):
+        predictions = array_ops.squeeze(predictions, [-1])
+    elif pr - lr == -1 and labels.shape[-1] in (None, 1):
+        labels = array_ops.squeeze(labels, [-1])
+    return labels, predictions
+
+
+def confusion_matrix(labels, predictions, num_classes=None, dtype=dtypes.int32,
+                     name: str | None = None, weights=None) -> Tensor:
+    """``tf.math.confusion_matrix``: counts (or summed ``weights``) of each (label,
+    prediction) pair in a [num_classes, num_classes] matrix, built by ScatterNd after
+    asserts that the classes are in range."""
+    with name_scope(name, "confusion_matrix", [predictions, labels, num_classes, weights]):
+        labels, predictions = _remove_squeezable_dimensions(
+            convert_to_tensor(labels, name="labels"),
+            convert_to_tensor(predictions, name="predictions"))
+        predictions = math_ops.cast(predictions, dtypes.int64)
+        labels = math_ops.cast(labels, dtypes.int64)
+        labels = logging_ops.with_dependencies([check_ops.assert_non_negative(
+            labels, message="`labels` contains negative values")], labels)
+        predictions = logging_ops.with_dependencies([check_ops.assert_non_negative(
+            predictions, message="`predictions` contains negative values")], predictions)
+        if num_classes is None:
+            num_classes = math_ops.add(math_ops.maximum(reduction_ops.reduce_max(predictions),
+                                                        reduction_ops.reduce_max(labels)),
+                                       constant(1, dtype=dtypes.int64))
+        else:
+            bound = math_ops.cast(num_classes, dtypes.int64)
+            labels = logging_ops.with_dependencies([check_ops.assert_less(
+                labels, bound, message="`labels` out of bound")], labels)
+            predictions = logging_ops.with_dependencies([check_ops.assert_less(
+                predictions, bound, message="`predictions` out of bound")], predictions)
+        if weights is not None:
+            weights = convert_to_tensor(weights, name="weights")
+            predictions.shape.assert_is_compatible_with(weights.shape)
+            weights = math_ops.cast(weights, dtype)
+        shape = array_ops.stack([num_classes, num_classes])
+        indices = array_ops.stack([labels, predictions], axis=1)
+        values = fill_ops.ones_like(predictions, dtype) if weights is None else weights
+        return gather_ops.scatter_nd(indices, values, math_ops.cast(shape, dtypes.int64))
+
+
+def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=dtypes.int32,
+                               name: str | None = None) -> Tensor:
+    """``tf.histogram_fixed_width_bins``: the bin index of each value among ``nbins`` equal
+    bins spanning ``value_range`` (values outside go to the first or last bin)."""
+    with name_scope(name, "histogram_fixed_width_bins", [values, value_range, nbins]):
+        values = convert_to_tensor(values, name="values")
+        shape = array_ops.shape(values)
+        values = array_ops.reshape(values, [-1])
+        value_range = convert_to_tensor(value_range, name="value_range")
+        nbins = convert_to_tensor(nbins, dtype=dtypes.int32, name="nbins")
+        check = logging_ops.Assert(math_ops.greater(nbins, 0), [f"nbins {nbins} must > 0"])
+        nbins = logging_ops.with_dependencies([check], nbins)
+        nbins_float = math_ops.cast(nbins, values.dtype)
+        scaled = math_ops.truediv(values - value_range[0], value_range[1] - value_range[0],
+                                  name="scaled_values")
+        indices = math_ops.floor(nbins_float * scaled, name="indices")
+        indices = math_ops.cast(clip_ops.clip_by_value(indices, 0, nbins_float - 1), dtype)
+        return array_ops.reshape(indices, shape)
+
+
 _CASTS = ["to_bfloat16", "to_complex128", "to_complex64", "to_double", "to_float", "to_int32",
           "to_int64", "saturate_cast"]
 EXPORTS = {
-    "": _CASTS + ["accumulate_n", "log_sigmoid", "scalar_mul"],
-    "math": ["accumulate_n", "log_sigmoid", "polyval", "reciprocal_no_nan",
-             "scalar_mul", "zero_fraction"],
+    "": _CASTS + ["accumulate_n", "confusion_matrix", "histogram_fixed_width_bins",
+                  "log_sigmoid", "scalar_mul"],
+    "math": ["accumulate_n", "confusion_matrix", "log_sigmoid", "polyval",
+             "reciprocal_no_nan", "scalar_mul", "zero_fraction"],
     "nn": ["silu", "swish", "zero_fraction"],
 }
