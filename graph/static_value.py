@@ -8,6 +8,7 @@ like get exact static shapes, as TF's shape inference evaluates small integer su
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -29,13 +30,25 @@ def _by_rule(rules: dict, t: Tensor) -> Any:
     return result[t.value_index]
 
 
+# Known values, remembered per op (a known value never changes: ops are immutable and static
+# shapes only get refined), so a rule asking for an input's value twice does not recompute.
+_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def constant_value(t: Any) -> Any:
     """The value of ``t`` if it is statically known (small int graphs), else None."""
     if not isinstance(t, Tensor):
         return None
-    if t.op.type == "Const":
-        return t.op.attrs["value"]
-    return _by_rule(op_registry.CONSTANT_VALUES, t)
+    op = t.op
+    if op.type == "Const":
+        return op.attrs["value"]
+    known = _KNOWN.get(op)
+    if known is not None and t.value_index in known:
+        return known[t.value_index]
+    value = _by_rule(op_registry.CONSTANT_VALUES, t)
+    if value is not None:
+        _KNOWN.setdefault(op, {})[t.value_index] = value
+    return value
 
 
 def partial_value(t: Tensor) -> Any:

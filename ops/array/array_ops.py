@@ -257,14 +257,9 @@ def _reshape_grad(op, grad):
     return [reshape(grad, shape_of(op.inputs[0])), None]
 
 
-def _single_element(elements) -> Any:
-    """A partial value's element as a length-1 list's (a scalar's element as is)."""
-    if not isinstance(elements, list):
-        return elements
-    return elements[0] if len(elements) == 1 else _NO_ELEMENT
-
-
-_NO_ELEMENT = object()
+def _as_list(elements) -> list:
+    """A partial value's elements as a list (a scalar's one element in a list)."""
+    return elements if isinstance(elements, list) else [elements]
 
 
 def _reshape_elements(op):
@@ -273,10 +268,10 @@ def _reshape_elements(op):
     elements, target = partial_value(op.inputs[0]), constant_value(op.inputs[1])
     if elements is None or target is None or np.size(target) > 1:
         return None
-    if np.size(target) == 0:
-        element = _single_element(elements)
-        return None if element is _NO_ELEMENT else element
-    return elements if isinstance(elements, list) else [elements]
+    elements = _as_list(elements)
+    if np.size(target) == 0:                # to a scalar
+        return elements[0] if len(elements) == 1 else None
+    return elements
 
 
 declare("Reshape", shape=_reshape_shape, kernel=_reshape_kernel, grad=_reshape_grad,
@@ -424,10 +419,7 @@ def _expand_dims_kernel(x, axis):
 
 def _expand_dims_elements(op):
     """A scalar expanded to a vector keeps its element (``tf.expand_dims(tf.shape(x)[1], 0)``)."""
-    if op.inputs[0].shape.rank != 0:
-        return None
-    element = partial_value(op.inputs[0])
-    return [element]
+    return [partial_value(op.inputs[0])] if op.inputs[0].shape.rank == 0 else None
 
 
 declare("ExpandDims", shape=_expand_dims_shape, kernel=_expand_dims_kernel,
@@ -481,10 +473,11 @@ def _squeeze_kernel(op, ctx):
 
 def _squeeze_elements(op):
     """A length-1 int vector squeezed to a scalar keeps its element."""
-    if op.outputs[0].shape.rank != 0:
+    elements = partial_value(op.inputs[0])
+    if op.outputs[0].shape.rank != 0 or elements is None:
         return None
-    element = _single_element(partial_value(op.inputs[0]))
-    return None if element is _NO_ELEMENT else element
+    elements = _as_list(elements)
+    return elements[0] if len(elements) == 1 else None
 
 
 declare("Squeeze", shape=_squeeze_shape, make_kernel=_squeeze_kernel,

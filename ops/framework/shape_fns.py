@@ -36,7 +36,8 @@ def kernel_value(op):
     if values is None or any(np.size(v) > SMALL_VALUE_ELEMENTS for v in values):
         return None
     try:
-        return op_registry.KERNELS[op.type](op, None)(*values)
+        with np.errstate(all="ignore"):
+            return op_registry.KERNELS[op.type](op, None)(*values)
     except (errors.OpError, ArithmeticError, ValueError, TypeError, IndexError):
         return None
 

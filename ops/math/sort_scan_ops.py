@@ -207,16 +207,20 @@ def _sort_or_argsort(values, axis, direction: str, return_argsort: bool) -> Tens
     values = convert_to_tensor(values, name="values")
     if direction == "DESCENDING":
         return _descending(values, axis, return_argsort)
-    dtype = values.dtype.base_dtype
-    if dtype.is_unsigned:
-        offset = constant(dtype.np_dtype.type(np.iinfo(dtype.np_dtype).max), dtype=dtype)
-        flip = lambda t: math_ops.subtract(offset, t)  # noqa: E731
-    elif dtype.is_integer:
-        flip = lambda t: math_ops.subtract(math_ops.negative(t), constant(1, dtype=dtype))  # noqa: E731
-    else:
-        flip = math_ops.negative
+    flip = _order_reversal(values.dtype.base_dtype)
     result = _descending(flip(values), axis, return_argsort)
     return result if return_argsort else flip(result)
+
+
+def _order_reversal(dtype):
+    """TF's order-reversing map for an ascending sort (its own inverse, no overflow):
+    ``max - x`` for unsigned integers, ``-x - 1`` for signed ones, ``-x`` for floats."""
+    if dtype.is_unsigned:
+        offset = constant(np.iinfo(dtype.np_dtype).max, dtype=dtype)
+        return lambda t: math_ops.subtract(offset, t)
+    if dtype.is_integer:
+        return lambda t: math_ops.subtract(math_ops.negative(t), constant(1, dtype=dtype))
+    return math_ops.negative
 
 
 def sort(values, axis=-1, direction: str = "ASCENDING", name: str | None = None) -> Tensor:
