@@ -16,8 +16,9 @@ SHAPE_FNS: dict[str, Callable] = {}   # op type -> fn(op) -> list[TensorShape]
 KERNELS: dict[str, Callable] = {}     # op type -> factory(op, ctx) -> fn(*inputs)
 GRADIENTS: dict[str, Callable | None] = {}  # op type -> fn(op, *grads), None = not differentiable
 STATEFUL: set[str] = set()
-CONSTANT_VALUES: dict[str, Callable] = {}   # op type -> fn(op) -> static value of output 0
-PARTIAL_SHAPES: dict[str, Callable] = {}    # op type -> fn(op) -> TensorShape it describes
+CONSTANT_VALUES: dict[str, Callable] = {}   # op type -> fn(op) -> output 0's static value
+PARTIAL_VALUES: dict[str, Callable] = {}    # op type -> fn(op) -> its known elements
+# (both: a list with one entry per output for an op with several outputs)
 NEVER_FOLD: set[str] = set()   # stateless op types the executor must still run every step
 HANDLE_DATA: dict[str, Callable] = {}  # op type -> fn(op) -> per output (dtype, shape) or None
 

@@ -238,4 +238,16 @@ def scalar() -> TensorShape:
     return TensorShape([])
 
 
-EXPORTS = {"": ["Dimension", "TensorShape"]}
+def dimension_value(dimension: Dimension | int | None) -> int | None:
+    """``tf.dimension_value``: a dimension's int (or None), whether a ``Dimension`` or not."""
+    return dimension.value if isinstance(dimension, Dimension) else dimension
+
+
+def dimension_at_index(shape: TensorShape, index: int) -> Dimension:
+    """``tf.dimension_at_index``: dimension ``index`` of ``shape`` as a ``Dimension``
+    (unknown for a shape of unknown rank)."""
+    assert isinstance(shape, TensorShape)
+    return Dimension(None if shape.rank is None else shape.dims[index])
+
+
+EXPORTS = {"": ["Dimension", "TensorShape", "dimension_at_index", "dimension_value"]}

@@ -15,12 +15,13 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
+from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape, unknown_shape
 from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 from ..framework.shape_fns import (UNKNOWN, constant_value, input_values, normalize_axis,
-                                   shape_from_tensor)
+                                   partial_value)
 
 # -- Const / Placeholder / Identity --------------------------------------------------------
 
@@ -65,12 +66,17 @@ def _value_of_input(op):
     return constant_value(op.inputs[0])
 
 
+def _partial_value_of_input(op):
+    return partial_value(op.inputs[0])
+
+
 declare("Identity", shape=shape_fns.unchanged, kernel=_identity, grad=lambda op, g: [g],
-        constant_value=_value_of_input, handle_data=lambda op: [op.inputs[0]._handle_data])
+        constant_value=_value_of_input, partial_value=_partial_value_of_input,
+        handle_data=lambda op: [op.inputs[0]._handle_data])
 declare("IdentityN", shape=lambda op: [t.shape for t in op.inputs],
         kernel=lambda *xs: xs, grad=lambda op, *gs: list(gs))
 declare("StopGradient", shape=shape_fns.unchanged, kernel=_identity, not_differentiable=True,
-        constant_value=_value_of_input)
+        constant_value=_value_of_input, partial_value=_partial_value_of_input)
 
 
 def _prevent_gradient_grad(op, grad):
@@ -127,15 +133,24 @@ def _shape_kernel(op, ctx):
     return lambda x: np.array(np.shape(x), dtype=out)
 
 
-def _shape_value(op):
-    shape = op.inputs[0].shape
-    if not shape.is_fully_defined():
+def _static_shape(x: Tensor, out_type) -> np.ndarray | None:
+    """x's shape as a ``out_type`` vector when fully known."""
+    if not x.shape.is_fully_defined():
         return None
-    return np.array(shape.as_list(), dtype=op.attrs["out_type"].np_dtype)
+    return np.array(x.shape.as_list(), dtype=out_type.np_dtype)
+
+
+def _shape_value(op):
+    return _static_shape(op.inputs[0], op.attrs["out_type"])
+
+
+def _shape_elements(op):
+    """``tf.shape(x)``'s entries are x's static dims (None where unknown)."""
+    return op.inputs[0].shape.dims
 
 
 declare("Shape", shape=_shape_shape, make_kernel=_shape_kernel, not_differentiable=True,
-        constant_value=_shape_value, partial_shape=lambda op: op.inputs[0].shape)
+        constant_value=_shape_value, partial_value=_shape_elements)
 
 
 def _shape_n_kernel(op, ctx):
@@ -144,7 +159,9 @@ def _shape_n_kernel(op, ctx):
 
 
 declare("ShapeN", shape=lambda op: [TensorShape([t.shape.rank]) for t in op.inputs],
-        make_kernel=_shape_n_kernel, not_differentiable=True)
+        make_kernel=_shape_n_kernel, not_differentiable=True,
+        constant_value=lambda op: [_static_shape(t, op.attrs["out_type"]) for t in op.inputs],
+        partial_value=lambda op: [t.shape.dims for t in op.inputs])
 
 
 def _size_kernel(op, ctx):
@@ -187,22 +204,41 @@ def rank(input, name: str | None = None) -> Tensor:
 # -- Reshape / Transpose / ExpandDims / Squeeze ------------------------------------------
 
 def _reshape_shape(op):
-    x, target = op.inputs[0].shape, shape_from_tensor(op.inputs[1])
-    if target.rank is None:
+    target = partial_value(op.inputs[1])
+    if not isinstance(target, list):
         return [UNKNOWN]
-    dims = target.dims
+    return [TensorShape(_reshaped_dims(op.inputs[0].shape, target))]
+
+
+def _reshaped_dims(x: TensorShape, target: list) -> list:
+    """TF's Reshape inference: the target's known elements (-1 and values not known
+    statically are unknown dims), the one unknown inferred when x is fully known."""
+    dims = [None if d is None or d < 0 else d for d in target]
     n = x.num_elements()
+    if n is None:
+        _check_divisible(x, dims)
+        return dims
     unknown = [i for i, d in enumerate(dims) if d is None]
-    if n is not None and len(unknown) == 1 and constant_value(op.inputs[1]) is not None:
-        known = int(np.prod([d for d in dims if d is not None]))
-        if known and n % known:
+    known = math.prod(d for d in dims if d is not None)
+    if not unknown and known != n:
+        raise ValueError(f"Cannot reshape a tensor with {n} elements to shape {dims} "
+                         f"({known} elements)")
+    if len(unknown) == 1 and known > 0:
+        if n % known:
             raise ValueError(f"Cannot reshape a tensor with {n} elements to shape "
                              f"{[-1 if d is None else d for d in dims]}")
-        dims[unknown[0]] = n // known if known else 0
-    elif n is not None and not unknown and int(np.prod(dims)) != n:
-        raise ValueError(f"Cannot reshape a tensor with {n} elements to shape {dims} "
-                         f"({int(np.prod(dims))} elements)")
-    return [TensorShape(dims)]
+        dims[unknown[0]] = n // known
+    return dims
+
+
+def _check_divisible(x: TensorShape, dims: list) -> None:
+    """A fully known target must hold a whole number of x's known part when x has exactly
+    one unknown dim (TF infers that dim, so it fails here)."""
+    if x.rank is None or x.dims.count(None) != 1 or None in dims:
+        return
+    known, total = math.prod(d for d in x.dims if d is not None), math.prod(dims)
+    if known and total % known:
+        raise ValueError(f"Dimension size must be evenly divisible by {known} but is {total}")
 
 
 def _reshape_kernel(x, shape):
@@ -238,7 +274,25 @@ def _reshape_grad(op, grad):
     return [reshape(grad, shape_of(op.inputs[0])), None]
 
 
-declare("Reshape", shape=_reshape_shape, kernel=_reshape_kernel, grad=_reshape_grad)
+def _as_list(elements) -> list:
+    """A partial value's elements as a list (a scalar's one element in a list)."""
+    return elements if isinstance(elements, list) else [elements]
+
+
+def _reshape_elements(op):
+    """Reshaping a small int vector or scalar to a vector or scalar keeps its elements
+    (``tf.reshape(tf.shape(x)[1] * 2, [1])``)."""
+    elements, target = partial_value(op.inputs[0]), constant_value(op.inputs[1])
+    if elements is None or target is None or np.size(target) > 1:
+        return None
+    elements = _as_list(elements)
+    if np.size(target) == 0:                # to a scalar
+        return elements[0] if len(elements) == 1 else None
+    return elements
+
+
+declare("Reshape", shape=_reshape_shape, kernel=_reshape_kernel, grad=_reshape_grad,
+        constant_value=shape_fns.kernel_value, partial_value=_reshape_elements)
 
 
 def shape_of(x: Tensor):
@@ -321,6 +375,25 @@ def transpose(a, perm=None, name: str = "transpose", conjugate: bool = False) ->
     return apply_op("Transpose", [a, perm], name=name)
 
 
+def matrix_transpose(a, name: str = "matrix_transpose", conjugate: bool = False) -> Tensor:
+    """``tf.linalg.matrix_transpose``: the last two dimensions swapped (rank >= 2)."""
+    with name_scope(name, values=[a]):
+        a = convert_to_tensor(a, name="a")
+        ndims = a.shape.rank
+        if ndims is not None:
+            if ndims < 2:
+                raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  "
+                                 f"Received `a` = {a} with shape: {a.shape}")
+            perm = list(range(ndims - 2)) + [ndims - 1, ndims - 2]
+        else:
+            a_rank = rank(a)
+            perm = concat([raw_ops.Range(start=constant(0, dtype=dtypes.int32),
+                                         limit=raw_ops.Sub(x=a_rank, y=2),
+                                         delta=constant(1, dtype=dtypes.int32)),
+                           stack([raw_ops.Sub(x=a_rank, y=1), raw_ops.Sub(x=a_rank, y=2)])], 0)
+        return transpose(a, perm=perm, conjugate=conjugate)
+
+
 def _invert_permutation_kernel(x):
     x = np.asarray(x)
     if sorted(x.tolist()) != list(range(x.size)):
@@ -361,8 +434,14 @@ def _expand_dims_kernel(x, axis):
     return np.expand_dims(x, axis)
 
 
+def _expand_dims_elements(op):
+    """A scalar expanded to a vector keeps its element (``tf.expand_dims(tf.shape(x)[1], 0)``)."""
+    return [partial_value(op.inputs[0])] if op.inputs[0].shape.rank == 0 else None
+
+
 declare("ExpandDims", shape=_expand_dims_shape, kernel=_expand_dims_kernel,
-        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0])), None])
+        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0])), None],
+        constant_value=shape_fns.kernel_value, partial_value=_expand_dims_elements)
 
 
 def expand_dims(input, axis=None, name: str | None = None, dim=None) -> Tensor:
@@ -409,8 +488,18 @@ def _squeeze_kernel(op, ctx):
     return kernel
 
 
+def _squeeze_elements(op):
+    """A length-1 int vector squeezed to a scalar keeps its element."""
+    elements = partial_value(op.inputs[0])
+    if op.outputs[0].shape.rank != 0 or elements is None:
+        return None
+    elements = _as_list(elements)
+    return elements[0] if len(elements) == 1 else None
+
+
 declare("Squeeze", shape=_squeeze_shape, make_kernel=_squeeze_kernel,
-        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0]))])
+        grad=lambda op, g: [reshape(g, shape_of(op.inputs[0]))],
+        constant_value=shape_fns.kernel_value, partial_value=_squeeze_elements)
 
 
 def squeeze(input, axis=None, name: str | None = None, squeeze_dims=None) -> Tensor:
@@ -491,18 +580,19 @@ def _concat_value(op):
     return None if values is None else np.concatenate(values[:-1], axis=int(values[-1]))
 
 
-def _concat_partial_shape(op):
-    result = TensorShape([])
+def _concat_elements(op):
+    """The elements of a concatenation of int vectors (shape pieces joined)."""
+    result = []
     for x in op.inputs[:-1]:
-        part = shape_from_tensor(x)
-        if part.rank is None:
+        part = partial_value(x)
+        if not isinstance(part, list):
             return None
-        result = result.concatenate(part)
+        result += part
     return result
 
 
 declare("ConcatV2", shape=_concat_shape, kernel=_concat_kernel, grad=_concat_grad,
-        constant_value=_concat_value, partial_shape=_concat_partial_shape)
+        constant_value=_concat_value, partial_value=_concat_elements)
 
 
 def _concat_offset_kernel(axis, *shapes):
@@ -549,17 +639,16 @@ def _pack_value(op):
     return None if values is None else np.stack(values, axis=op.attrs["axis"])
 
 
-def _pack_partial_shape(op):
-    dims = []
-    for x in op.inputs:
-        v = constant_value(x)
-        dims.append(None if v is None or int(v) < 0 else int(v))
-    return TensorShape(dims)
+def _pack_elements(op):
+    """A Pack of int scalars holds each scalar's element (``tf.stack([tf.shape(x)[0], 4])``)."""
+    if any(x.shape.rank != 0 for x in op.inputs):
+        return None
+    return [partial_value(x) for x in op.inputs]
 
 
 declare("Pack", shape=_pack_shape, make_kernel=_pack_kernel,
         grad=lambda op, g: unstack(g, num=op.attrs["N"], axis=op.attrs["axis"]),
-        constant_value=_pack_value, partial_shape=_pack_partial_shape)
+        constant_value=_pack_value, partial_value=_pack_elements)
 
 
 def _unpack_shape(op):
@@ -592,7 +681,16 @@ def _unpack_grad(op, *grads):
     return [stack(filled, axis=op.attrs["axis"])]
 
 
-declare("Unpack", shape=_unpack_shape, make_kernel=_unpack_kernel, grad=_unpack_grad)
+def _unpack_elements(op):
+    """Unstacking an int vector gives each element (``b, h, w, c = tf.unstack(tf.shape(x))``)."""
+    elements = partial_value(op.inputs[0])
+    if not isinstance(elements, list) or len(elements) != op.attrs["num"]:
+        return None
+    return elements
+
+
+declare("Unpack", shape=_unpack_shape, make_kernel=_unpack_kernel, grad=_unpack_grad,
+        constant_value=shape_fns.kernel_value, partial_value=_unpack_elements)
 
 
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
@@ -611,19 +709,21 @@ def unstack(value, num: int | None = None, axis: int = 0, name: str = "unstack")
 
 
 def _slice_shape(op):
+    """Each output dim is its known size, or for size -1 the input dim less a known begin."""
     x = op.inputs[0].shape
-    begin, size_ = constant_value(op.inputs[1]), constant_value(op.inputs[2])
+    begin, size_ = partial_value(op.inputs[1]), partial_value(op.inputs[2])
     n = _rank_hint(x, op.inputs[1])
-    if size_ is None:
+    if not isinstance(size_, list):
         return [unknown_shape(n)]
+    if not isinstance(begin, list):
+        begin = [None] * len(size_)
     dims = []
-    for i, s in enumerate(np.ravel(size_)):
-        s = int(s)
-        if s == -1:
-            xd = x.dims[i] if x.rank is not None else None
-            dims.append(None if xd is None or begin is None else xd - int(np.ravel(begin)[i]))
-        else:
+    for i, (b, s) in enumerate(zip(begin, size_)):
+        if s is not None and s >= 0:
             dims.append(s)
+            continue
+        xd = x.dims[i] if x.rank is not None else None
+        dims.append(None if s is None or xd is None or b is None else xd - b)
     return [TensorShape(dims)]
 
 
@@ -667,7 +767,11 @@ def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001
     return apply_op("Slice", [input_, begin, size], name=name)
 
 
-EXPORTS = {"": [
-    "concat", "expand_dims", "identity", "identity_n", "invert_permutation", "no_op",
-    "placeholder", "placeholder_with_default", "rank", "reshape", "shape", "shape_n", "size",
-    "slice", "squeeze", "stack", "stop_gradient", "transpose", "unstack"]}
+EXPORTS = {
+    "": ["concat", "expand_dims", "identity", "identity_n", "invert_permutation",
+         "matrix_transpose", "no_op", "placeholder", "placeholder_with_default", "rank",
+         "reshape", "shape", "shape_n", "size", "slice", "squeeze", "stack", "stop_gradient",
+         "transpose", "unstack"],
+    "math": ["invert_permutation"],
+    "manip": ["reshape"],
+}

@@ -6,21 +6,20 @@ BroadcastGradientArgs is the helper op TF's binary-op gradients reduce with.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
+from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape, as_shape
 from ..framework import grad_util, raw_ops, shape_fns
 from ..framework.declare import declare
 from ..framework.shape_fns import constant_value, shape_from_tensor
 from . import array_ops
-
-# Static values are materialised for shape inference only up to this many elements.
-_SMALL_VALUE_ELEMENTS = 1000
 
 # -- Fill / zeros / ones ------------------------------------------------------------------
 
@@ -37,7 +36,7 @@ def _fill_kernel(dims, value):
 
 def _fill_value(op):
     dims, value = constant_value(op.inputs[0]), constant_value(op.inputs[1])
-    if dims is None or value is None or np.prod(dims) > _SMALL_VALUE_ELEMENTS:
+    if dims is None or value is None or np.prod(dims) > shape_fns.SMALL_VALUE_ELEMENTS:
         return None
     return np.full(dims, value)
 
@@ -55,7 +54,8 @@ def _zeros_like(x):
 def _filled_like_value(fill):
     def value(op):
         x = op.inputs[0]
-        if not x.shape.is_fully_defined() or x.shape.num_elements() > _SMALL_VALUE_ELEMENTS:
+        n = x.shape.num_elements()
+        if n is None or n > shape_fns.SMALL_VALUE_ELEMENTS:
             return None
         return fill(x.shape.as_list(), dtype=x.dtype.base_dtype.np_dtype)
     return value
@@ -71,35 +71,47 @@ def fill(dims, value, name: str | None = None) -> Tensor:
     return apply_op("Fill", [dims, value], name=name)
 
 
-def _dims_arg(shape_: Any):
-    if isinstance(shape_, TensorShape):
-        return shape_.as_list()
-    if isinstance(shape_, (int, np.integer)):
-        return [int(shape_)]
-    return shape_
+def _filled(shape: Any, dtype, value, default_name: str, name: str | None) -> Tensor:
+    """``tf.zeros``/``tf.ones``: a Const when the shape is a static list of fewer than 1000
+    elements, else a Fill of the shape as a tensor (a list holding tensors is packed, a
+    scalar becomes a vector), as TF builds them."""
+    dtype = dtypes.as_dtype(dtype).base_dtype
+    with name_scope(name, default_name, [shape]) as scope:
+        if isinstance(shape, TensorShape):
+            shape = shape.as_list()
+        if not isinstance(shape, Tensor):
+            dims = _static_dims(shape)
+            if dims is not None and math.prod(dims) < 1000:
+                return constant(np.full(dims, value, dtype=dtype.np_dtype), dtype=dtype,
+                                name=scope)
+            shape = convert_to_tensor(shape if dims is None else dims, dtype=dtypes.int32)
+        if shape.shape.rank == 0:
+            shape = array_ops.reshape(shape, [-1])
+        return fill(shape, constant(value, dtype=dtype), name=scope)
+
+
+def _static_dims(shape: Any) -> list[int] | None:
+    """The ints of a shape given as an int or a (nested) list of Python/numpy ints, or None
+    when it holds tensors."""
+    try:
+        dims = np.asarray(shape)
+    except (TypeError, ValueError, NotImplementedError):
+        return None
+    if dims.dtype.kind not in "iu":
+        return None
+    return [int(d) for d in np.ravel(dims)]
 
 
 def zeros(shape, dtype=dtypes.float32, name: str | None = None) -> Tensor:
-    dtype = dtypes.as_dtype(dtype)
-    shape_ = _dims_arg(shape)
-    if not isinstance(shape_, Tensor):
-        arr = np.asarray(shape_)
-        if arr.dtype != object and arr.size < 1000 and np.prod(arr) < 1000:
-            return constant(np.zeros(arr.astype(np.int64).tolist(), dtype.np_dtype)
-                            if dtype != dtypes.string else np.full(arr.tolist(), b"", object),
-                            dtype=dtype, name=name or "zeros")
-    return fill(shape_, constant(0, dtype=dtype), name=name or "zeros")
+    """``tf.zeros``: a tensor of ``shape`` (a list, TensorShape or shape tensor) of zeros."""
+    zero = {dtypes.bool_: False, dtypes.string: b""}.get(dtypes.as_dtype(dtype).base_dtype, 0)
+    return _filled(shape, dtype, zero, "zeros", name)
 
 
 def ones(shape, dtype=dtypes.float32, name: str | None = None) -> Tensor:
-    dtype = dtypes.as_dtype(dtype)
-    shape_ = _dims_arg(shape)
-    if not isinstance(shape_, Tensor):
-        arr = np.asarray(shape_)
-        if arr.size < 1000 and np.prod(arr) < 1000:
-            return constant(np.ones(arr.astype(np.int64).tolist(), dtype.np_dtype),
-                            dtype=dtype, name=name or "ones")
-    return fill(shape_, constant(1, dtype=dtype), name=name or "ones")
+    """``tf.ones``: a tensor of ``shape`` (a list, TensorShape or shape tensor) of ones."""
+    return _filled(shape, dtype, True if dtypes.as_dtype(dtype) == dtypes.bool_ else 1,
+                   "ones", name)
 
 
 def zeros_like(tensor, dtype=None, name: str | None = None, optimize: bool = True) -> Tensor:
@@ -154,14 +166,21 @@ def broadcast_gradient_args(s0, s1, name: str | None = None) -> list:
 # -- BroadcastTo / BroadcastArgs ------------------------------------------------------------
 
 def _broadcast_to_shape(op):
+    """The target shape; where the input has a dim above 1 the output dim is that dim
+    (broadcasting only stretches 1s), as TF merges them."""
     target = shape_from_tensor(op.inputs[1])
     x = op.inputs[0].shape
-    if target.rank is not None and x.rank is not None:
-        if x.rank > target.rank:
-            raise ValueError(f"Rank of input ({x.rank}) must be no greater than rank of output "
-                             f"shape ({target.rank}).")
-        shape_fns.broadcast_shapes(x, target)
-    return [target]
+    if target.rank is None or x.rank is None:
+        return [target]
+    if x.rank > target.rank:
+        raise ValueError(f"Rank of input ({x.rank}) must be no greater than rank of output "
+                         f"shape ({target.rank}).")
+    shape_fns.broadcast_shapes(x, target)
+    dims = target.dims
+    for i, d in enumerate(x.dims[::-1]):
+        if d is not None and d > 1:
+            dims[-1 - i] = d
+    return [TensorShape(dims)]
 
 
 def _broadcast_to_kernel(x, shape_):
@@ -213,4 +232,36 @@ def broadcast_static_shape(shape_x, shape_y) -> TensorShape:
     return shape_fns.broadcast_shapes(as_shape(shape_x), as_shape(shape_y))
 
 
-EXPORTS = {"": ["broadcast_to", "fill", "ones", "ones_like", "zeros", "zeros_like"]}
+# -- meshgrid ------------------------------------------------------------------------------
+
+def meshgrid(*args, **kwargs) -> list:
+    """``tf.meshgrid(*args, indexing="xy", name="meshgrid")``: N-D coordinate grids of the
+    1-D ``args`` (``xy``: the first two axes swapped, as numpy's)."""
+    indexing = kwargs.pop("indexing", "xy")
+    name = kwargs.pop("name", "meshgrid")
+    if kwargs:
+        raise TypeError(f"'{next(iter(kwargs))}' is an invalid keyword argument for this "
+                        "function")
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got "
+                         f"'{indexing}'")
+    with name_scope(name, "meshgrid", args):
+        ndim = len(args)
+        if not ndim:
+            return []
+        ones_shape = (1,) * ndim
+        output = [array_ops.reshape(array_ops.stack(x) if isinstance(x, (list, tuple)) else x,
+                                    ones_shape[:i] + (-1,) + ones_shape[i + 1:])
+                  for i, x in enumerate(args)]
+        shapes = [array_ops.size(x) for x in args]
+        dtype = convert_to_tensor(args[0]).dtype.base_dtype
+        if indexing == "xy" and ndim > 1:
+            output[0] = array_ops.reshape(output[0], (1, -1) + (1,) * (ndim - 2))
+            output[1] = array_ops.reshape(output[1], (-1, 1) + (1,) * (ndim - 2))
+            shapes[0], shapes[1] = shapes[1], shapes[0]
+        grid_ones = ones(shapes, dtype)
+        return [x * grid_ones for x in output]
+
+
+EXPORTS = {"": ["broadcast_dynamic_shape", "broadcast_static_shape", "broadcast_to", "fill",
+                "meshgrid", "ones", "ones_like", "zeros", "zeros_like"]}

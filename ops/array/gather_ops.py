@@ -258,6 +258,18 @@ def gather(params, indices, validate_indices=None, name: str | None = None, axis
 
 # -- GatherNd / ScatterNd -------------------------------------------------------------------
 
+def batch_gather(params, indices, name: str | None = None) -> Tensor:
+    """TF1's ``tf.batch_gather``: ``gather`` along axis ``rank(indices) - 1`` with that many
+    batch dims (indices must have a known rank)."""
+    with name_scope(name, "BatchGather", [params, indices]):
+        indices = convert_to_tensor(indices, name="indices")
+        params = convert_to_tensor(params, name="params")
+        if indices.shape.rank is None:
+            raise ValueError("batch_gather does not allow indices with unknown shape.")
+        batch_dims = indices.shape.rank - 1
+        return gather(params, indices, axis=batch_dims, batch_dims=batch_dims)
+
+
 def _bad_row(flat: np.ndarray, limits) -> int | None:
     """The first row of ``flat`` ([n, k] indices) outside ``limits``, or None."""
     bad = ((flat < 0) | (flat >= np.asarray(limits, dtype=np.int64))).any(axis=1)
@@ -455,6 +467,37 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name: str | None = Non
     return apply_op("UnsortedSegmentSum", [data, segment_ids, num_segments], name=name)
 
 
+def _segment_counts(data: Tensor, segment_ids: Tensor, num_segments) -> Tensor:
+    """TF's ``_unsorted_segment_N``: each segment's row count (at least 1), shaped
+    [num_segments, 1, ...] to divide the segment sums of ``data``."""
+    num_segments = convert_to_tensor(num_segments)
+    ones = fill_ops.ones(array_ops.shape(segment_ids), dtype=data.dtype)
+    counts = unsorted_segment_sum(ones, segment_ids, num_segments)
+    trailing = math_ops.subtract(array_ops.rank(data), array_ops.rank(segment_ids))
+    shape = array_ops.concat([array_ops.expand_dims(num_segments, 0),
+                              fill_ops.ones([trailing], dtype=num_segments.dtype)], 0)
+    return math_ops.maximum(array_ops.reshape(counts, shape), constant(1, dtype=data.dtype))
+
+
+def unsorted_segment_mean(data, segment_ids, num_segments, name: str | None = None) -> Tensor:
+    """``tf.math.unsorted_segment_mean``: segment sums divided by the segment sizes."""
+    with name_scope(name, "UnsortedSegmentMean"):
+        data, segment_ids = convert_to_tensor(data), convert_to_tensor(segment_ids)
+        counts = _segment_counts(data, segment_ids, num_segments)
+        summed = unsorted_segment_sum(data, segment_ids, num_segments)
+        return math_ops.truediv(summed, counts)
+
+
+def unsorted_segment_sqrt_n(data, segment_ids, num_segments,
+                            name: str | None = None) -> Tensor:
+    """``tf.math.unsorted_segment_sqrt_n``: segment sums divided by sqrt(segment size)."""
+    with name_scope(name, "UnsortedSegmentSqrtN"):
+        data, segment_ids = convert_to_tensor(data), convert_to_tensor(segment_ids)
+        counts = _segment_counts(data, segment_ids, num_segments)
+        summed = unsorted_segment_sum(data, segment_ids, num_segments)
+        return math_ops.truediv(summed, math_ops.sqrt(counts))
+
+
 # -- segment_sum / Unique ----------------------------------------------------------------
 
 def segment_sum(data, segment_ids, name: str | None = None) -> Tensor:
@@ -567,8 +610,10 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
                         {"axis": -1 if axis is None else axis}, name=scope)
 
 
+_SEGMENTS = ["segment_sum", "unsorted_segment_mean", "unsorted_segment_sqrt_n",
+             "unsorted_segment_sum"]
 EXPORTS: dict[str, list[str]] = {
-    "": ["gather", "gather_nd", "one_hot", "scatter_nd", "segment_sum", "unique",
-         "unsorted_segment_sum"],
-    "math": ["segment_sum", "unique", "unsorted_segment_sum"],
+    "": ["batch_gather", "gather", "gather_nd", "one_hot", "scatter_nd", "unique"] + _SEGMENTS,
+    "math": ["unique"] + _SEGMENTS,
+    "manip": ["gather_nd", "scatter_nd"],
 }

@@ -1,5 +1,5 @@
 """Splitting, tiling and padding: Split/SplitV, Tile and Pad/PadV2/MirrorPad, with
-``tf.split``, ``tf.tile`` and ``tf.pad``.
+``tf.split``, ``tf.tile``, ``tf.repeat`` (a tile or a gather) and ``tf.pad``.
 
 Kernels follow TensorFlow's (its error messages included) and gradients its
 ``array_grad.py``: Split's is a concat, Tile's sums the tiled copies, Pad's slices the
@@ -11,16 +11,18 @@ import numbers
 
 import numpy as np
 
-from ...graph import errors
+from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.indexed_slices import IndexedSlices
+from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import Dimension, TensorShape, unknown_shape
-from . import array_ops
-from .sequence_ops import range_
+from . import array_ops, fill_ops
+from .sequence_ops import range_, sequence_mask
 from ..framework import grad_util, raw_ops
 from ..framework.declare import declare
 from ..framework.shape_fns import UNKNOWN, constant_value, normalize_axis, shape_from_tensor
+from ..math import math_ops, reduction_ops
 
 
 def _runtime_axis(axis, ndim: int) -> int:
@@ -237,6 +239,52 @@ def tile(input, multiples, name: str | None = None) -> Tensor:  # noqa: A002 (TF
     return apply_op("Tile", [input, multiples], name=name)
 
 
+def _with_nonzero_rank(data: Tensor) -> Tensor:
+    """A scalar as a 1-vector (TF's ``_with_nonzero_rank``)."""
+    if data.shape.rank is not None:
+        return array_ops.stack([data]) if data.shape.rank == 0 else data
+    shape = array_ops.shape(data)
+    return array_ops.reshape(data, array_ops.concat([[1], shape], 0)[-array_ops.rank(data):])
+
+
+def repeat(input, repeats, axis=None, name: str | None = None) -> Tensor:  # noqa: A002
+    """``tf.repeat``: each slice of ``input`` along ``axis`` repeated ``repeats`` times (one
+    count, or one per slice); ``axis=None`` repeats the flattened elements."""
+    with name_scope(name, "Repeat", [input, repeats]):
+        data = convert_to_tensor(input, name="data")
+        if axis is None:
+            data, axis = array_ops.reshape(data, [-1]), 0
+        if not isinstance(axis, numbers.Integral):
+            raise TypeError(f"Argument `axis` must be an int. Received `axis` = {axis} of "
+                            f"type {type(axis).__name__}")
+        repeats = convert_to_tensor(repeats, name="repeats", preferred_dtype=dtypes.int32)
+        if repeats.shape.rank not in (None, 0, 1):
+            raise ValueError(f"Shape {repeats.shape} must have rank at most 1")
+        data = _with_nonzero_rank(data)
+        if data.shape.rank is not None:
+            axis = normalize_axis(int(axis), data.shape.rank)
+        data_shape = array_ops.shape(data, out_type=repeats.dtype)
+        if repeats.shape.num_elements() == 1:
+            count = array_ops.reshape(repeats, [])
+            tiled = tile(array_ops.expand_dims(data, axis + 1),
+                         _one_hot_multiples(array_ops.rank(data) + 1, axis + 1, count))
+            size = math_ops.multiply(count, data_shape[axis])
+            return array_ops.reshape(tiled, array_ops.concat(
+                [data_shape[:axis], array_ops.reshape(size, [1]), data_shape[axis + 1:]], 0))
+        counts = fill_ops.broadcast_to(repeats, array_ops.reshape(data_shape[axis], [1]))
+        longest = math_ops.maximum(reduction_ops.reduce_max(counts),
+                                   convert_to_tensor(0, dtype=counts.dtype))
+        rows = raw_ops.Where(input=sequence_mask(counts, longest))[:, 0]
+        return raw_ops.GatherV2(params=data, indices=rows, axis=axis)
+
+
+def _one_hot_multiples(rank: Tensor, axis: int, count: Tensor) -> Tensor:
+    """Tile multiples of length ``rank``: ``count`` at ``axis``, 1 elsewhere."""
+    ones = fill_ops.ones(array_ops.reshape(rank, [1]), dtype=count.dtype)
+    at_axis = math_ops.equal(range_(rank), axis)
+    return math_ops.select_v2(at_axis, fill_ops.fill(array_ops.shape(ones), count), ones)
+
+
 # -- Pad / PadV2 / MirrorPad ------------------------------------------------------------------
 
 _MIRROR_OFFSET = {"REFLECT": 1, "SYMMETRIC": 0}
@@ -383,4 +431,4 @@ def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None,
     raise ValueError(f"Unknown padding mode: {mode}")
 
 
-EXPORTS = {"": ["pad", "split", "tile"]}
+EXPORTS = {"": ["pad", "repeat", "split", "tile"], "manip": ["tile"]}

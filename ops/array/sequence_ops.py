@@ -14,7 +14,7 @@ from ...graph.core import Tensor
 from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
-from . import array_ops
+from . import array_ops, fill_ops
 from ..framework.declare import declare
 from ..framework.shape_fns import constant_value, input_values
 from ..math import math_ops, reduction_ops
@@ -73,7 +73,8 @@ declare("Range", shape=_range_shape, kernel=_range_kernel, not_differentiable=Tr
 
 def range_(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tensor:
     """``tf.range``: ``[start, limit)`` in steps of ``delta`` (one argument is the limit);
-    the dtype is the widest of the tensor arguments', else int32 or float32."""
+    the dtype is the widest of the tensor arguments', else int32 or float32; every
+    argument is cast to it, as in TF."""
     if limit is None:
         start, limit = 0, start
     tensors = [start, limit, delta]
@@ -85,8 +86,8 @@ def range_(start, limit=None, delta=1, dtype=None, name: str = "range") -> Tenso
         else:
             order = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
             dtype = max(kinds, key=lambda d: order.index(d) if d in order else 0)
-    tensors = [convert_to_tensor(v, dtype=dtype) if not isinstance(v, Tensor) else v
-               for v in tensors]
+    tensors = [math_ops.cast(v, dtype) if isinstance(v, Tensor) else
+               convert_to_tensor(v, dtype=dtype) for v in tensors]
     return apply_op("Range", tensors, name=name)
 
 
@@ -118,11 +119,42 @@ def _lin_space_kernel(start, stop, num):
 declare("LinSpace", shape=_lin_space_shape, kernel=_lin_space_kernel, not_differentiable=True)
 
 
-def linspace(start, stop, num, name: str | None = None) -> Tensor:
-    """TF1 ``tf.linspace`` / ``tf.lin_space``: ``num`` evenly spaced values, last = stop."""
-    start = convert_to_tensor(start)
-    return apply_op("LinSpace", [start, convert_to_tensor(stop, dtype=start.dtype), num],
-                    name=name)
+def linspace(start, stop, num, name: str | None = None, axis=0) -> Tensor:
+    """``tf.linspace`` / ``tf.lin_space``: ``num`` evenly spaced values from start to stop
+    (last = stop). Integer bounds give float64 values, as TF divides them; scalar (or
+    unknown-rank) bounds are one LinSpace op, N-D bounds space out along ``axis`` (TF's
+    ``linspace_nd``)."""
+    with name_scope(name, "linspace", [start, stop]) as scope:
+        start = convert_to_tensor(start, name="start")
+        stop = convert_to_tensor(stop, name="stop", dtype=start.dtype)
+        if start.dtype.is_integer:
+            start, stop = (math_ops.cast(t, dtypes.float64) for t in (start, stop))
+        if not start.shape.rank and not stop.shape.rank:     # scalars (or unknown rank)
+            return apply_op("LinSpace", [start, stop, num], name=scope)
+        return _linspace_nd(start, stop, num, axis, scope)
+
+
+def _linspace_nd(start: Tensor, stop: Tensor, num, axis, name: str) -> Tensor:
+    """TF's ``linspace_nd`` for broadcast N-D bounds: start, the interior steps, then stop,
+    concatenated along ``axis`` and sliced to ``num`` entries."""
+    shape = fill_ops.broadcast_dynamic_shape(array_ops.shape(start), array_ops.shape(stop))
+    start = array_ops.expand_dims(fill_ops.broadcast_to(start, shape), axis)
+    stop = array_ops.expand_dims(fill_ops.broadcast_to(stop, shape), axis)
+    shape = array_ops.shape(start)
+    ndims = array_ops.size(shape)
+    axis = convert_to_tensor(axis, dtype=dtypes.int32)
+    axis = math_ops.select_v2(axis >= 0, axis, ndims + axis)
+    num = convert_to_tensor(num, dtype=dtypes.int32)
+    steps = math_ops.maximum(num - 1, 1)
+    delta = (stop - start) / math_ops.cast(steps, start.dtype)
+    interior = math_ops.cast(range_(1, math_ops.select_v2(num >= 0, steps, -1),
+                                    dtype=dtypes.int64), delta.dtype)
+    interior_shape = math_ops.select_v2(math_ops.equal(axis, range_(ndims)),
+                                        math_ops.maximum(num - 2, 0), 1)
+    values = start + delta * array_ops.reshape(interior, interior_shape)
+    joined = array_ops.concat([start, values, stop], axis)
+    size = array_ops.concat([shape[:axis], array_ops.reshape(num, [1]), shape[axis + 1:]], 0)
+    return array_ops.slice(joined, fill_ops.zeros_like(shape), size, name=name)
 
 
 lin_space = linspace

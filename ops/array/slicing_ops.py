@@ -22,7 +22,7 @@ from . import array_ops, fill_ops
 from .gather_ops import gather
 from ..framework.declare import declare
 from ..framework.grad_util import stack_mixed
-from ..framework.shape_fns import UNKNOWN, constant_value, shape_from_tensor
+from ..framework.shape_fns import UNKNOWN, constant_value, partial_value, shape_from_tensor
 from ..math import math_ops, reduction_ops
 
 newaxis = None
@@ -219,23 +219,46 @@ def _StridedSliceGradGrad(op, grad):
     return [None, None, None, None, strided_slice(grad, begin, end, strides, **_masks(op))]
 
 
-def _strided_slice_value(op) -> Any:
-    """Slices of statically known values (``tf.shape(x)[i]`` and the like)."""
-    value = constant_value(op.inputs[0])
-    begin, end, strides = (constant_value(x) for x in op.inputs[1:4])
-    if value is None or begin is None or end is None or strides is None:
+def _static_index(op, shape: list) -> tuple | None:
+    """The numpy index (and output shape) of ``op``'s slice of a value of ``shape`` when the
+    spec is constant and valid, else None."""
+    spec = [_vector_value(x) for x in op.inputs[1:4]]
+    if any(v is None for v in spec):
         return None
     try:
-        index, out_shape = strided_slice_index(list(np.shape(value)), list(np.ravel(begin)),
-                                               list(np.ravel(end)), list(np.ravel(strides)),
-                                               **_masks(op))
+        index, out_shape = strided_slice_index(shape, *spec, **_masks(op))
     except ValueError:
         return None
-    return np.asarray(value)[index].reshape(out_shape)
+    return None if index is None else (index, out_shape)
+
+
+def _strided_slice_value(op) -> Any:
+    """Slices of statically known values, and of int vectors whose sliced elements are
+    known (``tf.shape(x)[1]`` of a static dim)."""
+    value = constant_value(op.inputs[0])
+    if value is None:
+        sliced = _strided_slice_elements(op)
+        if sliced is None or None in (sliced if isinstance(sliced, list) else [sliced]):
+            return None
+        return np.array(sliced, dtype=op.inputs[0].dtype.base_dtype.np_dtype)
+    found = _static_index(op, list(np.shape(value)))
+    return None if found is None else np.asarray(value)[found[0]].reshape(found[1])
+
+
+def _strided_slice_elements(op) -> Any:
+    """The elements a constant slice of an int vector takes (one, for an int index)."""
+    elements = partial_value(op.inputs[0])
+    if not isinstance(elements, list):
+        return None
+    found = _static_index(op, [len(elements)])
+    if found is None or len(found[0]) != 1:
+        return None
+    return elements[found[0][0]]        # an int or a slice: Python's list semantics
 
 
 declare("StridedSlice", shape=_strided_slice_shape, make_kernel=_strided_slice_kernel,
-        grad=_StridedSliceGrad, constant_value=_strided_slice_value)
+        grad=_StridedSliceGrad, constant_value=_strided_slice_value,
+        partial_value=_strided_slice_elements)
 declare("StridedSliceGrad", shape=lambda op: [shape_from_tensor(op.inputs[0])],
         make_kernel=_strided_slice_grad_kernel, grad=_StridedSliceGradGrad)
 
@@ -370,15 +393,26 @@ declare("Where", shape=lambda op: [TensorShape([None, op.inputs[0].shape.rank])]
         kernel=lambda x: np.argwhere(x).astype(np.int64), not_differentiable=True)
 
 
-def where(condition, x=None, y=None, name: str | None = None) -> Tensor:
-    """TF1 ``tf.where``: the coordinates of true elements (Where) without x and y, else
-    Select (``tf.where_v2`` broadcasts instead)."""
+def _where_select(select, condition, x, y, name: str | None) -> Tensor:
+    """Where (the coordinates of true elements) without x and y, else ``select``."""
     if x is None and y is None:
         condition = convert_to_tensor(condition, preferred_dtype=dtypes.bool_)
         return apply_op("Where", [condition], name=name)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
-    return math_ops.select(condition, x, y, name=name)
+    return select(condition, x, y, name=name)
 
 
-EXPORTS = {"": ["boolean_mask", "newaxis", "strided_slice", "where"]}
+def where(condition, x=None, y=None, name: str | None = None) -> Tensor:
+    """TF1 ``tf.where``: the coordinates of true elements (Where) without x and y, else
+    Select (a vector condition picks rows)."""
+    return _where_select(math_ops.select, condition, x, y, name)
+
+
+def where_v2(condition, x=None, y=None, name: str | None = None) -> Tensor:
+    """``tf.where_v2``: the coordinates of true elements (Where) without x and y, else
+    SelectV2 (condition, x and y broadcast together)."""
+    return _where_select(math_ops.select_v2, condition, x, y, name)
+
+
+EXPORTS = {"": ["boolean_mask", "newaxis", "strided_slice", "where", "where_v2"]}

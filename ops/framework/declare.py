@@ -29,16 +29,18 @@ load_op_defs("ops.pbtxt")
 def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | None = None,
             make_kernel: Callable | None = None, grad: Callable | None = None,
             not_differentiable: bool = False, constant_value: Callable | None = None,
-            partial_shape: Callable | None = None, never_fold: bool = False,
+            partial_value: Callable | None = None, never_fold: bool = False,
             handle_data: Callable | None = None) -> None:
     """Registers everything about one op type.
 
     ``kernel(*inputs)`` is a plain numpy function; ``make_kernel(op, ctx)`` returns one
     bound to the op's attrs (called once per plan, so attr parsing stays off the hot path).
     ``constant_value(op)`` gives output 0's value when it is known statically (or None),
-    and ``partial_shape(op)`` the ``TensorShape`` a shape-describing output holds; shape
-    inference uses both. ``never_fold`` keeps a stateless op out of constant folding
-    because running it has a meaning of its own (feeds, asserts, printing).
+    and ``partial_value(op)`` the elements of a small int output (a scalar's, or a vector's
+    list) as far as known (ints, None where unknown); for an op with several outputs both
+    give a list with one entry per output. Shape inference uses both.
+    ``never_fold`` keeps a stateless op out of constant folding because running it has a
+    meaning of its own (feeds, asserts, printing).
     ``handle_data(op)`` gives, per output, the (dtype, shape) of the value a resource
     output stands for (TF's handle data), or None.
     """
@@ -54,8 +56,8 @@ def declare(op_type: str, *, shape: Callable | None = None, kernel: Callable | N
         (lambda op, ctx, _k=kernel: _k)
     if constant_value is not None:
         op_registry.CONSTANT_VALUES[op_type] = constant_value
-    if partial_shape is not None:
-        op_registry.PARTIAL_SHAPES[op_type] = partial_shape
+    if partial_value is not None:
+        op_registry.PARTIAL_VALUES[op_type] = partial_value
     if never_fold:
         op_registry.NEVER_FOLD.add(op_type)
     if handle_data is not None:

@@ -144,4 +144,18 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name: str | None = Non
     return [None if c is None else _like_input(t, c) for c, t in zip(clipped, t_list)], use_norm
 
 
-EXPORTS = {"": ["clip_by_global_norm", "clip_by_norm", "clip_by_value", "global_norm"]}
+def clip_by_average_norm(t, clip_norm, name: str | None = None) -> Tensor:
+    """TF1's ``tf.clip_by_average_norm``: ``t * clip_norm / max(l2norm(t) / size(t),
+    clip_norm)``, so the average L2 norm per element is at most ``clip_norm``."""
+    with name_scope(name, "clip_by_average_norm", [t, clip_norm]) as scope:
+        t = convert_to_tensor(t, name="t")
+        n_element = math_ops.cast(array_ops.size(t), t.dtype.base_dtype)
+        l2norm_inv = math_ops.rsqrt(reduction_ops.reduce_sum(math_ops.multiply(t, t)))
+        scale = math_ops.minimum(math_ops.multiply(l2norm_inv, n_element),
+                                 math_ops.truediv(constant(1.0), clip_norm))
+        return array_ops.identity(math_ops.multiply(math_ops.multiply(t, clip_norm), scale),
+                                  name=scope)
+
+
+EXPORTS = {"": ["clip_by_average_norm", "clip_by_global_norm", "clip_by_norm",
+                "clip_by_value", "global_norm"]}

@@ -14,13 +14,14 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
-from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ..array import array_ops
 from ..framework import grad_util, raw_ops, shape_fns
-from ..framework.declare import declare
+from ..framework.declare import declare, load_op_defs
 from ..framework.grad_util import constant_like
 from ..runtime.parallel import elementwise
+
+load_op_defs("ops_math_extra.pbtxt")  # TensorFlow's OpDefs for Cumprod, TruncateDiv/Mod
 
 # -- kernels that need more than a bare ufunc ----------------------------------------------
 
@@ -64,6 +65,20 @@ def _floor_mod(x, y):
     if np.asarray(x).dtype.kind in "iu":
         _check_int_divisor(x, y)
     return np.mod(x, y)
+
+
+def _truncate_quotient(x, y):
+    """TruncateDiv: ``x / y`` rounded toward zero, for integers and floats alike."""
+    if np.asarray(x).dtype.kind in "iu":
+        return _truncate_div(x, y)
+    return np.trunc(np.true_divide(x, y))
+
+
+def _truncate_mod(x, y):
+    """TruncateMod: C's remainder (the sign of ``x``), for integers and floats alike."""
+    if np.asarray(x).dtype.kind in "iu":
+        _check_int_divisor(x, y)
+    return np.fmod(x, y)
 
 
 def _div_no_nan(x, y):
@@ -133,25 +148,15 @@ def _unary(op_type: str, kernel, grad=None):
     return fn
 
 
-def _integer_value(kernel):
-    """Static value of an integer binary op (shape arithmetic such as ``tf.shape(x)[0] * 2``)."""
-    def value(op):
-        values = shape_fns.input_values(op)
-        if values is None or np.asarray(values[0]).dtype.kind not in "iu":
-            return None
-        return kernel(*values)
-    return value
-
-
 def _declare_binary(op_type: str, kernel, grad=None, shape_arithmetic: bool = False,
                     chunked: bool = True) -> None:
     """Declares the broadcasting binary op ``op_type`` with numpy ``kernel`` and gradient rule
-    ``grad(op, dz) -> [dx, dy]`` (None: not differentiable). ``shape_arithmetic``: integer
-    inputs known statically give a static value; ``chunked=False``: the kernel always runs
-    whole instead of in chunks on the intra-op pool."""
+    ``grad(op, dz) -> [dx, dy]`` (None: not differentiable). ``shape_arithmetic``: inputs
+    known statically give a static value (``tf.shape(x)[1] // 2``); ``chunked=False``: the
+    kernel always runs whole instead of in chunks on the intra-op pool."""
     facts = {"grad": grad} if grad is not None else {"not_differentiable": True}
     if shape_arithmetic:
-        facts["constant_value"] = _integer_value(kernel)
+        facts["constant_value"] = shape_fns.kernel_value
     if chunked:
         facts["make_kernel"] = elementwise(kernel)
     else:
@@ -352,8 +357,8 @@ add_v1 = _binary("Add", np.add, _AddGrad, shape_arithmetic=True)
 add = _binary("AddV2", np.add, _AddGrad, shape_arithmetic=True)
 subtract = _binary("Sub", np.subtract, _SubGrad, shape_arithmetic=True)
 multiply = _binary("Mul", np.multiply, _MulGrad, shape_arithmetic=True)
-realdiv = _binary("RealDiv", _quiet(_truncate_div), _RealDivGrad)
-_declare_binary("Div", _quiet(_truncate_div), _RealDivGrad)
+realdiv = _binary("RealDiv", _quiet(_truncate_div), _RealDivGrad, shape_arithmetic=True)
+_declare_binary("Div", _quiet(_truncate_div), _RealDivGrad, shape_arithmetic=True)
 
 
 def div(x, y, name: str | None = None):
@@ -363,7 +368,9 @@ def div(x, y, name: str | None = None):
 
 div_no_nan = _binary("DivNoNan", _quiet(_div_no_nan), _DivNoNanGrad)
 floordiv = _binary("FloorDiv", _quiet(_floor_div), shape_arithmetic=True)
-floormod = _binary("FloorMod", _quiet(_floor_mod), _FloorModGrad)
+floormod = _binary("FloorMod", _quiet(_floor_mod), _FloorModGrad, shape_arithmetic=True)
+truncatediv = _binary("TruncateDiv", _quiet(_truncate_quotient), shape_arithmetic=True)
+truncatemod = _binary("TruncateMod", _quiet(_truncate_mod), shape_arithmetic=True)
 maximum = _binary("Maximum", np.maximum, lambda op, g: _MaximumMinimumGrad(op, g, greater_equal),
                   shape_arithmetic=True)
 minimum = _binary("Minimum", np.minimum, lambda op, g: _MaximumMinimumGrad(op, g, less_equal),
@@ -456,8 +463,15 @@ def _cast_value(op):
     return None if v is None else np.asarray(v).astype(op.attrs["DstT"].np_dtype)
 
 
+def _cast_elements(op):
+    """An int-to-int cast keeps a shape vector's elements (``tf.cast(tf.shape(x), tf.int64)``)."""
+    if not (op.attrs["DstT"].is_integer and op.inputs[0].dtype.is_integer):
+        return None
+    return shape_fns.partial_value(op.inputs[0])
+
+
 declare("Cast", shape=shape_fns.unchanged, make_kernel=_cast_kernel, grad=_CastGrad,
-        constant_value=_cast_value)
+        constant_value=_cast_value, partial_value=_cast_elements)
 
 
 def cast(x, dtype, name: str | None = None) -> Tensor:
@@ -470,18 +484,6 @@ def cast(x, dtype, name: str | None = None) -> Tensor:
     if x.dtype.base_dtype == dtype:
         return x
     return apply_op("Cast", [x], {"DstT": dtype, "Truncate": False}, name=name)
-
-
-def to_float(x, name: str = "ToFloat"):
-    return cast(x, dtypes.float32, name=name)
-
-
-def to_int32(x, name: str = "ToInt32"):
-    return cast(x, dtypes.int32, name=name)
-
-
-def to_int64(x, name: str = "ToInt64"):
-    return cast(x, dtypes.int64, name=name)
 
 
 def _select_shape(op):
@@ -576,18 +578,8 @@ divide = truediv
 
 
 def logical_xor(x, y, name: str = "LogicalXor"):
+    """``tf.math.logical_xor``: ``(x or y) and not (x and y)``."""
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
-
-
-def scalar_mul(scalar, x, name: str | None = None):
-    return multiply(scalar, x, name=name)
-
-
-def log_sigmoid(x, name: str | None = None) -> Tensor:
-    """``tf.math.log_sigmoid``: -softplus(-x), stable for large |x|."""
-    with name_scope(name, "LogSigmoid", [x]) as scope:
-        x = convert_to_tensor(x, name="x")
-        return negative(softplus(-x), name=scope)
 
 
 # -- operator overloading ----------------------------------------------------------------
@@ -633,22 +625,21 @@ Tensor._override_operator("__invert__", lambda self: logical_not(self))
 
 
 mod = floormod
+floor_div = floordiv        # TF1's generated FloorDiv wrapper, same signature
+divide_no_nan = div_no_nan
 sub = subtract
 mul = multiply
 neg = negative
-where_v2 = select_v2
 
 _ELEMENTWISE = [
-    "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf",
-    "exp", "expm1", "floor", "floordiv", "floormod", "greater", "greater_equal", "is_finite",
-    "is_inf", "is_nan", "less", "less_equal", "log", "log1p", "log_sigmoid", "logical_and",
-    "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply",
-    "negative", "not_equal", "pow", "realdiv", "reciprocal", "round", "rsqrt", "scalar_mul",
-    "sigmoid", "sign", "sin", "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
-    "truediv"]
+    "abs", "add", "add_n", "atan2", "ceil", "cos", "div_no_nan", "divide", "equal", "erf", "exp",
+    "expm1", "floor", "floordiv", "floormod", "greater", "greater_equal", "is_finite", "is_inf",
+    "is_nan", "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "maximum", "minimum", "mod", "multiply", "negative", "not_equal", "pow",
+    "realdiv", "reciprocal", "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt", "square",
+    "squared_difference", "subtract", "tan", "tanh", "truediv", "truncatediv", "truncatemod"]
 EXPORTS = {
-    "": _ELEMENTWISE + ["cast", "div", "mul", "neg", "select", "select_v2", "sub", "to_float",
-                        "to_int32", "to_int64", "where_v2"],
-    "math": _ELEMENTWISE + ["softplus", "softsign"],
+    "": _ELEMENTWISE + ["cast", "div", "floor_div", "mul", "neg", "select", "select_v2", "sub"],
+    "math": _ELEMENTWISE + ["divide_no_nan", "softplus", "softsign"],
     "nn": ["sigmoid", "softplus", "softsign", "tanh"],
 }

@@ -13,6 +13,7 @@ from ...graph import dtypes, errors
 from ...graph.core import Tensor
 from ...graph.graph import name_scope
 from ...graph.op_builder import apply_op, convert_to_tensor
+from ...graph.tensor_shape import TensorShape, unknown_shape
 from ..array import array_ops
 from . import math_ops
 from ..framework import raw_ops, shape_fns
@@ -229,7 +230,8 @@ def _axis_arg(axis, reduction_indices):
 def _reduction(op_type: str, make_kernel, grad):
     """Declares the reduction op ``op_type`` and returns ``tf.reduce_<op>`` (TF1 signature:
     ``keep_dims`` and ``keepdims``, ``reduction_indices`` and ``axis``; no axis: all)."""
-    declare(op_type, shape=shape_fns.reduction, make_kernel=make_kernel, grad=grad)
+    declare(op_type, shape=shape_fns.reduction, make_kernel=make_kernel, grad=grad,
+            constant_value=shape_fns.kernel_value)
 
     def fn(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
            keep_dims=None):
@@ -252,12 +254,15 @@ reduce_min = _reduction("Min", _reducer(np.min, _highest), _MinOrMaxGrad)
 
 
 def _arg_shape(op):
+    """The input's shape less the reduced axis; one rank less when the axis is unknown."""
     x = op.inputs[0].shape
     axis = constant_value(op.inputs[1])
-    if x.rank is None or axis is None:
+    if x.rank is None:
         return [shape_fns.UNKNOWN]
+    if axis is None:
+        return [unknown_shape(max(x.rank - 1, 0))]
     a = shape_fns.normalize_axis(int(axis), x.rank)
-    return [x.__class__([d for i, d in enumerate(x.dims) if i != a])]
+    return [TensorShape([d for i, d in enumerate(x.dims) if i != a])]
 
 
 def _arg_kernel(fn):

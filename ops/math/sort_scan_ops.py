@@ -1,4 +1,5 @@
-"""Order and scan ops: TopKV2/InTopKV2 (TF's tie rules), Cumsum (exclusive/reverse), ReverseV2.
+"""Order and scan ops: TopKV2/InTopKV2 (TF's tie rules), Cumsum/Cumprod (exclusive/reverse),
+ReverseV2.
 
 Semantics and gradients follow TF's kernels and ``nn_grad.py``/``math_grad.py``/
 ``array_grad.py``.
@@ -11,8 +12,8 @@ import numpy as np
 
 from ...graph import dtypes, errors
 from ...graph.core import Tensor
-from ...graph.graph import get_default_graph
-from ...graph.op_builder import apply_op, constant
+from ...graph.graph import get_default_graph, name_scope
+from ...graph.op_builder import apply_op, constant, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
 from . import math_ops, reduction_ops
 from ..framework import grad_util, raw_ops, shape_fns
@@ -154,26 +155,117 @@ def in_top_k(predictions, targets, k, name: str | None = None) -> Tensor:
         return apply_op("InTopKV2", [predictions, targets, k], name=name)
 
 
-# -- Cumsum / ReverseV2 ---------------------------------------------------------------------
+def arg_max(input, dimension, output_type=dtypes.int64, name: str | None = None) -> Tensor:  # noqa: A002
+    """TF1's ``tf.arg_max``: the generated ArgMax wrapper (``dimension`` required)."""
+    return apply_op("ArgMax", [input, dimension], {"output_type": output_type}, name=name)
 
-def _cumsum_kernel(op, ctx):
-    exclusive, reverse = op.attrs["exclusive"], op.attrs["reverse"]
 
-    def kernel(x, axis):
-        if np.ndim(axis):
-            raise errors.invalid_argument(
-                f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
-        axis, rank = int(axis), np.ndim(x)
-        if not -rank <= axis < rank:
-            raise errors.invalid_argument(
-                f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got {axis}")
-        x = np.flip(x, axis) if reverse else x
-        out = np.cumsum(x, axis=axis, dtype=x.dtype)
-        if exclusive and x.shape[axis]:
-            out = np.roll(out, 1, axis=axis)        # the sums of the elements before each
-            np.moveaxis(out, axis, 0)[0] = 0
-        return np.flip(out, axis) if reverse else out
-    return kernel
+def arg_min(input, dimension, output_type=dtypes.int64, name: str | None = None) -> Tensor:  # noqa: A002
+    """TF1's ``tf.arg_min``: the generated ArgMin wrapper (``dimension`` required)."""
+    return apply_op("ArgMin", [input, dimension], {"output_type": output_type}, name=name)
+
+
+# -- sort / argsort (TF's sort_ops.py: TopKV2 over the last axis) -----------------------------
+
+def _last_axis_perm(values: Tensor, axis: int):
+    """The permutation swapping ``axis`` with the last axis (None when it is the last)."""
+    ndims = values.shape.rank
+    if axis == -1 or (ndims is not None and axis + 1 == ndims):
+        return None
+    if ndims is not None:
+        axis += ndims if axis < 0 else 0
+        return np.r_[np.arange(axis), [ndims - 1], np.arange(axis + 1, ndims - 1),
+                     [axis]].astype(np.int32)
+    rank = raw_ops.Rank(input=values)
+    last = math_ops.subtract(rank, 1)
+    axis = math_ops.add(axis, rank) if axis < 0 else constant(axis, dtype=dtypes.int32)
+    dims = raw_ops.Range(start=constant(0, dtype=dtypes.int32), limit=rank,
+                         delta=constant(1, dtype=dtypes.int32))
+    return math_ops.select_v2(math_ops.equal(dims, axis), last,
+                              math_ops.select_v2(math_ops.equal(dims, last), axis, dims))
+
+
+def _descending(values: Tensor, axis: int, return_argsort: bool) -> Tensor:
+    perm = _last_axis_perm(values, axis)
+    if perm is not None:
+        values = raw_ops.Transpose(x=values, perm=perm)
+    k = raw_ops.Shape(input=values)[-1]
+    result = top_k(values, k)[1 if return_argsort else 0]
+    return result if perm is None else raw_ops.Transpose(x=result, perm=perm)
+
+
+def _sort_or_argsort(values, axis, direction: str, return_argsort: bool) -> Tensor:
+    """TF's ``_sort_or_argsort``: descending is a full top_k; ascending sorts the values
+    negated (integers as -x - 1, unsigned as max - x) and undoes it."""
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(f"Argument `direction` should be one of ASCENDING, DESCENDING. "
+                         f"Received: direction={direction}")
+    axis_value = constant_value(convert_to_tensor(axis, name="axis"))
+    if axis_value is None or np.ndim(axis_value):
+        raise ValueError(f"Argument `axis` must be a constant scalar. Received: axis={axis}.")
+    axis = int(axis_value)
+    values = convert_to_tensor(values, name="values")
+    if direction == "DESCENDING":
+        return _descending(values, axis, return_argsort)
+    flip = _order_reversal(values.dtype.base_dtype)
+    result = _descending(flip(values), axis, return_argsort)
+    return result if return_argsort else flip(result)
+
+
+def _order_reversal(dtype):
+    """TF's order-reversing map for an ascending sort (its own inverse, no overflow):
+    ``max - x`` for unsigned integers, ``-x - 1`` for signed ones, ``-x`` for floats."""
+    if dtype.is_unsigned:
+        offset = constant(np.iinfo(dtype.np_dtype).max, dtype=dtype)
+        return lambda t: math_ops.subtract(offset, t)
+    if dtype.is_integer:
+        return lambda t: math_ops.subtract(math_ops.negative(t), constant(1, dtype=dtype))
+    return math_ops.negative
+
+
+def sort(values, axis=-1, direction: str = "ASCENDING", name: str | None = None) -> Tensor:
+    """``tf.sort``: ``values`` sorted along ``axis`` (a constant)."""
+    with name_scope(name, "sort"):
+        return _sort_or_argsort(values, axis, direction, return_argsort=False)
+
+
+def argsort(values, axis=-1, direction: str = "ASCENDING", stable: bool = False,
+            name: str | None = None) -> Tensor:
+    """``tf.argsort``: the indices that sort ``values`` along ``axis`` (ties keep their
+    order, as top_k's do, so ``stable`` holds either way)."""
+    with name_scope(name, "argsort"):
+        return _sort_or_argsort(values, axis, direction, return_argsort=True)
+
+
+# -- Cumsum / Cumprod / ReverseV2 -----------------------------------------------------------
+
+def _scan_kernel(scan, identity: int):
+    """A TF scan kernel over numpy's ``scan`` (cumsum, cumprod): ``exclusive`` starts from
+    ``identity``, ``reverse`` scans from the end."""
+    def make(op, ctx):
+        exclusive, reverse = op.attrs["exclusive"], op.attrs["reverse"]
+
+        def kernel(x, axis):
+            if np.ndim(axis):
+                raise errors.invalid_argument(
+                    f"ScanOp: axis must be a scalar, not {errors.shape_str(np.shape(axis))}")
+            axis, rank = int(axis), np.ndim(x)
+            if not -rank <= axis < rank:
+                raise errors.invalid_argument(
+                    f"ScanOp: Expected scan axis in the range [{-rank}, {rank}), but got "
+                    f"{axis}")
+            x = np.flip(x, axis) if reverse else x
+            out = scan(x, axis=axis, dtype=x.dtype)
+            if exclusive and x.shape[axis]:
+                out = np.roll(out, 1, axis=axis)    # the scan of the elements before each
+                np.moveaxis(out, axis, 0)[0] = identity
+            return np.flip(out, axis) if reverse else out
+        return kernel
+    return make
+
+
+def _scan_attrs(exclusive: bool, reverse: bool) -> dict:
+    return {"exclusive": exclusive, "reverse": reverse}
 
 
 def _CumsumGrad(op, grad):
@@ -181,15 +273,33 @@ def _CumsumGrad(op, grad):
                    reverse=not op.attrs["reverse"]), None]
 
 
-declare("Cumsum", shape=shape_fns.unchanged, make_kernel=_cumsum_kernel, grad=_CumsumGrad)
+def _CumprodGrad(op, grad):
+    """TF's rule: the reverse cumsum of ``cumprod(x) * grad``, divided by x (0 where x is)."""
+    x, axis = op.inputs
+    exclusive, reverse = op.attrs["exclusive"], op.attrs["reverse"]
+    prod = cumprod(x, axis, exclusive=exclusive, reverse=reverse)
+    out = cumsum(math_ops.multiply(prod, grad), axis, exclusive=exclusive, reverse=not reverse)
+    return [math_ops.div_no_nan(out, x), None]
+
+
+declare("Cumsum", shape=shape_fns.unchanged, make_kernel=_scan_kernel(np.cumsum, 0),
+        grad=_CumsumGrad)
+declare("Cumprod", shape=shape_fns.unchanged, make_kernel=_scan_kernel(np.cumprod, 1),
+        grad=_CumprodGrad)
 
 
 def cumsum(x, axis=0, exclusive: bool = False, reverse: bool = False,
            name: str | None = None) -> Tensor:
     """``tf.cumsum``: running sums along ``axis``; ``exclusive`` starts from 0 and
     ``reverse`` sums from the end."""
-    return apply_op("Cumsum", [x, axis], {"exclusive": exclusive, "reverse": reverse},
-                    name=name)
+    return apply_op("Cumsum", [x, axis], _scan_attrs(exclusive, reverse), name=name)
+
+
+def cumprod(x, axis=0, exclusive: bool = False, reverse: bool = False,
+            name: str | None = None) -> Tensor:
+    """``tf.math.cumprod``: running products along ``axis``; ``exclusive`` starts from 1
+    and ``reverse`` multiplies from the end."""
+    return apply_op("Cumprod", [x, axis], _scan_attrs(exclusive, reverse), name=name)
 
 
 def _reverse_kernel(x, axis):
@@ -221,7 +331,9 @@ reverse_v2 = reverse
 
 
 EXPORTS: dict[str, list[str]] = {
-    "": ["cumsum", "reverse", "reverse_v2"],
+    "": ["arg_max", "arg_min", "argsort", "cumprod", "cumsum", "reverse", "reverse_v2",
+         "sort"],
+    "manip": ["reverse"],
     "nn": ["top_k", "in_top_k"],
-    "math": ["top_k", "in_top_k", "cumsum"],
+    "math": ["top_k", "in_top_k", "cumprod", "cumsum"],
 }

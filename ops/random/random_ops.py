@@ -25,7 +25,8 @@ from ...graph.graph import get_default_graph
 from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import Dimension, TensorShape
 from ..array import array_ops
-from ..math import math_ops
+from ..debug import logging_ops
+from ..math import math_ops, reduction_ops
 from ..framework import shape_fns
 from ..framework.declare import declare
 
@@ -285,9 +286,26 @@ normal = random_normal
 uniform = random_uniform
 set_seed = set_random_seed
 
+def random_crop(value, size, seed=None, name=None) -> Tensor:
+    """``tf.random_crop``: a ``size`` slice of ``value`` at a uniformly random offset (an
+    Assert checks ``value`` is at least ``size`` in every dimension)."""
+    with get_default_graph().name_scope(name or "random_crop") as scope:
+        value = convert_to_tensor(value, name="value")
+        size = convert_to_tensor(size, dtype=dtypes.int32, name="size")
+        shape = array_ops.shape(value)
+        check = logging_ops.Assert(reduction_ops.reduce_all(math_ops.greater_equal(shape, size)),
+                                   ["Need value.shape >= size, got ", shape, size],
+                                   summarize=1000)
+        shape = logging_ops.with_dependencies([check], shape)
+        limit = shape - size + 1
+        offset = random_uniform(array_ops.shape(shape), dtype=size.dtype,
+                                maxval=np.iinfo(np.int32).max, seed=seed) % limit
+        return array_ops.slice(value, offset, size, name=scope)
+
+
 EXPORTS: dict[str, list[str]] = {
-    "": ["random_normal", "random_uniform", "truncated_normal", "set_random_seed",
-         "get_seed"],
+    "": ["random_crop", "random_normal", "random_uniform", "truncated_normal",
+         "set_random_seed", "get_seed"],
     "random": ["normal", "uniform", "truncated_normal", "set_seed", "set_random_seed",
                "get_seed"],
 }

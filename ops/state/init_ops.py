@@ -117,6 +117,28 @@ class RandomUniform(Initializer):
                 "dtype": self.dtype.name}
 
 
+class UniformUnitScaling(Initializer):
+    """TF1's ``uniform_unit_scaling_initializer``: uniform in ``±factor * sqrt(3 / fan_in)``
+    with fan_in the product of all but the last dimension."""
+
+    def __init__(self, factor: float = 1.0, seed: int | None = None,
+                 dtype: Any = dtypes.float32):
+        super().__init__(dtype)
+        if not self.dtype.is_floating:
+            raise ValueError(f"Expected floating point type, got {self.dtype}.")
+        self.factor, self.seed = factor, seed
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        scale_shape = _shape_list(partition_info.full_shape if partition_info is not None
+                                  else shape)
+        input_size = max(float(np.prod(scale_shape[:-1])), 1.0)
+        max_val = math.sqrt(3 / input_size) * self.factor
+        return RandomUniform(-max_val, max_val, self.seed)(shape, self._dtype(dtype))
+
+    def get_config(self) -> dict:
+        return {"factor": self.factor, "seed": self.seed, "dtype": self.dtype.name}
+
+
 def _scaled(op_type: str, shape, dtype: dtypes.DType, seed, scale: float, shift: float):
     attrs = {"dtype": dtype, **_seed_attrs(seed)}
     sample = apply_op(op_type, [op_builder.constant(_shape_list(shape), dtypes.int32)], attrs)
@@ -250,19 +272,22 @@ variance_scaling_initializer = VarianceScaling
 glorot_uniform_initializer = GlorotUniform
 glorot_normal_initializer = GlorotNormal
 orthogonal_initializer = Orthogonal
+uniform_unit_scaling_initializer = UniformUnitScaling
 
 # ``tf.initializers.<lowercase>`` names (TF1 exposes the classes under these too).
 _LOWERCASE = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
               "truncated_normal": TruncatedNormal, "random_uniform": RandomUniform,
               "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
-              "glorot_normal": GlorotNormal, "orthogonal": Orthogonal, "identity": Identity}
+              "glorot_normal": GlorotNormal, "orthogonal": Orthogonal, "identity": Identity,
+              "uniform_unit_scaling": UniformUnitScaling}
 globals().update(_LOWERCASE)
 
 EXPORTS = {
     "": ["zeros_initializer", "ones_initializer", "constant_initializer",
          "random_normal_initializer", "truncated_normal_initializer",
          "random_uniform_initializer", "variance_scaling_initializer",
-         "glorot_uniform_initializer", "glorot_normal_initializer", "orthogonal_initializer"],
+         "glorot_uniform_initializer", "glorot_normal_initializer", "orthogonal_initializer",
+         "uniform_unit_scaling_initializer"],
     "initializers": ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal",
                      "TruncatedNormal", "RandomUniform", "VarianceScaling", "GlorotUniform",
                      "GlorotNormal", "Orthogonal", "Identity", "he_normal", "he_uniform",

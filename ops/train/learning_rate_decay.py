@@ -1,4 +1,5 @@
-"""TF1 learning-rate schedules (``tf.train.exponential_decay`` and friends) as graph ops.
+"""TF1 learning-rate schedules (``tf.train.exponential_decay``, cosine decays with restarts
+and linear-cosine decays, ...) as graph ops.
 
 Each function builds, under its own name scope, the ops TensorFlow's
 ``compat.v1.train`` schedules build: the learning rate fixes the dtype, the step and
@@ -14,7 +15,9 @@ from typing import Any
 from ...graph.core import Tensor
 from ...graph.graph import get_default_graph
 from ...graph.op_builder import constant, convert_to_tensor
+from ...graph.static_value import constant_value
 from ..math import math_ops
+from ..random import random_ops
 
 
 def _require_step(global_step: Any, fn: str) -> None:
@@ -114,6 +117,86 @@ def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: 
         return math_ops.multiply(lr, decayed)
 
 
+def _restart_step(fraction: Tensor, t_mul: Tensor, geometric: bool) -> tuple:
+    """(restart index, fraction into the current period) of SGDR's schedule: periods of
+    equal length, or growing by ``t_mul`` each (geometric)."""
+    if not geometric:
+        i_restart = math_ops.floor(fraction)
+        return i_restart, fraction - i_restart
+    i_restart = math_ops.floor(math_ops.log(1.0 - fraction * (1.0 - t_mul)) / math_ops.log(t_mul))
+    sum_r = (1.0 - t_mul ** i_restart) / (1.0 - t_mul)
+    return i_restart, (fraction - sum_r) / t_mul ** i_restart
+
+
+def cosine_decay_restarts(learning_rate: Any, global_step: Any, first_decay_steps: Any,
+                          t_mul: float = 2.0, m_mul: float = 1.0, alpha: float = 0.0,
+                          name: str | None = None) -> Tensor:
+    """Cosine decay with warm restarts (SGDR): each period ``t_mul`` times longer than the
+    last and restarting at ``m_mul`` times the last peak; ``alpha`` is the floor."""
+    _require_step(global_step, "cosine_decay_restarts")
+    with get_default_graph().name_scope(name or "SGDRDecay") as scope:
+        lr, step, first_decay_steps = _decay_inputs(learning_rate, global_step,
+                                                    first_decay_steps)
+        dtype = lr.dtype.base_dtype
+        alpha, t_mul, m_mul = (math_ops.cast(v, dtype) for v in (alpha, t_mul, m_mul))
+        fraction = step / first_decay_steps
+        equal_periods = constant_value(t_mul)
+        if equal_periods is not None:
+            i_restart, fraction = _restart_step(fraction, t_mul, bool(equal_periods != 1.0))
+        else:
+            is_one = math_ops.equal(t_mul, 1.0)
+            steps = [_restart_step(fraction, t_mul, geometric) for geometric in (False, True)]
+            i_restart, fraction = (math_ops.select_v2(is_one, a, b) for a, b in zip(*steps))
+        pi = constant(math.pi, dtype=dtype)
+        cosine_decayed = 0.5 * m_mul ** i_restart * (1.0 + math_ops.cos(pi * fraction))
+        decayed = (1 - alpha) * cosine_decayed + alpha
+        return math_ops.multiply(lr, decayed, name=scope)
+
+
+def _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta, name,
+                   noise=None) -> Tensor:
+    """(alpha + linear decay [+ noise]) * cosine decay + beta, times the learning rate."""
+    with get_default_graph().name_scope(name) as scope:
+        lr, step, decay_steps = _decay_inputs(learning_rate, global_step, decay_steps)
+        dtype = lr.dtype.base_dtype
+        num_periods, alpha, beta = (math_ops.cast(v, dtype) for v in (num_periods, alpha, beta))
+        step = math_ops.minimum(step, decay_steps)
+        linear_decayed = (decay_steps - step) / decay_steps
+        if noise is not None:
+            linear_decayed = linear_decayed + noise(step, linear_decayed, dtype)
+        fraction = 2.0 * num_periods * (step / decay_steps)
+        cosine_decayed = 0.5 * (1.0 + math_ops.cos(constant(math.pi, dtype=dtype) * fraction))
+        return math_ops.multiply(lr, (alpha + linear_decayed) * cosine_decayed + beta,
+                                 name=scope)
+
+
+def linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
+                        num_periods: float = 0.5, alpha: float = 0.0, beta: float = 0.001,
+                        name: str | None = None) -> Tensor:
+    """learning_rate * ((alpha + (decay_steps - step) / decay_steps) * 0.5 * (1 + cos(2 pi
+    num_periods step / decay_steps)) + beta), the step clipped to decay_steps."""
+    _require_step(global_step, "linear_cosine_decay")
+    return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta,
+                          name or "LinearCosineDecay")
+
+
+def noisy_linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any,
+                              initial_variance: float = 1.0, variance_decay: float = 0.55,
+                              num_periods: float = 0.5, alpha: float = 0.0,
+                              beta: float = 0.001, name: str | None = None) -> Tensor:
+    """``linear_cosine_decay`` with 0-centred gaussian noise of variance
+    ``initial_variance / (1 + step) ** variance_decay`` added to the linear part."""
+    _require_step(global_step, "noisy_linear_cosine_decay")
+
+    def noise(step, like, dtype):
+        variance = math_ops.cast(initial_variance, dtype) / math_ops.pow(
+            1.0 + step, math_ops.cast(variance_decay, dtype))
+        return random_ops.random_normal(like.shape, stddev=math_ops.sqrt(variance),
+                                        dtype=dtype)
+    return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta,
+                          name or "NoisyLinearCosineDecay", noise)
+
+
 def piecewise_constant(x: Any, boundaries: list, values: list,
                        name: str | None = None) -> Tensor:
     """values[i] where boundaries[i-1] < x <= boundaries[i] (values[0] up to the first
@@ -138,5 +221,9 @@ def piecewise_constant(x: Any, boundaries: list, values: list,
         return result
 
 
-EXPORTS = {"train": ["exponential_decay", "natural_exp_decay", "inverse_time_decay",
-                     "polynomial_decay", "cosine_decay", "piecewise_constant"]}
+piecewise_constant_decay = piecewise_constant
+
+EXPORTS = {"train": ["cosine_decay", "cosine_decay_restarts", "exponential_decay",
+                     "inverse_time_decay", "linear_cosine_decay", "natural_exp_decay",
+                     "noisy_linear_cosine_decay", "piecewise_constant",
+                     "piecewise_constant_decay", "polynomial_decay"]}

@@ -211,13 +211,7 @@ def test_rank0_and_empty_inputs_are_legal_or_exempt():
 
 
 # Sweep cases sessionflow fails (strict xfails: fixed, they fail).
-_RESHAPE_EMPTY_SHAPE = ("Reshape's static shape function infers 0 for the -1 of an empty "
-                        "tensor reshaped to [0, -1, 2] (TF: unknown; the kernel gives 3), so "
-                        "the static gradient graph's UnsortedSegmentSum rejects its data")
-UNKNOWN_RANK_XFAIL = {
-    "GatherV2_axis1/empty": _RESHAPE_EMPTY_SHAPE,
-    "GatherV2_axis_neg/empty": _RESHAPE_EMPTY_SHAPE,
-}
+UNKNOWN_RANK_XFAIL: dict[str, str] = {}
 UNKNOWN_RANK_CASES = [
     pytest.param(s, v, id=f"{s.id}/{v}",
                  marks=[pytest.mark.xfail(strict=True, reason=UNKNOWN_RANK_XFAIL[f"{s.id}/{v}"])]

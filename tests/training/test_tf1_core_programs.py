@@ -18,15 +18,9 @@ programs = oracle_tool("core_programs")
 EXPECTED = tf1_core_data("expected.json")["results"]
 
 _SECOND_ORDER = "second-order gradients through tf.while_loop are not implemented"
-_RANK0 = "the static shape of an all-axes reduction of an unknown-rank input (TF: scalar)"
 XFAIL = {
     "while_second_order_resource": _SECOND_ORDER,
     "while_second_order_ref": _SECOND_ORDER,
-    "linreg_python_float_feed": _RANK0,
-    "linreg_numpy_float64_feed": _RANK0,
-    "linreg_array_feed": _RANK0,
-    "unknown_rank_reductions": _RANK0,
-    "dynamic_shapes": "tf.zeros/tf.ones with a shape list holding tensors; Slice shapes",
 }
 
 
