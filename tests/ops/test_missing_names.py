@@ -8,7 +8,6 @@ TensorFlow's values for calls of a few dozen of them.
 """
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
 import os
@@ -17,6 +16,7 @@ import numpy as np
 import pytest
 
 import sessionflow as tf
+from tests.conftest import oracle_tool
 
 _ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 _DATA = os.path.join(_ROOT, "tests", "data", "tf1_core")
@@ -31,10 +31,7 @@ CLASSIFIED = _load("missing_names_classified.json")
 FACTS = _load("tf_name_facts.json")["names"]
 TF_NAMES = _load("tf_names.json")["names"]
 VALUES = _load("alias_values.json")["cases"]
-_spec = importlib.util.spec_from_file_location(
-    "shape_calls", os.path.join(_ROOT, "tools", "tf_oracle", "shape_calls.py"))
-shape_calls = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shape_calls)
+shape_calls = oracle_tool("shape_calls")
 
 _MISSING = object()
 

@@ -15,22 +15,14 @@ removed. ``TF_WRONG`` lists calls whose recorded TF shape is a TF bug (skipped).
 """
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
 
 import pytest
 
 import sessionflow as tf
+from tests.conftest import oracle_tool, tf1_core_data
 
-_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-_spec = importlib.util.spec_from_file_location(
-    "static_shapes_oracle", os.path.join(_ROOT, "tools", "tf_oracle", "static_shapes.py"))
-oracle = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(oracle)
-with open(os.path.join(_ROOT, "tests", "data", "tf1_core", "static_shapes.json"),
-          encoding="utf-8") as _f:
-    CASES = json.load(_f)["cases"]
+oracle = oracle_tool("static_shapes")
+CASES = tf1_core_data("static_shapes.json")["cases"]
 
 _NN = "(ops/nn, another engineer's): "
 XFAIL = {

@@ -7,7 +7,6 @@ ops' results on edge inputs and their error messages, and TensorFlow's OpDefs.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 
@@ -16,16 +15,14 @@ import pytest
 from google.protobuf import text_format
 
 import sessionflow as tf
+from tests.conftest import oracle_tool
 from sessionflow.graph import op_registry
 from sessionflow.graph.op_builder import apply_op
 from sessionflow.proto import op_def_pb2
 
 _ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 _DATA = os.path.join(_ROOT, "tests", "data", "ftrl")
-_spec = importlib.util.spec_from_file_location(
-    "ftrl_numbers", os.path.join(_ROOT, "tools", "tf_oracle", "ftrl_numbers.py"))
-oracle = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(oracle)
+oracle = oracle_tool("ftrl_numbers")
 with open(os.path.join(_DATA, "expected.json"), encoding="utf-8") as _f:
     EXPECTED = json.load(_f)
 
