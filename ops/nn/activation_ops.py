@@ -21,7 +21,7 @@ from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 from ..framework.deprecation import deprecated_argument_lookup
 from ..runtime.parallel import elementwise
-from .shape_checks import with_rank_at_least
+from ..framework.shape_checks import with_rank_at_least
 
 EXPORTS: dict[str, list[str]] = {
     "nn": ["relu", "relu6", "elu", "selu", "leaky_relu", "softmax", "log_softmax"],

@@ -11,7 +11,7 @@ from ...graph.op_builder import apply_op, convert_to_tensor
 from ...graph.tensor_shape import TensorShape
 from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
-from .shape_checks import merge_dim, with_rank, with_rank_at_least
+from ..framework.shape_checks import merge_dim, with_rank, with_rank_at_least
 
 EXPORTS: dict[str, list[str]] = {"nn": ["bias_add"]}
 

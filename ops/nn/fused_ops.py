@@ -24,7 +24,7 @@ from .activation_ops import activation_in_place, relu_grad
 from .kernel_attrs import kernel_factory
 from .kernels import conv as conv_kernels, pool as pool_kernels
 from .pool_ops import kept_winners
-from .shape_checks import merge_dim, with_rank
+from ..framework.shape_checks import merge_dim, with_rank
 
 _CONV2D = kernel_factory("Conv2D", conv_kernels.conv2d)
 # What the first of ``fused_ops`` adds to the product, with the number of ``args`` it reads.

@@ -21,7 +21,7 @@ from ..framework import raw_ops, shape_fns
 from ..framework.declare import declare
 from ..framework.deprecation import deprecated_argument_lookup
 from .kernels import norm as norm_kernels
-from .shape_checks import merge_dim, with_rank
+from ..framework.shape_checks import merge_dim, with_rank
 
 EXPORTS: dict[str, list[str]] = {
     "nn": ["softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",

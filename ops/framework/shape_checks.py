@@ -1,5 +1,5 @@
 """TensorFlow's shape-function checks (``WithRank``, ``WithRankAtLeast``, ``Merge``) on
-static shapes, raising ValueError in TF's C++ wording, for the nn ops' shape functions."""
+static shapes, raising ValueError in the wording of TF's C++ shape functions."""
 from __future__ import annotations
 
 from ...graph.tensor_shape import TensorShape
