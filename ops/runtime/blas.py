@@ -48,7 +48,7 @@ class _SingleThreadedBlas:
     def _controller(self):
         if not self._looked_up:
             blas = ThreadpoolController().select(user_api="blas")
-            self._blas, self._looked_up = (blas if blas.info() else None), True
+            self._blas, self._looked_up = (blas if len(blas) else None), True
         return self._blas
 
     def __enter__(self) -> None:
