@@ -1,9 +1,10 @@
-"""``tf.Variable``: resource variables (default) and TF1 ref variables (``use_resource=False``).
+"""``tf.Variable``: TF1 ref variables (the default, as TF 1.x) and resource variables.
 
-A resource variable is ``w`` (VarHandleOp), ``w/Initializer/...``, ``w/Assign``
-(AssignVariableOp) and ``w/Read/ReadVariableOp``; a ref variable is ``w`` (VariableV2),
-``w/Assign`` and ``w/read`` — the node names TensorFlow gives them, so checkpoints and
-MetaGraphs line up. Gradients w.r.t. a resource variable flow to its handle, as in TF.
+A ref variable is ``w`` (VariableV2), ``w/Assign`` and ``w/read``; a resource variable is
+``w`` (VarHandleOp), ``w/Initializer/...``, ``w/Assign`` (AssignVariableOp) and
+``w/Read/ReadVariableOp`` — the node names TensorFlow gives them, so checkpoints and
+MetaGraphs line up. ``tf.enable_resource_variables()`` or ``use_resource=True`` give
+resource variables. Gradients w.r.t. a resource variable flow to its handle, as in TF.
 """
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from ..array import array_ops
 from ..math import math_ops
 
 
-# Whether ``Variable(use_resource=None)`` makes a resource variable. TF 1.x made ref
-# variables; sessionflow still defaults to resource variables (every optimizer now
-# updates both kinds); ``tf.disable_resource_variables()`` gives TF1's ref variables.
-_use_resource_default = True
+# Whether ``Variable(use_resource=None)`` makes a resource variable. TF 1.x makes ref
+# variables (``VariableV2`` + ``w/read``), and so does the TF1 namespace, so TF1 programs
+# see what TF 1.x gives them: fetching "w:0" of an imported MetaGraph gives the value, not
+# a resource handle, and optimizers build TF1's ``Apply*`` updates. Process-wide, as TF's:
+# ``tf.enable_resource_variables()`` switches to resource variables (TF 2's compat.v1).
+_use_resource_default = False
 
 
 def enable_resource_variables() -> None:
@@ -37,7 +40,7 @@ def enable_resource_variables() -> None:
 
 
 def disable_resource_variables() -> None:
-    """``tf.Variable``/``tf.get_variable`` make TF1 ref variables from now on."""
+    """``tf.Variable``/``tf.get_variable`` make TF1 ref variables from now on (the default)."""
     global _use_resource_default
     _use_resource_default = False
 
