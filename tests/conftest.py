@@ -1,18 +1,66 @@
 """Fixtures and helpers shared across the test packages.
 
 Helpers are plain functions, imported where used: ``from tests.conftest import run``.
+``SESSIONFLOW_TEST_RESOURCE_VARIABLES=1`` runs the whole suite with resource variables as
+``tf.Variable``'s default (``tf.enable_resource_variables()``) instead of TF1's ref ones.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
 import os
+from typing import Iterator
 
 import pytest
 
 import sessionflow as tf
 from sessionflow.ops.nn.kernels import pool as nn_kernels_pool
+
+
+_RESOURCE_VARIABLES_MODE = os.environ.get("SESSIONFLOW_TEST_RESOURCE_VARIABLES") == "1"
+
+
+def pytest_sessionstart(session):
+    if _RESOURCE_VARIABLES_MODE:
+        tf.enable_resource_variables()
+
+
+def pytest_report_header(config):
+    kind = "resource (SESSIONFLOW_TEST_RESOURCE_VARIABLES=1)" if _RESOURCE_VARIABLES_MODE \
+        else "ref, as TF 1.x"
+    return f"tf.Variable default: {kind}"
+
+
+@pytest.fixture(autouse=True)
+def _resource_variable_default_unchanged(request):
+    """The variable default is process-wide: a test that changes it and does not restore it
+    would change what every later test builds. Such a test is reset, and fails."""
+    before = tf.resource_variables_enabled()
+    yield
+    after = tf.resource_variables_enabled()
+    if after != before:
+        _set_resource_variables(before)
+        pytest.fail(f"{request.node.nodeid} left tf.resource_variables_enabled() {after} "
+                    f"(it was {before}); use tests.conftest.resource_variables()",
+                    pytrace=False)
+
+
+def _set_resource_variables(enabled: bool) -> None:
+    (tf.enable_resource_variables if enabled else tf.disable_resource_variables)()
+
+
+@contextlib.contextmanager
+def resource_variables(enabled: bool) -> Iterator[None]:
+    """``tf.Variable`` makes resource (``enabled``) or ref variables by default inside the
+    block; the previous default is restored after it."""
+    before = tf.resource_variables_enabled()
+    _set_resource_variables(enabled)
+    try:
+        yield
+    finally:
+        _set_resource_variables(before)
 
 
 @pytest.fixture

@@ -284,9 +284,19 @@ declare("AssignSub", shape=lambda op: [op.inputs[0].shape], make_kernel=_ref_ass
         not_differentiable=True)
 
 
+declare("IsVariableInitialized", shape=shape_fns.scalar,
+        kernel=lambda ref: np.array(ref.var.value is not None), not_differentiable=True)
+
+
 def deref(value: Any) -> Any:
     """A ref tensor's current array (consumers of ``*_ref`` tensors that are not ref args)."""
     return value.var.read() if isinstance(value, RefVar) else value
+
+
+def variable_of(ctx, state: RefVar | ResourceHandle) -> Var:
+    """The variable an update op's state input names: a ref's variable, or the one a
+    resource handle finds in the session's resource manager."""
+    return state.var if isinstance(state, RefVar) else lookup_var(ctx, state)
 
 
 # -- tf.assign / tf.assign_add / tf.assign_sub ------------------------------------------

@@ -1,9 +1,10 @@
-"""``tf.Variable``: resource variables (default) and TF1 ref variables (``use_resource=False``).
+"""``tf.Variable``: TF1 ref variables (the default, as TF 1.x) and resource variables.
 
-A resource variable is ``w`` (VarHandleOp), ``w/Initializer/...``, ``w/Assign``
-(AssignVariableOp) and ``w/Read/ReadVariableOp``; a ref variable is ``w`` (VariableV2),
-``w/Assign`` and ``w/read`` — the node names TensorFlow gives them, so checkpoints and
-MetaGraphs line up. Gradients w.r.t. a resource variable flow to its handle, as in TF.
+A ref variable is ``w`` (VariableV2), ``w/Assign`` and ``w/read``; a resource variable is
+``w`` (VarHandleOp), ``w/Initializer/...``, ``w/Assign`` (AssignVariableOp) and
+``w/Read/ReadVariableOp`` — the node names TensorFlow gives them, so checkpoints and
+MetaGraphs line up. ``tf.enable_resource_variables()`` or ``use_resource=True`` give
+resource variables. Gradients w.r.t. a resource variable flow to its handle, as in TF.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ...graph import dtypes
 from ...graph.core import Operation, Tensor
 from ...graph.graph import get_default_graph, get_default_session_for
 from ...graph.graph_keys import GraphKeys
+from ...graph.indexed_slices import IndexedSlices
 from ...graph.op_builder import (apply_op, convert_to_tensor,
     register_tensor_conversion_function)
 from ...graph.tensor_shape import TensorShape, as_shape
@@ -23,24 +25,28 @@ from ..array import array_ops
 from ..math import math_ops
 
 
-# Whether ``Variable(use_resource=None)`` makes a resource variable. TF 1.x made ref
-# variables; sessionflow still defaults to resource variables because several TF1
-# optimizers lack their ref update ops (``ApplyMomentum``, ``ApplyRMSProp``, ...);
-# ``tf.disable_resource_variables()`` gives TF1's ref variables.
-_use_resource_default = True
+# Whether ``Variable(use_resource=None)`` makes a resource variable. TF 1.x makes ref
+# variables (``VariableV2`` + ``w/read``), and so does the TF1 namespace, so TF1 programs
+# see what TF 1.x gives them: fetching "w:0" of an imported MetaGraph gives the value, not
+# a resource handle, and optimizers build TF1's ``Apply*`` updates. Process-wide, as TF's:
+# ``tf.enable_resource_variables()`` switches to resource variables (TF 2's compat.v1).
+_use_resource_default = False
 
 
 def enable_resource_variables() -> None:
+    """``tf.Variable``/``tf.get_variable`` make resource variables from now on."""
     global _use_resource_default
     _use_resource_default = True
 
 
 def disable_resource_variables() -> None:
+    """``tf.Variable``/``tf.get_variable`` make TF1 ref variables from now on (the default)."""
     global _use_resource_default
     _use_resource_default = False
 
 
 def resource_variables_enabled() -> bool:
+    """Whether ``tf.Variable`` makes resource variables unless told otherwise."""
     return _use_resource_default
 
 
@@ -205,20 +211,22 @@ class Variable:
         session = get_default_session_for(self._graph, session)
         session.run(self._initializer_op, {self._initial_value: value})
 
-    def is_initialized(self) -> Tensor:
+    def is_initialized(self, name: str | None = None) -> Tensor:
+        """A bool scalar: has the variable been assigned (``VarIsInitializedOp`` for a
+        resource variable, a new ``IsVariableInitialized`` op for a ref variable)."""
         if self._is_initialized_op is None:
-            raise NotImplementedError("is_initialized on ref variables: use "
-                                      "tf.is_variable_initialized(v)")
+            return apply_op("IsVariableInitialized", [self._ref], name=name)
         return self._is_initialized_op
 
     # -- updates --------------------------------------------------------------------------
-    def _update(self, op_type: str, ref_type: str, value: Any, use_locking: bool | None,
+    def _update(self, op_type: str, ref_type: str, inputs: list, use_locking: bool | None,
                 name: str | None, read_value: bool):
-        value = convert_to_tensor(value, dtype=self._dtype)
+        """The update of this variable by ``inputs``: ``ref_type`` on a ref variable (its
+        ref output), else ``op_type`` and, with ``read_value``, a read after it."""
         if not self._use_resource:
             attrs = {"use_locking": bool(use_locking)}
-            return apply_op(ref_type, [self._ref, value], attrs, name=name)
-        update = apply_op(op_type, [self._handle, value], name=name)
+            return apply_op(ref_type, [self._ref] + inputs, attrs, name=name)
+        update = apply_op(op_type, [self._handle] + inputs, name=name)
         if not read_value:
             return update
         with self._graph.control_dependencies([update]):
@@ -226,17 +234,70 @@ class Variable:
 
     def assign(self, value: Any, use_locking: bool | None = None, name: str | None = None,
                read_value: bool = True):
-        return self._update("AssignVariableOp", "Assign", value, use_locking, name, read_value)
+        value = convert_to_tensor(value, dtype=self._dtype)
+        return self._update("AssignVariableOp", "Assign", [value], use_locking, name, read_value)
 
     def assign_add(self, delta: Any, use_locking: bool | None = None, name: str | None = None,
                    read_value: bool = True):
-        return self._update("AssignAddVariableOp", "AssignAdd", delta, use_locking, name,
+        delta = convert_to_tensor(delta, dtype=self._dtype)
+        return self._update("AssignAddVariableOp", "AssignAdd", [delta], use_locking, name,
                             read_value)
 
     def assign_sub(self, delta: Any, use_locking: bool | None = None, name: str | None = None,
                    read_value: bool = True):
-        return self._update("AssignSubVariableOp", "AssignSub", delta, use_locking, name,
+        delta = convert_to_tensor(delta, dtype=self._dtype)
+        return self._update("AssignSubVariableOp", "AssignSub", [delta], use_locking, name,
                             read_value)
+
+    def _scatter(self, kind: str, indices: Any, updates: Any, use_locking: bool | None,
+                 name: str | None):
+        """``Scatter<kind>`` (ref: the ref output) or ``ResourceScatter<kind>`` (the value
+        read after it), as TF's ``state_ops.scatter_*``."""
+        return self._update(f"ResourceScatter{kind}", f"Scatter{kind}",
+                            [indices, convert_to_tensor(updates, dtype=self._dtype)],
+                            use_locking, name, read_value=True)
+
+    def _scatter_slices(self, kind: str, sparse_delta: Any, use_locking: bool | None,
+                        name: str | None):
+        if not isinstance(sparse_delta, IndexedSlices):
+            raise TypeError("Argument `sparse_delta` must be a `tf.IndexedSlices`. Received "
+                            f"arg: {sparse_delta}")
+        return self._scatter(kind, sparse_delta.indices, sparse_delta.values, use_locking, name)
+
+    def scatter_add(self, sparse_delta: IndexedSlices, use_locking: bool = False,
+                    name: str | None = None):
+        """Adds the ``IndexedSlices`` rows to this variable (repeated rows add up)."""
+        return self._scatter_slices("Add", sparse_delta, use_locking, name)
+
+    def scatter_sub(self, sparse_delta: IndexedSlices, use_locking: bool = False,
+                    name: str | None = None):
+        """Subtracts the ``IndexedSlices`` rows from this variable."""
+        return self._scatter_slices("Sub", sparse_delta, use_locking, name)
+
+    def scatter_mul(self, sparse_delta: IndexedSlices, use_locking: bool = False,
+                    name: str | None = None):
+        """Multiplies this variable's rows by the ``IndexedSlices`` rows."""
+        return self._scatter_slices("Mul", sparse_delta, use_locking, name)
+
+    def scatter_div(self, sparse_delta: IndexedSlices, use_locking: bool = False,
+                    name: str | None = None):
+        """Divides this variable's rows by the ``IndexedSlices`` rows."""
+        return self._scatter_slices("Div", sparse_delta, use_locking, name)
+
+    def scatter_min(self, sparse_delta: IndexedSlices, use_locking: bool = False,
+                    name: str | None = None):
+        """This variable's rows become their minimum with the ``IndexedSlices`` rows."""
+        return self._scatter_slices("Min", sparse_delta, use_locking, name)
+
+    def scatter_max(self, sparse_delta: IndexedSlices, use_locking: bool = False,
+                    name: str | None = None):
+        """This variable's rows become their maximum with the ``IndexedSlices`` rows."""
+        return self._scatter_slices("Max", sparse_delta, use_locking, name)
+
+    def scatter_update(self, sparse_delta: IndexedSlices, use_locking: bool = False,
+                       name: str | None = None):
+        """Assigns the ``IndexedSlices`` rows to this variable's rows."""
+        return self._scatter_slices("Update", sparse_delta, use_locking, name)
 
     def sparse_read(self, indices: Any, name: str | None = None) -> Tensor:
         if not self._use_resource:  # as TF: ref variables have no sparse_read
@@ -387,11 +448,7 @@ def local_variables_initializer() -> Operation:
 
 
 def is_variable_initialized(variable: Variable) -> Tensor:
-    """A bool scalar: has ``variable`` been assigned (resource variables)."""
-    if not variable._use_resource:
-        raise NotImplementedError(
-            "tf.is_variable_initialized on a ref (use_resource=False) variable needs the "
-            "IsVariableInitialized op, which sessionflow does not implement yet.")
+    """A bool scalar: has ``variable`` been assigned."""
     return variable.is_initialized()
 
 

@@ -8,14 +8,13 @@ groups them (an op named after the optimizer's scope) and then increments
 ``global_step``. Slots are non-trainable variables ``<var>/<OptimizerName>`` (uniquified:
 ``w/Adam``, ``w/Adam_1``) colocated with their variable and in GLOBAL_VARIABLES.
 
-Resource variables use the ``ResourceApply*`` ops; IndexedSlices gradients (from
-gathers) use the ``ResourceSparseApply*`` ops after TF's duplicate-index summing
-(``Unique`` + ``UnsortedSegmentSum``), GradientDescent's ``ResourceScatterAdd`` and
-Adam's scatter-add/assign graph. TF1 ref variables (``use_resource=False``) use
-``ApplyGradientDescent``/``ApplyAdam`` and FTRL's ``ApplyFtrl``/``SparseApplyFtrl``;
-other optimizers raise NotImplementedError for them. For GradientDescent and Adam a sparse
-gradient of a ref variable is densified (TF uses ScatterSub/ScatterAdd, which sessionflow
-lacks; the results are the same).
+Each update is TF's fused op of the variable's kind: ``ResourceApply*`` for resource
+variables, ``Apply*`` for TF1 ref variables (whose slots are ref variables too, as TF's).
+IndexedSlices gradients (from gathers) take TF's sparse paths: duplicate indices summed
+(``Unique`` + ``UnsortedSegmentSum``), then ``(Resource)SparseApply*``; GradientDescent
+scatters its step (``ResourceScatterAdd`` / ``ScatterSub``, duplicates accumulate) and Adam
+decays its slots densely and scatter-adds the new rows (``ResourceScatterAdd`` /
+``ScatterAdd``).
 """
 from __future__ import annotations
 
@@ -34,6 +33,7 @@ from ..state import init_ops
 from ..math import math_ops
 from . import training_ops  # noqa: F401  (registers the update ops)
 from ..array.gather_ops import unsorted_segment_sum
+from ..state.scatter_ops import scatter_add
 from ..state.variables import Variable, group
 
 _VALID_DTYPES = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64)
@@ -266,17 +266,26 @@ class Optimizer:
     def _prepare(self) -> None:
         pass
 
+    def _fused_update(self, grad: Tensor, var: Variable, indices: Tensor | None) -> Any:
+        """The optimizer's fused update op (``_update_op``) on ``var``, of either kind:
+        dense when ``indices`` is None, else of the rows ``indices`` names. TF's four
+        update hooks below call it unless a subclass builds its update otherwise."""
+        raise NotImplementedError(f"{type(self).__name__} has no fused update op")
+
     def _apply_dense(self, grad: Tensor, var: Variable) -> Any:
-        raise NotImplementedError(
-            f"{type(self).__name__} cannot update the ref variable {var.op.name}: its TF "
-            "Apply* op is not implemented in sessionflow. Create the variable with "
-            "use_resource=True (the default).")
+        return self._fused_update(grad, var, None)
 
     def _apply_sparse_duplicate_indices(self, grad: IndexedSlices, var: Variable) -> Any:
-        return self._apply_dense(convert_to_tensor(grad), var)
+        """Sums the rows of repeated indices, then ``_apply_sparse`` (TF's ref path)."""
+        summed_values, unique_indices = _deduplicate_indexed_slices(grad.values, grad.indices)
+        return self._apply_sparse(IndexedSlices(summed_values, unique_indices,
+                                                grad.dense_shape), var)
+
+    def _apply_sparse(self, grad: IndexedSlices, var: Variable) -> Any:
+        return self._fused_update(grad.values, var, grad.indices)
 
     def _resource_apply_dense(self, grad: Tensor, handle: Variable) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} has no dense resource update")
+        return self._fused_update(grad, handle, None)
 
     def _resource_apply_sparse_duplicate_indices(self, grad: Tensor, handle: Variable,
                                                  indices: Tensor) -> Any:
@@ -284,7 +293,7 @@ class Optimizer:
         return self._resource_apply_sparse(summed_grad, handle, unique_indices)
 
     def _resource_apply_sparse(self, grad: Tensor, handle: Variable, indices: Tensor) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} has no sparse resource update")
+        return self._fused_update(grad, handle, indices)
 
     def _finish(self, update_ops: list, name_scope: str) -> Operation:
         return group(*update_ops, name=name_scope)
@@ -357,6 +366,18 @@ def _var_key(var: Any) -> tuple:
     return (var.op.graph, var.op.name)
 
 
+def _update_op(op_name: str, var: Variable, slots: list, grad: Tensor,
+               indices: Tensor | None, attrs: dict, head: list = (), tail: list = ()) -> Any:
+    """TF's ``[Resource][Sparse]Apply<op_name>`` op on ``var`` and its ``slots``: on their
+    handles for a resource variable, on their refs for a ref variable. The inputs follow
+    TF's order: the states, ``head``, grad, indices (sparse updates only), ``tail``."""
+    resource = _is_resource(var)
+    states = [v.handle if resource else v for v in [var, *slots]]
+    sparse = [] if indices is None else [indices]
+    op_type = f"{'Resource' if resource else ''}{'Sparse' if sparse else ''}Apply{op_name}"
+    return apply_op(op_type, states + list(head) + [grad] + sparse + list(tail), attrs)
+
+
 def _create_slot(primary: Variable, fill: float, initializer: Any, op_name: str) -> Variable:
     """TF's slot_creator: a non-trainable variable ``<primary>/<op_name>`` colocated with
     ``primary``; unknown shapes are filled at run time from the primary's shape."""
@@ -388,15 +409,16 @@ class GradientDescentOptimizer(Optimizer):
         learning_rate = self._call_if_callable(self._learning_rate)
         self._learning_rate_tensor = convert_to_tensor(learning_rate, name="learning_rate")
 
-    def _apply_dense(self, grad, var):
-        return apply_op("ApplyGradientDescent",
-                        [var, self._hyper(self._learning_rate_tensor, grad), grad],
-                        {"use_locking": self._use_locking}).op
+    def _fused_update(self, grad, var, indices):
+        return _update_op("GradientDescent", var, [], grad, indices,
+                          {"use_locking": self._use_locking},
+                          head=[self._hyper(self._learning_rate_tensor, grad)])
 
-    def _resource_apply_dense(self, grad, handle):
-        return apply_op("ResourceApplyGradientDescent",
-                        [handle.handle, self._hyper(self._learning_rate_tensor, grad), grad],
-                        {"use_locking": self._use_locking})
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        """Scatter-subtracts lr * grad rows (duplicates accumulate), as TF does."""
+        delta = IndexedSlices(grad.values * self._hyper(self._learning_rate_tensor, grad.values),
+                              grad.indices, grad.dense_shape)
+        return var.scatter_sub(delta, use_locking=self._use_locking)
 
     def _resource_apply_sparse_duplicate_indices(self, grad, handle, indices):
         """Scatter-adds -lr * grad rows (duplicates accumulate), as TF does."""
@@ -424,20 +446,11 @@ class MomentumOptimizer(Optimizer):
         self._momentum_tensor = convert_to_tensor(self._call_if_callable(self._momentum),
                                                   name="momentum")
 
-    def _attrs(self) -> dict:
-        return {"use_locking": self._use_locking, "use_nesterov": self._use_nesterov}
-
-    def _resource_apply_dense(self, grad, var):
-        mom = self.get_slot(var, "momentum")
-        return apply_op("ResourceApplyMomentum", [
-            var.handle, mom.handle, self._hyper(self._learning_rate_tensor, grad), grad,
-            self._hyper(self._momentum_tensor, grad)], self._attrs())
-
-    def _resource_apply_sparse(self, grad, var, indices):
-        mom = self.get_slot(var, "momentum")
-        return apply_op("ResourceSparseApplyMomentum", [
-            var.handle, mom.handle, self._hyper(self._learning_rate_tensor, grad), grad,
-            indices, self._hyper(self._momentum_tensor, grad)], self._attrs())
+    def _fused_update(self, grad, var, indices):
+        return _update_op("Momentum", var, [self.get_slot(var, "momentum")], grad, indices,
+                          {"use_locking": self._use_locking, "use_nesterov": self._use_nesterov},
+                          head=[self._hyper(self._learning_rate_tensor, grad)],
+                          tail=[self._hyper(self._momentum_tensor, grad)])
 
 
 class AdamOptimizer(Optimizer):
@@ -471,25 +484,23 @@ class AdamOptimizer(Optimizer):
         self._epsilon_t = convert_to_tensor(self._call_if_callable(self._epsilon),
                                             name="epsilon")
 
-    def _apply_inputs(self, var, grad) -> list:
+    def _fused_update(self, grad, var, indices):
+        """The dense update (ApplyAdam); sparse gradients take ``_apply_sparse_shared``."""
         beta1_power, beta2_power = self._get_beta_accumulators()
-        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
-        return [m, v] + [self._hyper(t, grad) for t in (
-            beta1_power, beta2_power, self._lr_t, self._beta1_t, self._beta2_t,
-            self._epsilon_t)] + [grad]
+        hypers = [self._hyper(t, grad) for t in (beta1_power, beta2_power, self._lr_t,
+                                                 self._beta1_t, self._beta2_t, self._epsilon_t)]
+        return _update_op("Adam", var, [self.get_slot(var, "m"), self.get_slot(var, "v")],
+                          grad, indices, {"use_locking": self._use_locking}, head=hypers)
 
-    def _apply_dense(self, grad, var):
-        return apply_op("ApplyAdam", [var] + self._apply_inputs(var, grad),
-                        {"use_locking": self._use_locking}).op
-
-    def _resource_apply_dense(self, grad, var):
-        m, v, *rest = self._apply_inputs(var, grad)
-        return apply_op("ResourceApplyAdam", [var.handle, m.handle, v.handle] + rest,
-                        {"use_locking": self._use_locking})
+    def _apply_sparse(self, grad, var):
+        return self._apply_sparse_shared(grad.values, var, grad.indices)
 
     def _resource_apply_sparse(self, grad, var, indices):
-        """TF's ``_apply_sparse_shared``: decay m and v densely, scatter-add the scaled
-        gradient rows, then a dense step on var."""
+        return self._apply_sparse_shared(grad, var, indices)
+
+    def _apply_sparse_shared(self, grad, var, indices):
+        """TF's sparse Adam: decay m and v densely, scatter-add the scaled gradient rows,
+        then a dense step on var."""
         beta1_power, beta2_power, lr_t, beta1_t, beta2_t, epsilon_t = (
             self._hyper(t, grad) for t in (*self._get_beta_accumulators(), self._lr_t,
                                            self._beta1_t, self._beta2_t, self._epsilon_t))
@@ -505,13 +516,11 @@ class AdamOptimizer(Optimizer):
 
     def _decay_and_add(self, slot: Variable, decay: Tensor, indices: Tensor,
                        scaled_values: Tensor) -> Tensor:
-        """slot = slot * decay, then slot[indices] += scaled_values; the updated value."""
+        """slot = slot * decay, then slot[indices] += scaled_values; the updated value (the
+        ScatterAdd's ref, or a read after the ResourceScatterAdd)."""
         decayed = slot.assign(slot * decay, use_locking=self._use_locking, read_value=False)
-        graph = slot.graph
-        with graph.control_dependencies([decayed]):
-            added = apply_op("ResourceScatterAdd", [slot.handle, indices, scaled_values])
-        with graph.control_dependencies([added]):
-            return slot.read_value()
+        with slot.graph.control_dependencies([decayed]):
+            return scatter_add(slot, indices, scaled_values, use_locking=self._use_locking)
 
     def _finish(self, update_ops, name_scope):
         """Advances beta1_power and beta2_power after every variable's update."""
@@ -551,17 +560,10 @@ class AdagradOptimizer(Optimizer):
         self._learning_rate_tensor = convert_to_tensor(
             self._call_if_callable(self._learning_rate), name="learning_rate")
 
-    def _resource_apply_dense(self, grad, var):
-        acc = self.get_slot(var, "accumulator")
-        return apply_op("ResourceApplyAdagrad", [
-            var.handle, acc.handle, self._hyper(self._learning_rate_tensor, grad), grad],
-            {"use_locking": self._use_locking})
-
-    def _resource_apply_sparse(self, grad, var, indices):
-        acc = self.get_slot(var, "accumulator")
-        return apply_op("ResourceSparseApplyAdagrad", [
-            var.handle, acc.handle, self._hyper(self._learning_rate_tensor, grad), grad,
-            indices], {"use_locking": self._use_locking})
+    def _fused_update(self, grad, var, indices):
+        return _update_op("Adagrad", var, [self.get_slot(var, "accumulator")], grad, indices,
+                          {"use_locking": self._use_locking},
+                          head=[self._hyper(self._learning_rate_tensor, grad)])
 
 
 class RMSPropOptimizer(Optimizer):
@@ -596,24 +598,15 @@ class RMSPropOptimizer(Optimizer):
         self._epsilon_tensor = convert_to_tensor(self._call_if_callable(self._epsilon),
                                                  name="epsilon")
 
-    def _inputs(self, var, grad) -> tuple[str, list]:
+    def _fused_update(self, grad, var, indices):
         slots = [self.get_slot(var, "rms"), self.get_slot(var, "momentum")]
         if self._centered:
             slots.insert(0, self.get_slot(var, "mg"))
         hypers = [self._hyper(t, grad) for t in (self._learning_rate_tensor,
                                                  self._decay_tensor, self._momentum_tensor,
                                                  self._epsilon_tensor)]
-        op = "CenteredRMSProp" if self._centered else "RMSProp"
-        return op, [var.handle] + [s.handle for s in slots] + hypers + [grad]
-
-    def _resource_apply_dense(self, grad, var):
-        op, inputs = self._inputs(var, grad)
-        return apply_op(f"ResourceApply{op}", inputs, {"use_locking": self._use_locking})
-
-    def _resource_apply_sparse(self, grad, var, indices):
-        op, inputs = self._inputs(var, grad)
-        return apply_op(f"ResourceSparseApply{op}", inputs + [indices],
-                        {"use_locking": self._use_locking})
+        return _update_op("CenteredRMSProp" if self._centered else "RMSProp", var, slots,
+                          grad, indices, {"use_locking": self._use_locking}, head=hypers)
 
 
 class AdadeltaOptimizer(Optimizer):
@@ -637,18 +630,11 @@ class AdadeltaOptimizer(Optimizer):
         self._epsilon_t = convert_to_tensor(self._call_if_callable(self._epsilon),
                                             name="epsilon")
 
-    def _inputs(self, var, grad) -> list:
-        accum, accum_update = self.get_slot(var, "accum"), self.get_slot(var, "accum_update")
-        return [var.handle, accum.handle, accum_update.handle] + [
-            self._hyper(t, grad) for t in (self._lr_t, self._rho_t, self._epsilon_t)] + [grad]
-
-    def _resource_apply_dense(self, grad, var):
-        return apply_op("ResourceApplyAdadelta", self._inputs(var, grad),
-                        {"use_locking": self._use_locking})
-
-    def _resource_apply_sparse(self, grad, var, indices):
-        return apply_op("ResourceSparseApplyAdadelta", self._inputs(var, grad) + [indices],
-                        {"use_locking": self._use_locking})
+    def _fused_update(self, grad, var, indices):
+        slots = [self.get_slot(var, "accum"), self.get_slot(var, "accum_update")]
+        hypers = [self._hyper(t, grad) for t in (self._lr_t, self._rho_t, self._epsilon_t)]
+        return _update_op("Adadelta", var, slots, grad, indices,
+                          {"use_locking": self._use_locking}, head=hypers)
 
 
 class FtrlOptimizer(Optimizer):
@@ -703,38 +689,19 @@ class FtrlOptimizer(Optimizer):
         self._learning_rate_power_tensor = convert_to_tensor(self._learning_rate_power,
                                                              name="learning_rate_power")
 
-    def _update(self, kind: str, var: Any, slots: list, grad: Tensor, indices: list) -> Any:
-        """The ``<kind>ApplyFtrl`` or (with shrinkage) ``...V2`` op on ``var`` and its slots;
-        ``indices`` is [] for dense updates."""
+    def _fused_update(self, grad, var, indices):
+        """``ApplyFtrl`` (or, with L2 shrinkage, ``ApplyFtrlV2``) of either kind."""
         hypers = [self._learning_rate_tensor, self._l1_regularization_strength_tensor,
                   self._adjusted_l2_regularization_strength_tensor]
-        op_type = f"{kind}ApplyFtrl"
+        op_name = "Ftrl"
         if self._l2_shrinkage_regularization_strength > 0.0:
             hypers.append(self._l2_shrinkage_regularization_strength_tensor)
-            op_type += "V2"
+            op_name += "V2"
         hypers.append(self._learning_rate_power_tensor)
-        return apply_op(op_type, [var, *slots, grad, *indices] +
-                        [self._hyper(t, grad) for t in hypers],
-                        {"use_locking": self._use_locking})
-
-    def _slots_of(self, var: Variable) -> list[Variable]:
-        return [self.get_slot(var, "accum"), self.get_slot(var, "linear")]
-
-    def _apply_dense(self, grad, var):
-        return self._update("", var, self._slots_of(var), grad, []).op
-
-    def _apply_sparse_duplicate_indices(self, grad, var):
-        """TF's ref-variable sparse path: sum duplicate rows, then SparseApplyFtrl."""
-        values, indices = _deduplicate_indexed_slices(grad.values, grad.indices)
-        return self._update("Sparse", var, self._slots_of(var), values, [indices]).op
-
-    def _resource_apply_dense(self, grad, var):
-        handles = [s.handle for s in self._slots_of(var)]
-        return self._update("Resource", var.handle, handles, grad, [])
-
-    def _resource_apply_sparse(self, grad, var, indices):
-        handles = [s.handle for s in self._slots_of(var)]
-        return self._update("ResourceSparse", var.handle, handles, grad, [indices])
+        slots = [self.get_slot(var, "accum"), self.get_slot(var, "linear")]
+        return _update_op(op_name, var, slots, grad, indices,
+                          {"use_locking": self._use_locking},
+                          tail=[self._hyper(t, grad) for t in hypers])
 
 
 def _check_ftrl_arguments(initial_accumulator_value: float, learning_rate_power: float,

@@ -1,19 +1,19 @@
 """Optimizer update ops: fused numpy kernels that update variable buffers in place.
 
-Each ``ResourceApply*`` / ``Apply*`` op follows TensorFlow's kernel formula
-(tensorflow/core/kernels/training_ops.cc) on the variable's own buffer, obtained through
-``Var.mutable()`` (copy-on-write: a buffer someone else still references is copied first,
-so fetched values are never corrupted). Kernels use ``out=`` ufuncs and at most one
-full-size scratch array (two for Adadelta and FTRL); the order of the scalar factors may differ
-from Eigen's, which changes results by rounding only.
+Each update formula backs two ops, as in TensorFlow: ``ResourceApply*`` on resource
+variables and ``Apply*`` on TF1 ref variables (which outputs the ref, as TF's). Each
+follows TensorFlow's kernel formula (tensorflow/core/kernels/training_ops.cc) on the
+variable's own buffer, obtained through ``Var.mutable()`` (copy-on-write: a buffer someone
+else still references is copied first, so fetched values are never corrupted). Kernels use
+``out=`` ufuncs and at most one full-size scratch array (two for Adadelta and FTRL); the
+order of the scalar factors may differ from Eigen's, which changes results by rounding only.
 
-``ResourceSparseApply*`` (and FTRL's ref ``SparseApply*``) ops update the rows named by
-``indices``: the touched rows are gathered, updated by the dense formula and written back.
-Duplicate indices are applied one after another in index order, as TF's sparse kernels do,
-by splitting the indices into rounds of distinct rows. ``ResourceScatterAdd`` accumulates
-duplicates. TensorFlow's OpDefs for the ops outside ``ops.pbtxt`` (the sparse updates,
-centered RMSProp, Adadelta, FTRL and ``ResourceScatterAdd``) load from
-``ops_training_extra.pbtxt``. No update op is differentiable.
+``ResourceSparseApply*`` and ``SparseApply*`` ops update the rows named by ``indices``: the
+touched rows are gathered, updated by the dense formula and written back. Duplicate
+indices are applied one after another in index order, as TF's sparse kernels do, by
+splitting the indices into rounds of distinct rows. TensorFlow's OpDefs for the ops
+outside ``ops.pbtxt`` load from ``ops_training_extra.pbtxt``; the scatter updates that
+optimizers also emit live in ops/state/scatter_ops.py. No update op is differentiable.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from ..framework import shape_fns
 from ..framework.declare import declare, load_op_defs
 from ..math.math_ops import _quiet
 from ..runtime.parallel import for_each_chunk, rows_per_chunk
-from ..state.state_ops import RefVar, handle_shape, lookup_var
+from ..state.state_ops import handle_shape, variable_of
 
 
 load_op_defs("ops_training_extra.pbtxt")  # TensorFlow's OpDefs for ops outside ops.pbtxt
@@ -271,11 +271,7 @@ class _Layout:
 
     def buffers(self, ctx, args) -> list[np.ndarray]:
         """The state variables' private buffers (copy-on-write), checked for equal shapes."""
-        bufs = []
-        for i in self.states:
-            ref = args[i]
-            var = ref.var if isinstance(ref, RefVar) else lookup_var(ctx, ref)
-            bufs.append(var.mutable())
+        bufs = [variable_of(ctx, args[i]).mutable() for i in self.states]
         for i, buf in zip(self.states[1:], bufs[1:]):
             if buf.shape != bufs[0].shape:
                 raise errors.invalid_argument(f"var and {self.names[i]} do not have the same shape"
@@ -453,30 +449,30 @@ def _check_ftrl_sparse(layout: _Layout, args, attrs) -> None:
                            f"{errors.shape_str(value.shape)}")
 
 
+# Each formula backs the resource op (``ResourceApply<name>``) and the ref one (``Apply<name>``).
 _DENSE = {
-    "ResourceApplyGradientDescent": _gradient_descent,
-    "ApplyGradientDescent": _gradient_descent,
-    "ResourceApplyMomentum": _momentum,
-    "ResourceApplyAdam": _adam,
-    "ApplyAdam": _adam,
-    "ResourceApplyAdagrad": _adagrad,
-    "ResourceApplyRMSProp": _rms_prop,
-    "ResourceApplyCenteredRMSProp": _centered_rms_prop,
-    "ResourceApplyAdadelta": _adadelta,
+    "GradientDescent": _gradient_descent,
+    "Momentum": _momentum,
+    "Adam": _adam,
+    "Adagrad": _adagrad,
+    "RMSProp": _rms_prop,
+    "CenteredRMSProp": _centered_rms_prop,
+    "Adadelta": _adadelta,
 }
 _SPARSE = {
-    "ResourceSparseApplyMomentum": _momentum,
-    "ResourceSparseApplyAdagrad": _adagrad,
-    "ResourceSparseApplyRMSProp": _rms_prop,
-    "ResourceSparseApplyCenteredRMSProp": _centered_rms_prop,
-    "ResourceSparseApplyAdadelta": _adadelta,
+    "Momentum": _momentum,
+    "Adagrad": _adagrad,
+    "RMSProp": _rms_prop,
+    "CenteredRMSProp": _centered_rms_prop,
+    "Adadelta": _adadelta,
 }
-for _type, _update in _DENSE.items():
-    declare(_type, shape=_apply_shape, make_kernel=_dense_kernel(_update),
-            not_differentiable=True)
-for _type, _update in _SPARSE.items():
-    declare(_type, shape=_apply_shape, make_kernel=_sparse_kernel(_update),
-            not_differentiable=True)
+for _prefix in ("Resource", ""):
+    for _name, _update in _DENSE.items():
+        declare(f"{_prefix}Apply{_name}", shape=_apply_shape,
+                make_kernel=_dense_kernel(_update), not_differentiable=True)
+    for _name, _update in _SPARSE.items():
+        declare(f"{_prefix}SparseApply{_name}", shape=_apply_shape,
+                make_kernel=_sparse_kernel(_update), not_differentiable=True)
 for _version, _update in (("", _ftrl), ("V2", _ftrl_v2)):
     _sparse_update = functools.partial(_update, select=False)
     for _prefix in ("Resource", ""):
@@ -485,43 +481,3 @@ for _version, _update in (("", _ftrl), ("V2", _ftrl_v2)):
         declare(f"{_prefix}SparseApplyFtrl{_version}", shape=_apply_shape,
                 make_kernel=_sparse_kernel(_sparse_update, _check_ftrl_sparse),
                 not_differentiable=True)
-
-
-# -- ResourceScatterAdd ----------------------------------------------------------------------
-
-def _scatter_shape(op) -> list[TensorShape]:
-    """updates must be a scalar or indices.shape + var.shape[1:] (TF's ResourceScatterUpdate)."""
-    var, indices, updates = handle_shape(op.inputs[0]), op.inputs[1].shape, op.inputs[2].shape
-    if updates.rank != 0 and var.rank is not None and indices.rank is not None:
-        if var.rank == 0:
-            raise ValueError("Shape must be at least rank 1 but is rank 0")
-        updates.merge_with(indices.concatenate(TensorShape(var.dims[1:])))
-    return []
-
-
-def _scatter_add_kernel(op, ctx):
-    def kernel(handle, indices, updates):
-        buf = lookup_var(ctx, handle).mutable()
-        indices, updates = np.asarray(indices), np.asarray(updates)
-        if buf.ndim == 0:
-            raise errors.invalid_argument("params must be at least 1 dimensional")
-        if updates.ndim and updates.shape != indices.shape + buf.shape[1:]:
-            raise errors.invalid_argument(
-                "Must have updates.shape = indices.shape + params.shape[1:] or updates.shape = "
-                f"[], got updates.shape {errors.shape_str(updates.shape)}, indices.shape "
-                f"{errors.shape_str(indices.shape)}, params.shape {errors.shape_str(buf.shape)}")
-        flat = indices.reshape(-1)
-        bad = np.flatnonzero((flat < 0) | (flat >= buf.shape[0]))
-        if bad.size:
-            where = errors.shape_str(np.unravel_index(bad[0], indices.shape)) \
-                if indices.ndim else ""
-            raise errors.invalid_argument(
-                f"indices{where} = {flat[bad[0]]} is not in [0, {buf.shape[0]})")
-        values = updates if not updates.ndim else updates.reshape(flat.shape + buf.shape[1:])
-        np.add.at(buf, flat, values)
-        return None
-    return kernel
-
-
-declare("ResourceScatterAdd", shape=_scatter_shape, make_kernel=_scatter_add_kernel,
-        not_differentiable=True)

@@ -1,6 +1,6 @@
-"""Test rows for the training ops: ``Unique`` has a row; the update ops are stateful with
-no outputs, so each is exempt here and checked step by step in test_optimizers.py (FTRL's
-in tests/training/test_ftrl.py)."""
+"""Test rows for the training ops: ``Unique`` has a row; the update ops are stateful and
+update variables, so each is exempt here and checked step by step, on resource and on ref
+variables, in test_optimizers.py (FTRL's in tests/training/test_ftrl.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -29,22 +29,16 @@ SPECS = [
 ]
 
 _TESTS = "tests/ops/test_optimizers.py"
+_DENSE = "test_dense_updates_match_tf_formulas"
+_SPARSE = "test_sparse_updates_match_tf_formulas"
 EXEMPT = {
-    "ResourceApplyGradientDescent": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
-    "ApplyGradientDescent": f"{_TESTS} (test_ref_variables_use_apply_ops)",
-    "ResourceApplyMomentum": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
-    "ResourceApplyAdam": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
-    "ApplyAdam": f"{_TESTS} (test_ref_variables_use_apply_ops)",
-    "ResourceApplyAdagrad": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
-    "ResourceApplyRMSProp": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
-    "ResourceApplyCenteredRMSProp": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
-    "ResourceApplyAdadelta": f"{_TESTS} (test_dense_updates_match_tf_formulas)",
-    "ResourceSparseApplyMomentum": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
-    "ResourceSparseApplyAdagrad": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
-    "ResourceSparseApplyRMSProp": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
-    "ResourceSparseApplyCenteredRMSProp": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
-    "ResourceSparseApplyAdadelta": f"{_TESTS} (test_sparse_updates_match_tf_formulas)",
-    "ResourceScatterAdd": f"{_TESTS} (test_resource_scatter_add_accumulates_duplicates)",
+    **{f"{prefix}Apply{name}": f"{_TESTS} ({_DENSE}[*-{kind}])"
+       for prefix, kind in (("Resource", "resource"), ("", "ref"))
+       for name in ("GradientDescent", "Momentum", "Adam", "Adagrad", "RMSProp",
+                    "CenteredRMSProp", "Adadelta")},
+    **{f"{prefix}SparseApply{name}": f"{_TESTS} ({_SPARSE}[*-{kind}])"
+       for prefix, kind in (("Resource", "resource"), ("", "ref"))
+       for name in ("Momentum", "Adagrad", "RMSProp", "CenteredRMSProp", "Adadelta")},
 }
 _FTRL = "tests/training/test_ftrl.py"
 EXEMPT.update({

@@ -6,7 +6,7 @@ import pytest
 
 import sessionflow as tf
 
-from tests.conftest import run as _run
+from tests.conftest import resource_variables, run as _run
 
 
 def test_assign_functions_on_resource_and_ref_variables(graph):
@@ -74,13 +74,9 @@ def test_facade_modules(tmp_path):
     assert tf.gfile.Exists(path) and tf.gfile.ListDirectory(str(tmp_path / "d")) == ["f.txt"]
     with pytest.raises(tf.errors.AlreadyExistsError):
         tf.gfile.Copy(path, path)
-    tf.disable_resource_variables()
-    try:
-        with tf.Graph().as_default():
-            assert tf.Variable(1.0).op.type == "VariableV2"
-    finally:
-        tf.enable_resource_variables()
-    with tf.Graph().as_default():
+    with resource_variables(False), tf.Graph().as_default():
+        assert tf.Variable(1.0).op.type == "VariableV2"
+    with resource_variables(True), tf.Graph().as_default():
         assert tf.Variable(1.0).op.type == "VarHandleOp"
 
 

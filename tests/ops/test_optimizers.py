@@ -27,15 +27,29 @@ _OPTIMIZERS = {
                                                  centered=True),
     "adadelta": lambda: opt_lib.AdadeltaOptimizer(1.0, rho=0.9, epsilon=1e-3),
 }
-_DENSE_OPS = {"sgd": "ResourceApplyGradientDescent", "momentum": "ResourceApplyMomentum",
-              "nesterov": "ResourceApplyMomentum", "adam": "ResourceApplyAdam",
-              "adagrad": "ResourceApplyAdagrad", "rmsprop": "ResourceApplyRMSProp",
-              "centered": "ResourceApplyCenteredRMSProp", "adadelta": "ResourceApplyAdadelta"}
-_SPARSE_OPS = {"sgd": "ResourceScatterAdd", "momentum": "ResourceSparseApplyMomentum",
-               "nesterov": "ResourceSparseApplyMomentum", "adam": "ResourceScatterAdd",
-               "adagrad": "ResourceSparseApplyAdagrad", "rmsprop": "ResourceSparseApplyRMSProp",
-               "centered": "ResourceSparseApplyCenteredRMSProp",
-               "adadelta": "ResourceSparseApplyAdadelta"}
+# The update op of each optimizer, for resource variables and for ref variables.
+_DENSE_OPS = {True: {"sgd": "ResourceApplyGradientDescent", "momentum": "ResourceApplyMomentum",
+                     "nesterov": "ResourceApplyMomentum", "adam": "ResourceApplyAdam",
+                     "adagrad": "ResourceApplyAdagrad", "rmsprop": "ResourceApplyRMSProp",
+                     "centered": "ResourceApplyCenteredRMSProp",
+                     "adadelta": "ResourceApplyAdadelta"},
+              False: {"sgd": "ApplyGradientDescent", "momentum": "ApplyMomentum",
+                      "nesterov": "ApplyMomentum", "adam": "ApplyAdam",
+                      "adagrad": "ApplyAdagrad", "rmsprop": "ApplyRMSProp",
+                      "centered": "ApplyCenteredRMSProp", "adadelta": "ApplyAdadelta"}}
+_SPARSE_OPS = {True: {"sgd": "ResourceScatterAdd", "momentum": "ResourceSparseApplyMomentum",
+                      "nesterov": "ResourceSparseApplyMomentum", "adam": "ResourceScatterAdd",
+                      "adagrad": "ResourceSparseApplyAdagrad",
+                      "rmsprop": "ResourceSparseApplyRMSProp",
+                      "centered": "ResourceSparseApplyCenteredRMSProp",
+                      "adadelta": "ResourceSparseApplyAdadelta"},
+               False: {"sgd": "ScatterSub", "momentum": "SparseApplyMomentum",
+                       "nesterov": "SparseApplyMomentum", "adam": "ScatterAdd",
+                       "adagrad": "SparseApplyAdagrad", "rmsprop": "SparseApplyRMSProp",
+                       "centered": "SparseApplyCenteredRMSProp",
+                       "adadelta": "SparseApplyAdadelta"}}
+_VARIABLE_OP = {True: "VarHandleOp", False: "VariableV2"}
+_KINDS = pytest.mark.parametrize("use_resource", [True, False], ids=["resource", "ref"])
 
 
 # -- numpy references (TensorFlow's kernel formulas, in float64) -------------------------------
@@ -109,11 +123,12 @@ def _reference(kind: str, sparse: bool) -> list[np.ndarray]:
     return history
 
 
-def _train(kind: str, sparse: bool) -> tuple[list[np.ndarray], list[str]]:
-    """Runs the optimizer for len(_GRADS) steps; returns w after each and the op types."""
+def _train(kind: str, sparse: bool, use_resource: bool) -> tuple[list[np.ndarray], list[str]]:
+    """Runs the optimizer for len(_GRADS) steps on a resource or ref variable; returns w
+    after each and the op types. Slots are variables of w's kind."""
     graph = tf.Graph()
     with graph.as_default():
-        w = tf.Variable(_W0, name="w")
+        w = tf.Variable(_W0, name="w", use_resource=use_resource)
         opt = _OPTIMIZERS[kind]()
         if sparse:
             idx = tf.placeholder(tf.int32, [None])
@@ -123,6 +138,7 @@ def _train(kind: str, sparse: bool) -> tuple[list[np.ndarray], list[str]]:
             grad = tf.placeholder(tf.float32, _SHAPE)
             train = opt.apply_gradients([(grad, w)])
         init = tf.global_variables_initializer()
+        assert {v.op.type for v in tf.global_variables()} == {_VARIABLE_OP[use_resource]}
     history = []
     with tf.Session(graph=graph) as sess:
         sess.run(init)
@@ -134,20 +150,23 @@ def _train(kind: str, sparse: bool) -> tuple[list[np.ndarray], list[str]]:
     return history, [op.type for op in graph.get_operations()]
 
 
+@_KINDS
 @pytest.mark.parametrize("kind", sorted(_OPTIMIZERS))
-def test_dense_updates_match_tf_formulas(kind):
-    got, types = _train(kind, sparse=False)
-    assert _DENSE_OPS[kind] in types
+def test_dense_updates_match_tf_formulas(kind, use_resource):
+    got, types = _train(kind, sparse=False, use_resource=use_resource)
+    assert _DENSE_OPS[use_resource][kind] in types
     for step, (g, want) in enumerate(zip(got, _reference(kind, sparse=False))):
         assert g.dtype == np.float32
         np.testing.assert_allclose(g, want, rtol=2e-5, atol=2e-6, err_msg=f"step {step}")
 
 
+@_KINDS
 @pytest.mark.parametrize("kind", sorted(_OPTIMIZERS))
-def test_sparse_updates_match_tf_formulas(kind):
+def test_sparse_updates_match_tf_formulas(kind, use_resource):
     """tf.gather on a variable gives IndexedSlices; duplicate rows are summed first."""
-    got, types = _train(kind, sparse=True)
-    assert _SPARSE_OPS[kind] in types and _DENSE_OPS[kind] not in types
+    got, types = _train(kind, sparse=True, use_resource=use_resource)
+    assert _SPARSE_OPS[use_resource][kind] in types
+    assert _DENSE_OPS[use_resource][kind] not in types
     for step, (g, want) in enumerate(zip(got, _reference(kind, sparse=True))):
         np.testing.assert_allclose(g, want, rtol=2e-5, atol=2e-6, err_msg=f"step {step}")
 
@@ -158,7 +177,8 @@ def _var_session(value: np.ndarray, *extra: np.ndarray):
     """A graph with resource variables holding ``value`` (and ``extra``), initialized."""
     graph = tf.Graph()
     with graph.as_default():
-        variables = [tf.Variable(v, name=f"v{i}") for i, v in enumerate((value,) + extra)]
+        variables = [tf.Variable(v, name=f"v{i}", use_resource=True)
+                     for i, v in enumerate((value,) + extra)]
     sess = tf.Session(graph=graph)
     sess.run([v.initializer for v in variables])
     return graph, sess, variables
@@ -231,7 +251,7 @@ def test_update_op_attrs_and_runtime_errors():
 def test_static_shape_errors_and_uninitialized_variables():
     graph = tf.Graph()
     with graph.as_default():
-        var = tf.Variable(np.ones((3, 2), np.float32), name="w")
+        var = tf.Variable(np.ones((3, 2), np.float32), name="w", use_resource=True)
         with pytest.raises(ValueError, match="not compatible"):
             apply_op("ResourceApplyGradientDescent",
                      [var.handle, 0.1, np.ones((2, 3), np.float32)])
@@ -266,11 +286,12 @@ def _buffer(sess, name: str) -> np.ndarray:
     return sess.resource_mgr.lookup("_variables/", name).value
 
 
-def test_updates_happen_in_place():
+@_KINDS
+def test_updates_happen_in_place(use_resource):
     """With nothing else holding a variable's buffer, every step updates that buffer."""
     graph = tf.Graph()
     with graph.as_default():
-        w = tf.Variable(np.ones((256, 128), np.float32), name="w")
+        w = tf.Variable(np.ones((256, 128), np.float32), name="w", use_resource=use_resource)
         grad = tf.placeholder(tf.float32, [256, 128])
         train = opt_lib.AdamOptimizer(0.01).apply_gradients([(grad, w)])
         init = tf.global_variables_initializer()
@@ -285,10 +306,11 @@ def test_updates_happen_in_place():
         assert not np.allclose(_buffer(sess, "w"), 1.0)
 
 
-def test_update_does_not_corrupt_a_fetched_value():
+@_KINDS
+def test_update_does_not_corrupt_a_fetched_value(use_resource):
     graph = tf.Graph()
     with graph.as_default():
-        w = tf.Variable(np.ones((4, 3), np.float32), name="w")
+        w = tf.Variable(np.ones((4, 3), np.float32), name="w", use_resource=use_resource)
         grad = tf.placeholder(tf.float32, [4, 3])
         train = opt_lib.GradientDescentOptimizer(0.5).apply_gradients([(grad, w)])
     with tf.Session(graph=graph) as sess:
@@ -330,10 +352,11 @@ def test_slot_names_follow_tensorflow():
         "accum": "layer/w/Adadelta", "accum_update": "layer/w/Adadelta_1"}
 
 
-def test_slots_are_initialized_non_trainable_globals():
+@_KINDS
+def test_slots_are_initialized_non_trainable_globals(use_resource):
     graph = tf.Graph()
     with graph.as_default():
-        w = tf.Variable(np.ones((3, 2), np.float32), name="w")
+        w = tf.Variable(np.ones((3, 2), np.float32), name="w", use_resource=use_resource)
         opt = opt_lib.RMSPropOptimizer(0.1)
         train = opt.minimize(tf.reduce_sum(w * w))
         assert tf.trainable_variables() == [w]
@@ -341,7 +364,8 @@ def test_slots_are_initialized_non_trainable_globals():
         assert opt.get_slot(w, "nope") is None
         assert graph.get_collection(tf.GraphKeys.TRAIN_OP) == [train]
         assert train.name == "RMSProp" and train.type == "NoOp"
-        assert graph.get_operation_by_name("RMSProp/update_w/ResourceApplyRMSProp")
+        update = "ResourceApplyRMSProp" if use_resource else "ApplyRMSProp"
+        assert graph.get_operation_by_name(f"RMSProp/update_w/{update}")
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             np.testing.assert_array_equal(sess.run(opt.get_slot(w, "rms")), np.ones((3, 2)))
@@ -353,7 +377,7 @@ def test_global_step_increments_and_is_unique():
     with graph.as_default():
         step = training_util.get_or_create_global_step()
         assert step is training_util.get_or_create_global_step()
-        assert step.op.name == "global_step" and step.dtype == tf.int64
+        assert step.op.name == "global_step" and step.dtype.base_dtype == tf.int64
         assert not step.trainable
         assert graph.get_collection(tf.GraphKeys.GLOBAL_STEP) == [step]
         assert step in tf.global_variables()
@@ -361,7 +385,8 @@ def test_global_step_increments_and_is_unique():
             training_util.create_global_step()
         w = tf.Variable(3.0, name="w")
         train = opt_lib.GradientDescentOptimizer(0.25).minimize(w * w, global_step=step)
-        assert train.name == "GradientDescent" and train.type == "AssignAddVariableOp"
+        increment = "AssignAddVariableOp" if tf.resource_variables_enabled() else "AssignAdd"
+        assert train.name == "GradientDescent" and train.type == increment
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             for _ in range(3):
@@ -441,37 +466,32 @@ def test_constraints_apply_after_the_update():
             np.testing.assert_allclose(sess.run(w), [-0.5, -0.5])
 
 
-def test_ref_variables_use_apply_ops():
-    """use_resource=False: ApplyGradientDescent/ApplyAdam (dense and densified sparse)."""
-    for kind, op_type in (("sgd", "ApplyGradientDescent"), ("adam", "ApplyAdam")):
-        graph = tf.Graph()
-        with graph.as_default():
-            w = tf.Variable(_W0, name="w", use_resource=False)
-            grad = tf.placeholder(tf.float32, _SHAPE)
-            train = _OPTIMIZERS[kind]().apply_gradients([(grad, w)])
-            assert op_type in [op.type for op in graph.get_operations()]
-            with tf.Session() as sess:
-                sess.run(tf.global_variables_initializer())
-                for step, g in enumerate(_GRADS):
-                    sess.run(train, {grad: g})
-                    np.testing.assert_allclose(sess.run(w), _reference(kind, False)[step],
-                                               rtol=2e-5, atol=2e-6)
+def test_ref_update_ops_output_the_updated_ref():
+    """Apply*/SparseApply* on ref variables output the updated ref, as TF's; the sparse
+    ones apply repeated indices one after another."""
+    g = _GRADS[0]
+    rows = np.array([1, 4, 1], np.int32)
     graph = tf.Graph()
     with graph.as_default():
         w = tf.Variable(_W0, name="w", use_resource=False)
-        loss = tf.reduce_sum(tf.gather(w.value(), [0, 3, 0]) * _GRADS[0][:3])
-        train = _OPTIMIZERS["sgd"]().minimize(loss)
-        with tf.Session() as sess:
-            sess.run(tf.global_variables_initializer())
-            sess.run(train)
-            np.testing.assert_allclose(sess.run(w), _reference("sgd", True)[0], rtol=1e-6)
-        with pytest.raises(NotImplementedError, match="ref variable w"):
-            _OPTIMIZERS["momentum"]().minimize(loss)
-        out = apply_op("ApplyGradientDescent", [w, np.float32(2.0), np.ones(_SHAPE, np.float32)])
+        acc = tf.Variable(np.full(_SHAPE, 0.5, np.float32), name="acc", use_resource=False)
+        descent = apply_op("ApplyGradientDescent", [w, np.float32(2.0), g])
+        dense = apply_op("ApplyAdagrad", [w, acc, np.float32(0.1), g])
+        sparse = apply_op("SparseApplyAdagrad", [w, acc, np.float32(0.1), g[:3], rows])
+    for out in (descent, dense, sparse):
         assert out.dtype == tf.float32._as_ref and out.shape == _SHAPE
-        with tf.Session() as sess:
-            sess.run(w.initializer)
-            np.testing.assert_allclose(sess.run(out), _W0 - 2.0, rtol=1e-6)
+    want_w, want_acc = _W0 - 2.0 * g.astype(np.float64), np.full(_SHAPE, 0.5)
+    with tf.Session(graph=graph) as sess:
+        sess.run([w.initializer, acc.initializer])
+        np.testing.assert_allclose(sess.run(descent), want_w, rtol=1e-6)
+        want_acc += g * g
+        want_w -= 0.1 * g / np.sqrt(want_acc)
+        np.testing.assert_allclose(sess.run(dense), want_w, rtol=1e-5)
+        for row, grad in zip(rows, g[:3]):
+            want_acc[row] += grad * grad
+            want_w[row] -= 0.1 * grad / np.sqrt(want_acc[row])
+        np.testing.assert_allclose(sess.run(sparse), want_w, rtol=1e-5)
+        np.testing.assert_allclose(sess.run(acc), want_acc, rtol=1e-6)
 
 
 def test_optimizer_errors_match_tensorflow():
@@ -492,6 +512,10 @@ def test_optimizer_errors_match_tensorflow():
             opt_lib.AdagradOptimizer(0.1, initial_accumulator_value=0.0)
         with pytest.raises(ValueError, match="Must specify the optimizer name"):
             opt_lib.GradientDescentOptimizer(0.1, name="")
+        class NoUpdate(opt_lib.Optimizer):
+            pass
+        with pytest.raises(NotImplementedError, match="NoUpdate has no fused update op"):
+            NoUpdate(False, "NoUpdate").minimize(w * w)
     with tf.Graph().as_default():
         with pytest.raises(ValueError, match="No variables to optimize."):
             opt_lib.GradientDescentOptimizer(0.1).minimize(tf.constant(1.0) * 2.0)

@@ -11,7 +11,7 @@ from sessionflow.ops.state import state_ops
 
 
 def test_resource_variable_names_and_lifecycle(graph):
-    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="w")
+    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="w", use_resource=True)
     names = [op.name for op in graph.get_operations()]
     assert names == ["w/Initializer/initial_value", "w", "w/IsInitialized/VarIsInitializedOp",
                      "w/Assign", "w/Read/ReadVariableOp"]
@@ -60,6 +60,21 @@ def test_ref_variable_graph_matches_tf1(graph):
         np.testing.assert_array_equal(sess.run(y), [1.0, 1.0, 1.0])
         sess.run(r.assign_add(tf.ones([3])))
         np.testing.assert_array_equal(sess.run(r), [1.0, 1.0, 1.0])
+
+
+def test_ref_variable_initialization_is_reported(graph):
+    """tf.is_variable_initialized on a ref variable is TF's IsVariableInitialized op."""
+    r = tf.Variable(tf.zeros([3]), name="r", use_resource=False)
+    w = tf.Variable(tf.ones([2]), name="w", use_resource=True)
+    is_init = tf.is_variable_initialized(r)
+    assert is_init.op.type == "IsVariableInitialized" and is_init.dtype == tf.bool
+    report = tf.report_uninitialized_variables()
+    with tf.Session() as sess:
+        assert not sess.run(is_init)
+        assert sorted(sess.run(report)) == [b"r", b"w"]
+        sess.run(r.initializer)
+        assert sess.run(is_init)
+        assert sorted(sess.run(report)) == [b"w"]
 
 
 def test_gradients_flow_to_variables(graph):
@@ -159,7 +174,7 @@ def test_fans_of_variance_scaling():
 
 
 def test_sparse_read_gradient_is_indexed_slices(graph):
-    v = tf.Variable(np.arange(12, dtype=np.float64).reshape(4, 3), name="emb")
+    v = tf.Variable(np.arange(12, dtype=np.float64).reshape(4, 3), name="emb", use_resource=True)
     rows = v.sparse_read([2, 0, 2])
     loss = tf.reduce_sum(rows * rows)
     g, = tf.gradients(loss, v)
@@ -210,3 +225,74 @@ def test_seeded_initializer_is_reproducible_across_sessions(graph):
     with tf.Session() as s2:
         b = s2.run(init)
     np.testing.assert_array_equal(a, b)
+
+
+# -- scatter updates ---------------------------------------------------------------------------
+
+_SCATTER_REFERENCE = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                      "div": np.divide, "min": np.minimum, "max": np.maximum,
+                      "update": lambda row, update: update}
+
+
+@pytest.mark.parametrize("use_resource", [True, False], ids=["resource", "ref"])
+@pytest.mark.parametrize("kind", sorted(_SCATTER_REFERENCE))
+def test_scatter_updates_apply_repeated_rows_in_turn(graph, kind, use_resource):
+    """tf.scatter_<kind> is Scatter<Kind> on a ref variable (its output is the ref) and
+    ResourceScatter<Kind> on a resource variable (its output a read after it)."""
+    v0 = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]], np.float32)
+    indices = np.array([[2, 0], [2, 3]], np.int32)        # row 2 twice
+    updates = np.array([[[2.0, -1.0], [0.5, 4.0]], [[-3.0, 8.0], [2.0, 2.0]]], np.float32)
+    v = tf.Variable(v0, name="v", use_resource=use_resource)
+    out = getattr(tf, f"scatter_{kind}")(v, indices, updates)
+    op_type = f"{'Resource' if use_resource else ''}Scatter{kind.title()}"
+    assert graph.get_operation_by_name(op_type).type == op_type
+    assert out.dtype == (tf.float32 if use_resource else tf.float32._as_ref)
+    want = v0.astype(np.float64)
+    for row, update in zip(indices.reshape(-1), updates.reshape(-1, 2)):
+        want[row] = _SCATTER_REFERENCE[kind](want[row], update)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        np.testing.assert_allclose(sess.run(out), want, rtol=1e-6)
+        np.testing.assert_allclose(sess.run(v), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("use_resource", [True, False], ids=["resource", "ref"])
+def test_scatter_variable_methods_and_scalar_updates(graph, use_resource):
+    v = tf.Variable(np.zeros((3, 2), np.float32), name="v", use_resource=use_resource)
+    sub = v.scatter_sub(tf.IndexedSlices(tf.ones([2, 2]), tf.constant([1, 1])))
+    add = tf.scatter_add(v, [0, 2], 0.5)                  # a scalar update broadcasts
+    with pytest.raises(TypeError, match="must be a `tf.IndexedSlices`"):
+        v.scatter_add(tf.ones([2, 2]))
+    with pytest.raises(ValueError, match="not compatible"):
+        tf.scatter_update(v, [0, 1], tf.ones([2, 3]))
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        np.testing.assert_array_equal(sess.run(sub), [[0, 0], [-2, -2], [0, 0]])
+        np.testing.assert_array_equal(sess.run(add), [[0.5, 0.5], [-2, -2], [0.5, 0.5]])
+
+
+def test_ref_scatter_kernel_checks_and_integer_division(graph):
+    """TF's ScatterDiv divides integers rounding toward zero; bad inputs fail with TF's
+    messages."""
+    n = tf.Variable(np.array([7, -7, 9], np.int32), name="n", use_resource=False)
+    div = tf.scatter_div(n, [0, 1, 1, 2], [2, 2, 2, -4])
+    v = tf.Variable(np.zeros((4, 2), np.float32), name="v", use_resource=False)
+    indices, updates = tf.placeholder(tf.int32), tf.placeholder(tf.float32)
+    add = tf.scatter_add(v, indices, updates)
+    s = tf.Variable(3.0, name="s", use_resource=False)
+    scalar = tf.scatter_add(s, [0], 1.0)
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized value v"):
+            sess.run(add, {indices: [0], updates: np.ones((1, 2))})
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(div), [3, -1, -2])
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"indices\[0,1\] = -1 is not in \[0, 4\)"):
+            sess.run(add, {indices: [[0, -1]], updates: np.ones((1, 2, 2))})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Must have updates.shape = indices.shape \+ params.shape\[1:\] "
+                                 r"or updates.shape = \[\], got updates.shape \[2,3\]"):
+            sess.run(add, {indices: [0, 1], updates: np.ones((2, 3))})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"params must be at least 1-D, got shape \[\]"):
+            sess.run(scalar)

@@ -107,7 +107,8 @@ _GRADS = [_RNG.uniform(-1, 1, _SHAPE) for _ in range(3)]
 
 def _update_op(sparse: bool, hypers: dict, grad, indices=None):
     """The FTRL update op on resource variables ``var``, ``accum``, ``linear`` (float64)."""
-    states = [tf.Variable(v, name=n) for v, n in zip(_START, ("var", "accum", "linear"))]
+    states = [tf.Variable(v, name=n, use_resource=True)
+              for v, n in zip(_START, ("var", "accum", "linear"))]
     op_type = "ResourceSparseApplyFtrl" if sparse else "ResourceApplyFtrl"
     names = ["lr", "l1", "l2", "lr_power"]
     if "l2_shrinkage" in hypers:

@@ -46,7 +46,9 @@ STEPS = 3
 def _mlp(tf):
     x = tf.placeholder(tf.float32, [None, 3], name="x")
     y = tf.placeholder(tf.float32, [None, 2], name="y")
-    with tf.variable_scope("mlp"):
+    # Resource variables: TF's one more training step on ref ones races (an update writes
+    # into the buffer a pending backward read forwarded) and gives either of two results.
+    with tf.variable_scope("mlp", use_resource=True):
         w1 = tf.get_variable("w1", initializer=W1)
         b1 = tf.get_variable("b1", initializer=np.full(4, 0.125, np.float32))
         w2 = tf.get_variable("w2", initializer=W2)
