@@ -15,6 +15,7 @@ from ...graph import dtypes
 from ...graph.core import Tensor
 from ...graph.graph import get_default_graph
 from ...graph.graph_keys import GraphKeys
+from ...graph.op_builder import to_numpy
 from ...graph.tensor_shape import TensorShape, as_shape
 from . import init_ops
 from .variables import Variable
@@ -100,6 +101,15 @@ class _VariableStore:
         if partitioner is not None:
             raise NotImplementedError("partitioned variables are not supported by sessionflow")
         reuse = scope.reuse
+        # A value (not an initializer function) gives the variable its dtype, as in TF; an
+        # explicit dtype must then agree with it.
+        from_value = initializer is not None and not callable(initializer)
+        if from_value:
+            value_dtype = _value_dtype(initializer)
+            if dtype is not None and value_dtype != dtypes.as_dtype(dtype):
+                raise ValueError(f"Initializer type '{value_dtype}' and explicit dtype "
+                                 f"'{dtypes.as_dtype(dtype)}' don't match.")
+            dtype = value_dtype
         dtype = dtypes.as_dtype(dtype) if dtype is not None else scope.dtype
         shape = as_shape(shape) if shape is not None else None
         existing = self.vars.get(full_name)
@@ -135,6 +145,15 @@ class _VariableStore:
             if loss is not None:
                 graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
         return var
+
+
+def _value_dtype(value: Any) -> dtypes.DType:
+    """The dtype a variable initialised from ``value`` gets (TF's inference for Python
+    values: int32, float32), without adding ops to the graph."""
+    dtype = getattr(value, "dtype", None)
+    if isinstance(value, Tensor) or hasattr(value, "_as_graph_element"):
+        return dtypes.as_dtype(dtype).base_dtype
+    return dtypes.as_dtype(to_numpy(value).dtype)
 
 
 def _initial_value(name: str, initializer: Any, shape: TensorShape | None,

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import sessionflow as tf
 from tests.conftest import resource_variables
@@ -53,3 +54,16 @@ def test_fetching_an_imported_variable_by_name_gives_its_value(tmp_path):
         with tf.Session() as sess:
             restorer.restore(sess, prefix)
             np.testing.assert_array_equal(sess.run("W:0"), [[0, 1], [2, 3]])
+
+
+def test_get_variable_takes_its_dtype_from_a_value_initializer(graph):
+    assert tf.get_variable("i", initializer=3).dtype.base_dtype == tf.int32
+    assert tf.get_variable("f", initializer=[1.5, 2]).dtype.base_dtype == tf.float32
+    assert tf.get_variable("d", initializer=np.zeros(2)).dtype.base_dtype == tf.float64
+    assert tf.get_variable("c", initializer=tf.constant([1, 2], tf.int64)).dtype.base_dtype == \
+        tf.int64
+    assert tf.get_variable("z", shape=[2], dtype=tf.int32,
+                           initializer=tf.constant_initializer(1)).dtype.base_dtype == tf.int32
+    with pytest.raises(ValueError, match="Initializer type '<dtype: 'int32'>' and explicit "
+                                         "dtype '<dtype: 'float32'>' don't match."):
+        tf.get_variable("q", initializer=3, dtype=tf.float32)
