@@ -40,7 +40,7 @@ def _mlp_data(rng, batch: int = 256):
 
 def _numpy_mlp_step_fn(x, y, rng):
     w = [rng.standard_normal(s).astype(np.float32) * 0.05 for s in ((784, 512), (512, 512),
-                                                                      (512, 10))]
+                                                                    (512, 10))]
     b = [np.zeros(n, np.float32) for n in (512, 512, 10)]
     lr = np.float32(0.01)
 

@@ -101,4 +101,4 @@ def map_structure(func: Callable, *structure: Any, check_types: bool = True) -> 
 
 
 EXPORTS = {"nest": ["assert_same_structure", "flatten", "is_nested", "map_structure",
-                     "pack_sequence_as"]}
+                    "pack_sequence_as"]}

@@ -276,7 +276,8 @@ def hessians(ys: Any, xs: Any, gate_gradients: bool = False, aggregation_method:
                 row, = gradients(g_i, x, unconnected_gradients=UnconnectedGradients.ZERO)
                 rows.append(apply_op("Reshape", [row, [n]]))
             dims = x.shape.as_list()
-            results.append(apply_op("Reshape", [apply_op("Pack", [rows], {"axis": 0}), dims + dims]))
+            stacked = apply_op("Pack", [rows], {"axis": 0})
+            results.append(apply_op("Reshape", [stacked, dims + dims]))
     return results
 
 

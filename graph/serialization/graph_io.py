@@ -199,7 +199,7 @@ def update_input(op: Operation, index: int, tensor: Tensor) -> None:
 
 
 def import_node(graph: Graph, node, prefix: str, created: dict, input_map: dict,
-                 used_keys: set) -> Operation:
+                used_keys: set) -> Operation:
     """Validates one NodeDef and adds it to ``graph`` (inputs resolved through ``created``)."""
     op_def = op_registry.OP_DEFS.get(node.op)
     if op_def is None:

@@ -255,7 +255,6 @@ def make_tensor_proto(values: Any, dtype: Any = None, shape: Any = None,
 # --------------------------------------------------------------------- proto -> numpy
 
 
-
 def _proto_dtype(tensor: tensor_pb2.TensorProto) -> dtypes.DType:
     if tensor.dtype == types_pb2.DT_INVALID or tensor.dtype not in types_pb2.DataType.values():
         raise invalid_argument(f"TensorProto has invalid dtype enum {tensor.dtype}.")
@@ -270,24 +269,24 @@ def _proto_shape(tensor: tensor_pb2.TensorProto) -> tuple[list[int], int]:
     dims = shape_from_proto(tensor.tensor_shape)
     if dims is None or any(d is None for d in dims):
         raise invalid_argument(f"TensorProto shape {dims if dims is not None else '<unknown>'} "
-                       "is not fully defined.")
+                               "is not fully defined.")
     # numpy refuses shapes whose nonzero dims overflow, even when one dim is 0.
     nonzero = 1
     for d in dims:
         nonzero *= max(d, 1)
         if nonzero > MAX_ELEMENTS:
             raise invalid_argument(f"TensorProto shape {dims} has too many elements "
-                           f"(limit {MAX_ELEMENTS}).")
+                                   f"(limit {MAX_ELEMENTS}).")
     return dims, 0 if 0 in dims else nonzero
 
 
 def _check_fill(num_values: int, num_elements: int, itemsize: int, dims: list[int]) -> None:
     if num_values > num_elements:
         raise invalid_argument(f"TensorProto has {num_values} values but its shape {dims} holds "
-                       f"{num_elements}.")
+                               f"{num_elements}.")
     if num_elements * itemsize > MAX_BYTES:
         raise invalid_argument(f"TensorProto of shape {dims} would expand to "
-                       f"{num_elements * itemsize} bytes (limit {MAX_BYTES}).")
+                               f"{num_elements * itemsize} bytes (limit {MAX_BYTES}).")
 
 
 def _fill(values: np.ndarray, num_elements: int, dtype: np.dtype) -> np.ndarray:
@@ -320,7 +319,7 @@ def _from_content(tensor: tensor_pb2.TensorProto, dtype: dtypes.DType, dims: lis
         raise invalid_argument(f"TensorProto of dtype {dtype.name} cannot use tensor_content.")
     if len(content) != num_elements * raw_dtype.itemsize:
         raise invalid_argument(f"TensorProto tensor_content has {len(content)} bytes; shape {dims} "
-                       f"of {dtype.name} needs {num_elements * raw_dtype.itemsize}.")
+                               f"of {dtype.name} needs {num_elements * raw_dtype.itemsize}.")
     if dtype is dtypes.bfloat16:
         bits = np.frombuffer(content, dtype=raw_dtype).astype(np.uint32) << 16
         return bits.view(np.float32).reshape(dims)
@@ -366,7 +365,7 @@ def MakeNdarray(tensor: tensor_pb2.TensorProto) -> np.ndarray:  # noqa: N802 (TF
         pairs = np.array(getattr(tensor, name), dtype=dtype.real_dtype.np_dtype)
         if pairs.size % 2:
             raise invalid_argument(f"TensorProto {name} has an odd number of values "
-                           f"({pairs.size}); it holds (real, imaginary) pairs.")
+                                   f"({pairs.size}); it holds (real, imaginary) pairs.")
         values = pairs[0::2] + 1j * pairs[1::2]
         values = values.astype(dtype.np_dtype)
         out_dtype = dtype.np_dtype

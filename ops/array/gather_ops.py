@@ -279,7 +279,7 @@ def _bad_row(flat: np.ndarray, limits) -> int | None:
 def _gather_nd_kernel(params, indices):
     if np.ndim(indices) < 1:
         raise errors.invalid_argument(f"indices must be at least a vector, got shape "
-                       f"{errors.shape_str(np.shape(indices))}")
+                                      f"{errors.shape_str(np.shape(indices))}")
     k, outer = indices.shape[-1], indices.shape[:-1]
     if k > np.ndim(params):
         raise errors.invalid_argument(
@@ -403,7 +403,7 @@ def scatter_nd(indices, updates, shape, name: str | None = None) -> Tensor:
 def _unsorted_segment_sum_kernel(data, segment_ids, num_segments):
     if np.ndim(num_segments):
         raise errors.invalid_argument(f"num_segments should be a scalar, not shape "
-                       f"{errors.shape_str(np.shape(num_segments))}")
+                                      f"{errors.shape_str(np.shape(num_segments))}")
     n = int(num_segments)
     if n < 0:
         raise errors.invalid_argument(f"Input num_segments == {n} must not be negative.")

@@ -338,8 +338,9 @@ def _pad_shape(op) -> list[TensorShape]:
 
 def _runtime_paddings(x, paddings, mode: str | None) -> list:
     if np.shape(paddings) != (np.ndim(x), 2):
-        raise errors.invalid_argument(f"The first dimension of paddings must be the rank of inputs"
-                       f"{errors.shape_str(np.shape(paddings))} {errors.shape_str(np.shape(x))}")
+        raise errors.invalid_argument(
+            f"The first dimension of paddings must be the rank of inputs"
+            f"{errors.shape_str(np.shape(paddings))} {errors.shape_str(np.shape(x))}")
     pads = np.asarray(paddings).tolist()
     message = _paddings_error(pads, list(np.shape(x)), mode)
     if message:
@@ -363,7 +364,7 @@ def _pad_kernel(x, paddings):
 def _pad_v2_kernel(x, paddings, constant_values):
     if np.ndim(constant_values) != 0:
         raise errors.invalid_argument(f"constant_values must be a scalar. Found: "
-                       f"{errors.shape_str(np.shape(constant_values))}")
+                                      f"{errors.shape_str(np.shape(constant_values))}")
     return _constant_pad(np.asarray(x), paddings, constant_values)
 
 

@@ -541,7 +541,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         def body_fn(i, n, *args):
             result = body(*nest.pack_sequence_as(structure, args))
             flat = nest.flatten([result] if single or not isinstance(result, (list, tuple, dict))
-                            else result)
+                                else result)
             if len(flat) != len(flat_vars):
                 raise ValueError(f"body returned {len(flat)} values for {len(flat_vars)} loop "
                                  "variables; it must return the structure of loop_vars")

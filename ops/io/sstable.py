@@ -185,7 +185,7 @@ def _read_block(buf: bytes, handle: tuple[int, int], end: int, what: str) -> byt
     offset, size = handle
     if offset + size + _TRAILER_BYTES > end:
         raise Corrupt(f"{what} block at offset {offset} with {size} bytes runs past the "
-                       f"{end} bytes of table data")
+                      f"{end} bytes of table data")
     contents = buf[offset:offset + size]
     kind = buf[offset + size]
     (stored,) = _U32.unpack_from(buf, offset + size + 1)
@@ -193,7 +193,7 @@ def _read_block(buf: bytes, handle: tuple[int, int], end: int, what: str) -> byt
         raise Corrupt(f"{what} block at offset {offset}: block checksum mismatch")
     if kind == _SNAPPY_COMPRESSION:
         raise Corrupt(f"{what} block at offset {offset} is Snappy-compressed, which "
-                       "tensor bundles never use and this reader does not support")
+                      "tensor bundles never use and this reader does not support")
     if kind != _NO_COMPRESSION:
         raise Corrupt(f"{what} block at offset {offset} has unknown block type {kind}")
     return contents
@@ -206,7 +206,7 @@ def _block_entries(block: bytes, what: str) -> list[tuple[bytes, bytes]]:
     (num_restarts,) = _U32.unpack_from(block, len(block) - 4)
     if num_restarts > (len(block) - 4) // 4:
         raise Corrupt(f"{what} block claims {num_restarts} restart points in "
-                       f"{len(block)} bytes")
+                      f"{len(block)} bytes")
     limit = len(block) - 4 - 4 * num_restarts
     entries = []
     key = b""

@@ -205,7 +205,7 @@ class BundleWriter:
             self.abort()
             raise
         entry = _Entry(dtype=dtype.as_datatype_enum, offset=self._offset, size=size,
-                      crc32c=mask(crc))
+                       crc32c=mask(crc))
         entry.shape.SetInParent()
         for dim in array.shape:
             entry.shape.dim.add(size=dim)
@@ -348,7 +348,7 @@ def _decode_strings(raw: bytes, count: int) -> tuple[np.ndarray, int]:
         lengths.append(length)
     if pos + 4 + sum(lengths) != len(raw):
         raise Corrupt(f"string lengths add up to {pos + 4 + sum(lengths)} bytes, "
-                       f"entry size is {len(raw)}")
+                      f"entry size is {len(raw)}")
     crc = _length_crc(lengths)
     (stored,) = _U32.unpack_from(raw, pos)
     if unmask(stored) != crc:
@@ -440,7 +440,7 @@ class BundleReader:
             file_size = os.fstat(stream.fileno()).st_size
             if entry.offset + entry.size > file_size:
                 raise Corrupt(f"{entry.size} bytes at offset {entry.offset} run past the "
-                               f"end of the {file_size}-byte file")
+                              f"end of the {file_size}-byte file")
             stream.seek(entry.offset)
             raw = bytearray(entry.size)
             if stream.readinto(raw) != entry.size:
@@ -463,7 +463,7 @@ def _check_size(entry: _Entry, dtype: dtypes.DType) -> None:
     if expected != entry.size:
         shape = [d.size for d in entry.shape.dim]
         raise Corrupt(f"stored size {entry.size} but shape {shape} of {dtype.name} needs "
-                       f"{expected} bytes")
+                      f"{expected} bytes")
 
 
 def _decode_numeric(raw: bytearray, dtype: dtypes.DType,

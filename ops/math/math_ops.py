@@ -587,6 +587,7 @@ def logical_xor(x, y, name: str = "LogicalXor"):
 def binary_operator(fn, op_name: str, reverse: bool = False):
     """``Tensor.__add__`` etc. from ``fn(x, y, name)``; ops are named "add", "mul", ... as
     TF's wrappers name them, and an operand that is no tensor value gives NotImplemented."""
+
     def method(self, other):
         try:
             if reverse:

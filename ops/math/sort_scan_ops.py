@@ -116,10 +116,10 @@ def top_k(input, k=1, sorted: bool = True, name: str | None = None) -> TopKV2:  
 def _in_top_k_kernel(predictions, targets, k):
     if np.ndim(predictions) != 2:
         raise errors.invalid_argument(f"predictions must be 2-dimensional, got shape "
-                       f"{errors.shape_str(np.shape(predictions))}")
+                                      f"{errors.shape_str(np.shape(predictions))}")
     if np.ndim(targets) != 1:
         raise errors.invalid_argument(f"targets must be 1-dimensional, got shape "
-                       f"{errors.shape_str(np.shape(targets))}")
+                                      f"{errors.shape_str(np.shape(targets))}")
     if np.ndim(k):
         raise errors.invalid_argument(f"k must be 0-D, got shape {errors.shape_str(np.shape(k))}")
     batch, classes = predictions.shape

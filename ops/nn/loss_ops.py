@@ -155,7 +155,8 @@ def _move_axis_to_end(x: Tensor, axis: int) -> Tensor:
         axis = shape_fns.normalize_axis(axis, rank)
         return array_ops.transpose(x, [d for d in range(rank) if d != axis] + [axis])
     r = array_ops.rank(x)
-    perm = array_ops.concat([sequence_ops.range_(axis), sequence_ops.range_(axis + 1, r), [axis]], 0)
+    perm = array_ops.concat([sequence_ops.range_(axis), sequence_ops.range_(axis + 1, r),
+                             [axis]], 0)
     return array_ops.transpose(x, perm)
 
 

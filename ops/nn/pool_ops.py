@@ -20,7 +20,7 @@ from ..framework.declare import declare
 from ..framework.deprecation import deprecated_argument_lookup
 from .conv_ops import convert_padding, get_sequence, shape_input
 from .kernel_attrs import (attrs_for, declare_bound, dims_or_none, kernel_factory, keywords,
-                             output_shape_fn, pick_attrs, sizes_input_shape)
+                           output_shape_fn, pick_attrs, sizes_input_shape)
 from .kernels import geometry, pool as pool_kernels
 
 EXPORTS: dict[str, list[str]] = {"nn": ["max_pool", "max_pool2d", "avg_pool", "avg_pool2d"]}

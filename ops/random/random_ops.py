@@ -286,6 +286,7 @@ normal = random_normal
 uniform = random_uniform
 set_seed = set_random_seed
 
+
 def random_crop(value, size, seed=None, name=None) -> Tensor:
     """``tf.random_crop``: a ``size`` slice of ``value`` at a uniformly random offset (an
     Assert checks ``value`` is at least ``size`` in every dimension)."""

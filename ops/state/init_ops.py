@@ -68,7 +68,7 @@ class Constant(Initializer):
     def __call__(self, shape, dtype=None, partition_info=None, verify_shape=None):
         verify = self._verify_shape if verify_shape is None else verify_shape
         return op_builder.constant(self.value, dtype=self._dtype(dtype), shape=_shape_list(shape),
-                        verify_shape=verify)
+                                   verify_shape=verify)
 
     def get_config(self) -> dict:
         return {"value": self.value, "dtype": self.dtype.name}

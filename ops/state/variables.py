@@ -18,7 +18,7 @@ from ...graph.graph import get_default_graph, get_default_session_for
 from ...graph.graph_keys import GraphKeys
 from ...graph.indexed_slices import IndexedSlices
 from ...graph.op_builder import (apply_op, convert_to_tensor,
-    register_tensor_conversion_function)
+                                 register_tensor_conversion_function)
 from ...graph.tensor_shape import TensorShape, as_shape
 from ...proto import variable_pb2
 from ..array import array_ops

@@ -115,7 +115,7 @@ def conv2d(inputs, filters: int, kernel_size, strides=(1, 1), padding: str = "va
         strides4 = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
         dilations4 = [1, dh, dw, 1] if fmt == "NHWC" else [1, 1, dh, dw]
         outputs = conv_ops.conv2d(inputs, kernel, strides=strides4, padding=_conv_padding(padding),
-                            data_format=fmt, dilations=dilations4, name="Conv2D")
+                                  data_format=fmt, dilations=dilations4, name="Conv2D")
         if use_bias:
             bias = get_variable("bias", [filters], dtype=inputs.dtype.base_dtype,
                                 initializer=bias_initializer, regularizer=bias_regularizer,
@@ -255,7 +255,7 @@ def _nonfused_statistics(x, gamma, beta, moving_mean, moving_variance, epsilon, 
         batch = tuple(nn_impl.moments(math_ops.cast(x, param_dtype), axes))
         mean, variance = _smart_select(training, static, lambda: batch, lambda: moving)
     y = nn_impl.batch_normalization(x, bcast(mean), bcast(variance), bcast(beta),
-                                            bcast(gamma), epsilon)
+                                    bcast(gamma), epsilon)
     return y, mean, variance
 
 

@@ -14,7 +14,8 @@ from ..framework.deprecation import deprecated_argument_lookup
 from ..array import array_ops, fill_ops
 from ..math import math_ops, reduction_ops
 from ..nn.loss_ops import (_last_dim, sigmoid_cross_entropy_with_logits,
-    softmax_cross_entropy_with_logits_v2, sparse_softmax_cross_entropy_with_logits)
+                           softmax_cross_entropy_with_logits_v2,
+                           sparse_softmax_cross_entropy_with_logits)
 
 
 class Reduction:
@@ -253,7 +254,7 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothi
     """Sigmoid cross entropy; labels are smoothed toward 1/2 by ``label_smoothing``."""
     _require(multi_class_labels=multi_class_labels, logits=logits)
     with name_scope(scope, "sigmoid_cross_entropy_loss",
-                     (logits, multi_class_labels, weights)) as scope:
+                    (logits, multi_class_labels, weights)) as scope:
         logits = convert_to_tensor(logits)
         labels = math_ops.cast(multi_class_labels, logits.dtype)
         logits.shape.assert_is_compatible_with(labels.shape)
@@ -271,7 +272,7 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0,
     """Softmax cross entropy; labels smoothed to (1 - s) * y + s / num_classes."""
     _require(onehot_labels=onehot_labels, logits=logits)
     with name_scope(scope, "softmax_cross_entropy_loss",
-                     (logits, onehot_labels, weights)) as scope:
+                    (logits, onehot_labels, weights)) as scope:
         logits = convert_to_tensor(logits)
         labels = math_ops.cast(onehot_labels, logits.dtype)
         logits.shape.assert_is_compatible_with(labels.shape)
@@ -315,7 +316,7 @@ def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
     """Cross entropy with integer class ids ``labels`` of rank ``rank(logits) - 1``."""
     _require(labels=labels, logits=logits)
     with name_scope(scope, "sparse_softmax_cross_entropy_loss",
-                     (logits, labels, weights)) as scope:
+                    (logits, labels, weights)) as scope:
         labels, logits, weights = _remove_squeezable_dimensions(labels, logits, weights)
         losses = sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits,
                                                           name="xentropy")

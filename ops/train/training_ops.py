@@ -274,8 +274,9 @@ class _Layout:
         bufs = [variable_of(ctx, args[i]).mutable() for i in self.states]
         for i, buf in zip(self.states[1:], bufs[1:]):
             if buf.shape != bufs[0].shape:
-                raise errors.invalid_argument(f"var and {self.names[i]} do not have the same shape"
-                               f"{errors.shape_str(bufs[0].shape)} {errors.shape_str(buf.shape)}")
+                raise errors.invalid_argument(
+                    f"var and {self.names[i]} do not have the same shape"
+                    f"{errors.shape_str(bufs[0].shape)} {errors.shape_str(buf.shape)}")
         return bufs
 
     def arguments(self, bufs: list, args, grad) -> list:
@@ -446,7 +447,7 @@ def _check_ftrl_sparse(layout: _Layout, args, attrs) -> None:
         requirement, holds = _FTRL_SPARSE_RANGES[name]
         if value.ndim or not holds(value, attrs):
             raise errors.invalid_argument(f"{_FTRL_LABELS.get(name, name)} is not {requirement}: "
-                           f"{errors.shape_str(value.shape)}")
+                                          f"{errors.shape_str(value.shape)}")
 
 
 # Each formula backs the resource op (``ResourceApply<name>``) and the ref one (``Apply<name>``).

@@ -197,4 +197,3 @@ def flatten(result) -> list:
 
 def static(t) -> list | None:
     return None if t.shape.ndims is None else t.shape.as_list()
-

@@ -395,6 +395,5 @@ def _shape_tensors() -> list[dict]:
     ]
 
 
-
 GROUPS = [_shape_tensors, _elementwise, _linear_algebra, _reshape_transpose, _concat_stack,
           _slicing, _creation, _reductions, _gather_scatter, _nn, _splits]

@@ -101,7 +101,7 @@ def _concat_partial() -> list[dict]:
         case("concat/axis_int64_const", "concat", [P([N, 3]), P([N, 2])],
              Const(-1, "int64")),
         case("concat/shape_pieces", "concat", [Call("__getitem__", ShapeOf(x), [S(None, 1)]),
-                                              [3, 2]], 0),
+                                               [3, 2]], 0),
         case("stack/partial_merge_axis2", "stack", [P([N, 3]), P([2, N])], axis=2),
         case("stack/unknown_rank_only", "stack", [P(None), P(None)], axis=1),
         case("parallel_stack", "parallel_stack", [P([2, 3]), P([2, 3])]),

@@ -351,7 +351,6 @@ def pad_input(x, g: Geometry, value=0):
     return out
 
 
-
 def window_view(xp, g: Geometry):
     """Read-only view (N, Ho, Wo, kh, kw, C) of the windows of the padded input."""
     s0, s1, s2, s3 = xp.strides

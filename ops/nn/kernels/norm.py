@@ -14,6 +14,7 @@ from .geometry import as_str, compute_dtype
 # fused batch norm
 # ----------------------------------------------------------------------------------------
 
+
 def _bn_layout(x, data_format):
     f = as_str(data_format or "NHWC").upper()
     if f not in ("NHWC", "NCHW", "NDHWC", "NCDHW"):

@@ -283,7 +283,7 @@ def _spatial(values, data_format: str) -> tuple[int, int]:
 
 
 def max_pool_grad_grad(orig_input, orig_output, grad, ksize, strides, padding,
-                        data_format="NHWC"):
+                       data_format="NHWC"):
     """``MaxPoolGradGrad``: each output cell takes ``grad`` at its window's arg-max in
     ``orig_input``, chosen as MaxPoolGrad routes gradients (the first strict maximum in
     row-major order; padded and NaN cells never win, a window without winner gives 0)."""
