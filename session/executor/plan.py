@@ -142,6 +142,7 @@ class StaticPlan:
     def _build(self, order: list[Operation], fed: set, ctx: KernelContext,
                facts: ShapeFacts) -> None:
         known_values, identities = facts.values, facts.identities
+        fetched = set(self.fetch_tensors)
         self._shapes = facts.shapes
         slot_of: dict[Tensor, int] = {}
         constants: dict[int, Any] = {}     # slot -> value known at plan time
@@ -173,8 +174,8 @@ class StaticPlan:
                 constants[s] = _read_only(value)
                 continue
             stateful = never_folds(op)
-            if op in identities and not stateful:
-                slot_of[op._outputs[0]] = in_slots[0]
+            if op in identities and not stateful and op._outputs[0] not in fetched:
+                slot_of[op._outputs[0]] = in_slots[0]   # (a fetch stays its own array)
                 continue
             if not stateful:
                 key = _cse_key(op, in_slots)
