@@ -2,11 +2,12 @@
 
 With a feed of shape [None, 4], a gradient graph's shape bookkeeping (Shape,
 BroadcastGradientArgs, Reshape of shapes, Fill, ...) cannot fold; fed [2, 4] it can.  A
-``ShapeSpecialisingPlan`` keeps, per tuple of feed shapes, a plan in which every tensor whose
-value the concrete shapes determine is a constant.  The values come from a throw-away copy
-of the pruned graph whose fed tensors are placeholders of the concrete shapes: its shape
-functions and static-value rules (graph/static_value.py) run exactly as for static shapes,
-while the plan itself keeps the user's ops, kernels, resources and error messages.
+``ShapeSpecialisingPlan`` keeps, per tuple of feed shapes run more than once, a plan in
+which every tensor whose value the concrete shapes determine is a constant.  The values
+come from a throw-away copy of the pruned graph whose fed tensors are placeholders of the
+concrete shapes: its shape functions and static-value rules (graph/static_value.py) run
+exactly as for static shapes, while the plan itself keeps the user's ops, resources and
+error messages.
 """
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from ...graph.tensor_shape import TensorShape
 from ...ops.framework.kernel_binding import KernelContext, bind_kernel
 from .plan import ShapeFacts, StaticPlan, never_folds
 
-# Specialised plans kept per signature (least recently used evicted), and how many a
-# signature may build in all: feeds whose shapes never repeat then stay on the generic plan.
+# Specialised plans kept per signature (least recently used evicted), how many a signature
+# may build in all (feeds whose shapes keep changing then stay on the generic plan), and
+# how many shapes run once are remembered (a shape is specialised on its second run).
 MAX_SPECIALISED_PLANS = 8
 MAX_SPECIALISATIONS = 4 * MAX_SPECIALISED_PLANS
+MAX_SEEN_SHAPES = 64
 
 
 def shape_determined_facts(ops: Sequence[Operation], feed_tensors: Sequence[Tensor],
@@ -148,25 +151,41 @@ class ShapeSpecialisingPlan:
         self.generic = generic
         self._ctx = ctx
         self._plans: OrderedDict[tuple, StaticPlan] = OrderedDict()
+        self._seen_once: OrderedDict[tuple, None] = OrderedDict()
+        self._building: set[tuple] = set()
         self._built = 0
         self._lock = threading.Lock()
 
     def plan_for(self, feed_values: Sequence) -> StaticPlan:
-        """The plan for these feeds' shapes (built on first use), else the generic one."""
+        """The plan for these feeds' shapes, else the generic one: shapes are specialised
+        on their second run (one-off shapes cost nothing), built outside the lock while
+        other runs use the generic plan."""
         key = tuple(np.shape(v) for v in feed_values)
         with self._lock:
             plan = self._plans.get(key)
             if plan is not None:
                 self._plans.move_to_end(key)
                 return plan
-            if self._built >= MAX_SPECIALISATIONS:
+            if key in self._building or self._built >= MAX_SPECIALISATIONS:
                 return self.generic
+            if key not in self._seen_once:
+                self._seen_once[key] = None
+                if len(self._seen_once) > MAX_SEEN_SHAPES:
+                    self._seen_once.popitem(last=False)
+                return self.generic
+            del self._seen_once[key]
+            self._building.add(key)
             self._built += 1
+        try:
             plan = self._specialise(key)
+        finally:
+            with self._lock:
+                self._building.discard(key)
+        with self._lock:
             self._plans[key] = plan
             if len(self._plans) > MAX_SPECIALISED_PLANS:
                 self._plans.popitem(last=False)
-            return plan
+        return plan
 
     def _specialise(self, feed_shapes: tuple) -> StaticPlan:
         g = self.generic

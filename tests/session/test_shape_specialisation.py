@@ -43,7 +43,8 @@ def test_tiny_gradient_matches_generic_plan(shape):
     with tf.compat.v1.Session(graph=graph) as sess:
         plan = _plan(sess, [loss, grad], {x: value})
         assert isinstance(plan, ShapeSpecialisingPlan)
-        got = sess.run([loss, grad], {x: value})
+        got = sess.run([loss, grad], {x: value})       # a shape's second run specialises
+        assert plan.plan_for([value]) is not plan.generic
         want = _generic_values(plan, [value])
         np.testing.assert_allclose(got[0], want[0], rtol=1e-6)
         np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
@@ -139,10 +140,21 @@ def test_cache_is_bounded(monkeypatch):
         plan = _plan(sess, grad, {x: np.ones((1, 4), np.float32)})
         for rows in range(1, 9):
             value = np.ones((rows, 4), np.float32)
-            np.testing.assert_allclose(sess.run(grad, {x: value}),
-                                       _generic_values(plan, [value])[0], rtol=1e-6)
-            assert len(plan._plans) <= 3
+            for _ in range(2):
+                np.testing.assert_allclose(sess.run(grad, {x: value}),
+                                           _generic_values(plan, [value])[0], rtol=1e-6)
+            assert len(plan._plans) == min(rows, 3)
+        assert plan._built == 5
         assert plan.plan_for([np.ones((8, 4), np.float32)]) is plan.generic
+
+
+def test_shapes_run_once_stay_on_the_generic_plan():
+    graph, x, _, grad = _tiny_gradient_graph([None, 4])
+    with tf.compat.v1.Session(graph=graph) as sess:
+        for rows in range(1, 6):
+            sess.run(grad, {x: np.ones((rows, 4), np.float32)})
+        plan = sess._signature(grad, {x: None}).plan
+        assert not plan._plans and plan._built == 0
 
 
 def test_concurrent_runs_with_different_shapes():
