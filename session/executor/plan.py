@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Sequence
+import warnings
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -21,6 +22,12 @@ from ...ops.framework.kernel_binding import KernelContext, bind_kernel, op_error
 from ...ops.state import state_ops
 from .remapper import FusedNode, remap
 
+# Kernels bound to small static shapes are numpy's functions themselves, called from the
+# executors' step closures: their RuntimeWarnings stay silent, as those of kernels defined
+# in ops/ (ops/framework/kernel_binding.py), and as TensorFlow's kernels give inf/nan.
+warnings.filterwarnings("ignore", category=RuntimeWarning,
+                        module=r"sessionflow\.session\.executor\.")
+
 # Values at least this large (bytes) are freed after their last use; tiny ones are
 # left for the end of the run, which is cheaper than freeing them one by one.
 _FREE_THRESHOLD_BYTES = 1 << 16
@@ -28,10 +35,30 @@ _FREE_THRESHOLD_BYTES = 1 << 16
 _FOLD_MAX_ELEMENTS = 1 << 20
 
 
+class ShapeFacts(NamedTuple):
+    """What concrete feed shapes determine in a plan: tensors' values, ops that pass their
+    input 0 through unchanged, tensors' refined static shapes, and the copies of stateless
+    ops carrying those shapes (their kernels are bound on the copies, so they specialise
+    on the refined shapes as on static ones)."""
+    values: dict
+    identities: set
+    shapes: dict
+    twins: dict
+
+
+_NO_FACTS = ShapeFacts({}, set(), {}, {})
+
+
 def signature_ops(fetch_tensors: Sequence[Tensor], target_ops: Sequence[Operation],
                   fed: set) -> list[Operation]:
     """The ops a signature must run: the producers of unfed fetches, then the targets."""
     return [t._op for t in fetch_tensors if t not in fed] + list(target_ops)
+
+
+def never_folds(op: Operation) -> bool:
+    """Ops a plan never folds, merges or replaces by plan-time values."""
+    return op_registry.is_stateful(op._type) or op._type in op_registry.NEVER_FOLD or \
+        any(t._dtype.is_ref_dtype for t in op._inputs)
 
 
 def prune(fetch_ops: Sequence[Operation], fed: set) -> list[Operation]:
@@ -97,17 +124,26 @@ class StaticPlan:
     fixed list of steps."""
 
     def __init__(self, graph, feed_tensors: Sequence[Tensor], fetch_tensors: Sequence[Tensor],
-                 target_ops: Sequence[Operation], ctx: KernelContext):
+                 target_ops: Sequence[Operation], ctx: KernelContext,
+                 facts: ShapeFacts | None = None):
+        """``facts``: what the concrete shapes of the feeds determine (a shape-specialised
+        plan's); known values become constants, identities aliases."""
         self.graph = graph
         self.feed_tensors = list(feed_tensors)
         self.fetch_tensors = list(fetch_tensors)
+        self.target_ops = list(target_ops)
         fed = set(feed_tensors)
-        ops = prune(signature_ops(fetch_tensors, target_ops, fed), fed)
-        with ctx.building(ops):
-            self._build(remap(ops, fed, fetch_tensors), fed, ctx)
+        self.pruned_ops = ops = prune(signature_ops(fetch_tensors, target_ops, fed), fed)
+        facts = facts or _NO_FACTS
+        with ctx.building(ops + list(facts.twins.values())):
+            self._build(remap(ops, fed, fetch_tensors), fed, ctx, facts)
 
     # -- building -------------------------------------------------------------------------
-    def _build(self, order: list[Operation], fed: set, ctx: KernelContext) -> None:
+    def _build(self, order: list[Operation], fed: set, ctx: KernelContext,
+               facts: ShapeFacts) -> None:
+        known_values, identities = facts.values, facts.identities
+        fetched = set(self.fetch_tensors)
+        self._shapes = facts.shapes
         slot_of: dict[Tensor, int] = {}
         constants: dict[int, Any] = {}     # slot -> value known at plan time
         nslots = 0
@@ -137,8 +173,10 @@ class StaticPlan:
                 s = slot_of[op._outputs[0]] = new_slot()
                 constants[s] = _read_only(value)
                 continue
-            stateful = op_registry.is_stateful(op._type) or op._type in op_registry.NEVER_FOLD or \
-                any(t._dtype.is_ref_dtype for t in op._inputs)
+            stateful = never_folds(op)
+            if op in identities and not stateful and op._outputs[0] not in fetched:
+                slot_of[op._outputs[0]] = in_slots[0]   # (a fetch stays its own array)
+                continue
             if not stateful:
                 key = _cse_key(op, in_slots)
                 if key is not None:
@@ -148,7 +186,12 @@ class StaticPlan:
                             slot_of[a] = slot_of[b]
                         continue
                     cse[key] = op
-            kernel = bind_kernel(op, ctx)
+            if not stateful and op._outputs and all(t in known_values for t in op._outputs):
+                for t in op._outputs:
+                    s = slot_of[t] = new_slot()
+                    constants[s] = _read_only(known_values[t])
+                continue
+            kernel = bind_kernel(facts.twins.get(op, op), ctx)
             out_slots = tuple(new_slot() for _ in op._outputs)
             for t, s in zip(op._outputs, out_slots):
                 slot_of[t] = s
@@ -188,7 +231,7 @@ class StaticPlan:
         steps, self._step_ops = [], {}
         for i, (op, kernel, ins, outs) in enumerate(steps_spec):
             frees = tuple(s for s in ins if last_use.get(s) == i and s not in keep
-                          and s not in constants and _worth_freeing(op, ins, s))
+                          and s not in constants and self._worth_freeing(op, ins, s))
             step = _make_step(kernel, ins, outs, constants, frees)
             self._step_ops[step] = (op, ins)
             steps.append(step)
@@ -197,6 +240,13 @@ class StaticPlan:
         for s, v in constants.items():
             template[s] = v
         self.template = template
+
+    def _worth_freeing(self, op: Operation, ins: tuple, slot: int) -> bool:
+        for t, s in zip(op._inputs, ins):
+            if s == slot:
+                n = self._shapes.get(t, t._shape).num_elements()
+                return n is None or n * max(t._dtype.size, 1) >= _FREE_THRESHOLD_BYTES
+        return True
 
     # -- running --------------------------------------------------------------------------
     def run(self, feed_values: Sequence) -> list:
@@ -265,14 +315,6 @@ def _read_only(value: Any) -> Any:
         value = value.view()
         value.flags.writeable = False
     return value
-
-
-def _worth_freeing(op: Operation, ins: tuple, slot: int) -> bool:
-    for t, s in zip(op._inputs, ins):
-        if s == slot:
-            n = t._shape.num_elements()
-            return n is None or n * max(t._dtype.size, 1) >= _FREE_THRESHOLD_BYTES
-    return True
 
 
 def _make_step(kernel: Callable, ins: tuple, outs: tuple, constants: dict,
