@@ -277,6 +277,8 @@ class StaticPlan:
             dev = step_stats.dev_stats.add(device="/job:localhost/replica:0/task:0/device:CPU:0")
             node_stats = dev.node_stats
         thread_id = threading.get_ident() & 0xFFFFFFFF
+        peak = 0
+        held = _buffers(vals) if node_stats is not None else {}
         for step in self.steps:
             op, ins = self._step_ops[step]
             start = time.time()
@@ -287,11 +289,18 @@ class StaticPlan:
             end = time.time()
             if node_stats is not None:
                 micros = int((end - start) * 1e6)
-                node_stats.add(node_name=op.name, all_start_micros=int(start * 1e6),
-                               op_start_rel_micros=0, op_end_rel_micros=micros,
-                               all_end_rel_micros=micros, thread_id=thread_id,
-                               timeline_label=f"{op.name} = {op.type}("
-                                              f"{', '.join(t.name for t in op.inputs)})")
+                after = _buffers(vals)
+                # During the step its inputs and its new outputs were both held.
+                during = sum(held.values()) + sum(n for b, n in after.items() if b not in held)
+                held, live = after, sum(after.values())
+                peak = max(peak, during)
+                stats = node_stats.add(node_name=op.name, all_start_micros=int(start * 1e6),
+                                       op_start_rel_micros=0, op_end_rel_micros=micros,
+                                       all_end_rel_micros=micros, thread_id=thread_id,
+                                       timeline_label=f"{op.name} = {op.type}("
+                                                      f"{', '.join(t.name for t in op.inputs)})")
+                stats.memory.add(allocator_name="cpu", live_bytes=live, peak_bytes=peak,
+                                 allocator_bytes_in_use=live)
             if deadline is not None and end > deadline:
                 raise errors.DeadlineExceededError(
                     None, op, f"Timed out waiting for the step to finish (deadline exceeded "
@@ -303,6 +312,18 @@ class StaticPlan:
         if any(self.fetch_refs):
             out = [state_ops.deref(v) if is_ref else v for v, is_ref in zip(out, self.fetch_refs)]
         return out
+
+
+def _buffers(vals: list) -> dict[int, int]:
+    """The buffers the run's values hold (id -> bytes; each buffer once, views by their
+    base), for traced runs' memory stats (TF's allocator bytes in use and peak)."""
+    buffers = {}
+    for v in vals:
+        while isinstance(v, np.ndarray) and v.base is not None:
+            v = v.base
+        if isinstance(v, np.ndarray):
+            buffers[id(v)] = v.nbytes
+    return buffers
 
 
 def _step_error(op: Any, exc: BaseException, input_values: list) -> errors.OpError:

@@ -40,3 +40,24 @@ def test_without_dataflow_there_are_no_arrows():
     trace = json.loads(timeline.Timeline(_traced_run().step_stats)
                        .generate_chrome_trace_format(show_dataflow=False))
     assert not [e for e in trace["traceEvents"] if e.get("cat") == "DataFlow"]
+
+
+def test_traced_runs_report_live_and_peak_bytes_per_op():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [256, 256], name="x")
+        big = tf.matmul(x, x, name="big")              # 256 KiB
+        small = tf.reduce_sum(big, name="small")
+        options = tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
+        metadata = tf.RunMetadata()
+        with tf.Session() as sess:
+            sess.run(small, {x: np.ones((256, 256), np.float32)}, options=options,
+                     run_metadata=metadata)
+    stats = {n.node_name: n.memory[0] for n in metadata.step_stats.dev_stats[0].node_stats}
+    product = 256 * 256 * 4
+    assert stats["big"].live_bytes >= product              # the feed is freed after its use
+    assert stats["big"].peak_bytes >= 2 * product          # while MatMul ran, both were held
+    assert stats["small"].live_bytes < product             # the product is freed by the sum
+    assert stats["small"].peak_bytes == stats["big"].peak_bytes
+    trace = json.loads(timeline.Timeline(metadata.step_stats)
+                       .generate_chrome_trace_format(show_memory=True))
+    assert [e for e in trace["traceEvents"] if e["ph"] == "C"]
