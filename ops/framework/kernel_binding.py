@@ -22,7 +22,10 @@ from ..state import state_ops
 # the library's kernels stay silent, as TensorFlow's kernels produce inf/nan without a word
 # (tf.debugging.check_numerics is how a program asks). Filtering by module costs nothing
 # per call, unlike an errstate around each kernel, and leaves the program's numpy alone.
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sessionflow\.ops\.")
+# The executors count too: a kernel bound to static shapes may be a bare numpy function
+# called from their step closures.
+warnings.filterwarnings("ignore", category=RuntimeWarning,
+                        module=r"sessionflow\.(ops|session\.executor)\.")
 
 # plan_factory(graph, feeds, fetches, targets, ctx) -> a plan with ``run(feed_values)``.
 PlanFactory = Callable[[Any, Sequence[Tensor], Sequence[Tensor], Sequence[Operation],

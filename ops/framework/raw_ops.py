@@ -52,18 +52,22 @@ def _make(op_def) -> Callable:
     attr_names = [(_python_name(a.name), a.name) for a in op_def.attr]
     signature = _signature(op_def)
 
+    accepted = frozenset(signature.parameters)
+    required = frozenset(p.name for p in signature.parameters.values()
+                         if p.default is inspect.Parameter.empty)
+
     def raw_op(*args, **kwargs):
         if args:
             raise TypeError(f"raw_ops.{op_type} takes keyword arguments only ({signature}), "
                             f"got {len(args)} positional.")
-        try:
-            bound = signature.bind(**kwargs)
-        except TypeError as e:
-            raise TypeError(f"raw_ops.{op_type}: {e}; it takes {signature}") from None
-        given = bound.arguments
-        inputs = [given[py] for py, _ in input_names]
-        attrs = {tf: given[py] for py, tf in attr_names if given.get(py) is not None}
-        return apply_op(op_type, inputs, attrs, name=given.get("name"))
+        if not required <= kwargs.keys() <= accepted:   # gradient rules call this often:
+            try:                                         # bind only to word the error
+                signature.bind(**kwargs)
+            except TypeError as e:
+                raise TypeError(f"raw_ops.{op_type}: {e}; it takes {signature}") from None
+        inputs = [kwargs[py] for py, _ in input_names]
+        attrs = {tf: kwargs[py] for py, tf in attr_names if kwargs.get(py) is not None}
+        return apply_op(op_type, inputs, attrs, name=kwargs.get("name"))
 
     raw_op.__name__ = raw_op.__qualname__ = op_type
     raw_op.__signature__ = signature

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-import warnings
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -21,12 +20,6 @@ from ...graph.core import Operation, Tensor
 from ...ops.framework.kernel_binding import KernelContext, bind_kernel, op_error
 from ...ops.state import state_ops
 from .remapper import FusedNode, remap
-
-# Kernels bound to small static shapes are numpy's functions themselves, called from the
-# executors' step closures: their RuntimeWarnings stay silent, as those of kernels defined
-# in ops/ (ops/framework/kernel_binding.py), and as TensorFlow's kernels give inf/nan.
-warnings.filterwarnings("ignore", category=RuntimeWarning,
-                        module=r"sessionflow\.session\.executor\.")
 
 # Values at least this large (bytes) are freed after their last use; tiny ones are
 # left for the end of the run, which is cheaper than freeing them one by one.
