@@ -9,6 +9,7 @@ lives once, in ``grad_util``.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -44,41 +45,32 @@ def _check_int_divisor(x, y) -> None:
         raise errors.InvalidArgumentError(None, None, "Integer division by zero")
 
 
-def _truncate_div(x, y):
-    """C++ ``/``: true division for floats, truncation toward zero for integers."""
-    if np.asarray(x).dtype.kind in "iu":
-        _check_int_divisor(x, y)
-        q = np.floor_divide(x, y)
-        fix = (np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
-        return (q + fix).astype(np.result_type(x, y))
-    return np.true_divide(x, y)
+def _integer_division(on_ints: Callable, on_floats: Callable) -> Callable:
+    """A division kernel: ``on_ints`` for integer operands, after TF's zero-divisor check,
+    ``on_floats`` otherwise."""
+    def kernel(x, y):
+        if np.asarray(x).dtype.kind in "iu":
+            _check_int_divisor(x, y)
+            return on_ints(x, y)
+        return on_floats(x, y)
+    return kernel
 
 
-def _floor_div(x, y):
-    if np.asarray(x).dtype.kind in "iu":
-        _check_int_divisor(x, y)
-        return np.floor_divide(x, y)
-    return np.floor(np.true_divide(x, y))
+def _truncated_int_quotient(x, y):
+    """C++ integer ``/``: the quotient rounded toward zero."""
+    q = np.floor_divide(x, y)
+    fix = (np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0))
+    return (q + fix).astype(np.result_type(x, y))
 
 
-def _floor_mod(x, y):
-    if np.asarray(x).dtype.kind in "iu":
-        _check_int_divisor(x, y)
-    return np.mod(x, y)
-
-
-def _truncate_quotient(x, y):
-    """TruncateDiv: ``x / y`` rounded toward zero, for integers and floats alike."""
-    if np.asarray(x).dtype.kind in "iu":
-        return _truncate_div(x, y)
-    return np.trunc(np.true_divide(x, y))
-
-
-def _truncate_mod(x, y):
-    """TruncateMod: C's remainder (the sign of ``x``), for integers and floats alike."""
-    if np.asarray(x).dtype.kind in "iu":
-        _check_int_divisor(x, y)
-    return np.fmod(x, y)
+# RealDiv/Div: C++ ``/`` (true division for floats); FloorDiv/FloorMod: Python's rounding;
+# TruncateDiv/TruncateMod: rounded toward zero and C's remainder, for floats too.
+_truncate_div = _integer_division(_truncated_int_quotient, np.true_divide)
+_floor_div = _integer_division(np.floor_divide, lambda x, y: np.floor(np.true_divide(x, y)))
+_floor_mod = _integer_division(np.mod, np.mod)
+_truncate_quotient = _integer_division(_truncated_int_quotient,
+                                       lambda x, y: np.trunc(np.true_divide(x, y)))
+_truncate_mod = _integer_division(np.fmod, np.fmod)
 
 
 def _div_no_nan(x, y):
